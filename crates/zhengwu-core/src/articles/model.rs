@@ -1,0 +1,70 @@
+use chrono::{DateTime, Utc};
+use zhengwu_types::{ArticleSummary, Attachment, Channel};
+
+use crate::time::shanghai_date;
+
+/// A row of the article list query.
+#[derive(Debug, sqlx::FromRow)]
+pub struct SummaryRow {
+    pub id: i64,
+    pub channel: String,
+    pub category: String,
+    pub title: String,
+    pub summary: String,
+    pub document_number: Option<String>,
+    pub department: String,
+    pub published_at: DateTime<Utc>,
+    pub attachment_count: i64,
+}
+
+impl SummaryRow {
+    pub fn into_summary(self) -> ArticleSummary {
+        ArticleSummary {
+            id: self.id,
+            // The CHECK constraint allows only known channels.
+            channel: Channel::from_slug(&self.channel).unwrap_or(Channel::Notices),
+            category: self.category,
+            title: self.title,
+            summary: self.summary,
+            document_number: self.document_number,
+            department: self.department,
+            published_on: shanghai_date(self.published_at).to_string(),
+            attachment_count: self.attachment_count,
+        }
+    }
+}
+
+/// A row of the single-article query: the list columns plus the body.
+#[derive(Debug, sqlx::FromRow)]
+pub struct DetailRow {
+    #[sqlx(flatten)]
+    pub summary: SummaryRow,
+    pub body: String,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct AttachmentRow {
+    pub file_name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+}
+
+impl From<AttachmentRow> for Attachment {
+    fn from(r: AttachmentRow) -> Self {
+        Attachment { file_name: r.file_name, media_type: r.media_type, size_bytes: r.size_bytes }
+    }
+}
+
+/// An article to insert (demo data now; the staff editor later).
+#[derive(Debug, Clone)]
+pub struct NewArticle {
+    pub channel: Channel,
+    pub category: String,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    pub document_number: Option<String>,
+    pub department_id: i64,
+    pub published_at: DateTime<Utc>,
+    pub attachments: Vec<Attachment>,
+}

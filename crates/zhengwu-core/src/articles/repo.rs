@@ -1,0 +1,114 @@
+//! SQL for articles. Each statement is one text for both SQLite and PostgreSQL.
+
+use chrono::Utc;
+use zhengwu_types::{Channel, PageRequest};
+
+use super::model::{AttachmentRow, DetailRow, NewArticle, SummaryRow};
+use crate::{
+    db::{Db, WriteTx},
+    with_db, with_tx,
+};
+
+// `$2 IS NULL OR …`: one statement serves "all categories" and "one category".
+const LIST: &str = "
+SELECT a.id, a.channel, a.category, a.title, a.summary, a.document_number,
+       d.name AS department, a.published_at,
+       (SELECT COUNT(*) FROM article_attachments t WHERE t.article_id = a.id) AS attachment_count
+FROM articles a
+JOIN departments d ON d.id = a.department_id
+WHERE a.channel = $1 AND ($2 IS NULL OR a.category = $2)
+ORDER BY a.published_at DESC, a.id DESC
+LIMIT $3 OFFSET $4";
+
+const COUNT: &str = "SELECT COUNT(*) FROM articles a WHERE a.channel = $1 AND ($2 IS NULL OR a.category = $2)";
+
+const GET: &str = "
+SELECT a.id, a.channel, a.category, a.title, a.summary, a.document_number,
+       d.name AS department, a.published_at,
+       (SELECT COUNT(*) FROM article_attachments t WHERE t.article_id = a.id) AS attachment_count,
+       a.body
+FROM articles a
+JOIN departments d ON d.id = a.department_id
+WHERE a.id = $1 AND a.channel = $2";
+
+const ATTACHMENTS: &str = "
+SELECT file_name, media_type, size_bytes FROM article_attachments
+WHERE article_id = $1 ORDER BY position";
+
+pub async fn list(
+    db: &Db,
+    channel: Channel,
+    category: Option<&str>,
+    page: PageRequest,
+) -> Result<Vec<SummaryRow>, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_as::<_, SummaryRow>(LIST)
+        .bind(channel.slug())
+        .bind(category)
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(pool)
+        .await)
+}
+
+pub async fn count(db: &Db, channel: Channel, category: Option<&str>) -> Result<i64, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_scalar::<_, i64>(COUNT)
+        .bind(channel.slug())
+        .bind(category)
+        .fetch_one(pool)
+        .await)
+}
+
+pub async fn get(db: &Db, channel: Channel, id: i64) -> Result<Option<DetailRow>, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_as::<_, DetailRow>(GET)
+        .bind(id)
+        .bind(channel.slug())
+        .fetch_optional(pool)
+        .await)
+}
+
+pub async fn attachments(db: &Db, article_id: i64) -> Result<Vec<AttachmentRow>, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_as::<_, AttachmentRow>(ATTACHMENTS)
+        .bind(article_id)
+        .fetch_all(pool)
+        .await)
+}
+
+const INSERT: &str = "
+INSERT INTO articles (channel, category, title, summary, body, document_number, department_id,
+                      published_at, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+RETURNING id";
+
+const INSERT_ATTACHMENT: &str = "
+INSERT INTO article_attachments (article_id, position, file_name, media_type, size_bytes)
+VALUES ($1, $2, $3, $4, $5)";
+
+/// Inserts an article and its attachment list inside the caller's transaction.
+pub async fn insert(tx: &mut WriteTx, a: &NewArticle) -> Result<i64, sqlx::Error> {
+    let now = Utc::now();
+    let id: i64 = with_tx!(tx, conn => sqlx::query_scalar(INSERT)
+        .bind(a.channel.slug())
+        .bind(&a.category)
+        .bind(&a.title)
+        .bind(&a.summary)
+        .bind(&a.body)
+        .bind(&a.document_number)
+        .bind(a.department_id)
+        .bind(a.published_at)
+        .bind(now)
+        .fetch_one(conn)
+        .await)?;
+    for (position, att) in a.attachments.iter().enumerate() {
+        let position = i32::try_from(position).unwrap_or(i32::MAX);
+        with_tx!(tx, conn => sqlx::query(INSERT_ATTACHMENT)
+            .bind(id)
+            .bind(position)
+            .bind(&att.file_name)
+            .bind(&att.media_type)
+            .bind(att.size_bytes)
+            .execute(conn)
+            .await
+            .map(|_| ()))?;
+    }
+    Ok(id)
+}

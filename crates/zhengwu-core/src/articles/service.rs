@@ -1,0 +1,46 @@
+//! What pages, server functions and `/api/v1` call to read articles.
+//!
+//! Articles are public once published: anonymous callers may read them, so there is no actor
+//! argument yet. Staff editing (with authorisation and audit) arrives with the identity work.
+
+use zhengwu_types::{ArticleDetail, ArticleSummary, Category, Channel, Page, PageRequest};
+
+use super::{error::ArticleError, repo};
+use crate::db::Db;
+
+/// One page of a channel, newest first, optionally one category of it.
+pub async fn list_articles(
+    db: &Db,
+    channel: Channel,
+    category: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<ArticleSummary>, ArticleError> {
+    let category = match category.map(str::trim).filter(|c| !c.is_empty()) {
+        None => None,
+        Some(slug) => Some(
+            Category::parse(channel, slug).ok_or_else(|| ArticleError::UnknownCategory(slug.to_string()))?,
+        ),
+    };
+    let slug = category.map(|c| c.slug);
+    let total = repo::count(db, channel, slug).await?;
+    let rows = if i64::from(page.page() - 1) * i64::from(page.per_page()) >= total {
+        Vec::new() // past the end: no need to ask
+    } else {
+        repo::list(db, channel, slug, page).await?
+    };
+    Ok(Page::new(rows.into_iter().map(|r| r.into_summary()).collect(), page, total))
+}
+
+/// The newest `n` articles of a channel (home page).
+pub async fn latest_articles(db: &Db, channel: Channel, n: u32) -> Result<Vec<ArticleSummary>, ArticleError> {
+    let rows = repo::list(db, channel, None, PageRequest::first().with_per_page(n)).await?;
+    Ok(rows.into_iter().map(|r| r.into_summary()).collect())
+}
+
+/// One article of a channel with its body and attachment list. An id from another channel is
+/// "not found" here, so `/notices/7` never shows a policy document.
+pub async fn get_article(db: &Db, channel: Channel, id: i64) -> Result<ArticleDetail, ArticleError> {
+    let row = repo::get(db, channel, id).await?.ok_or(ArticleError::NotFound)?;
+    let attachments = repo::attachments(db, id).await?.into_iter().map(Into::into).collect();
+    Ok(ArticleDetail { summary: row.summary.into_summary(), body: row.body, attachments })
+}

@@ -1,0 +1,345 @@
+//! One typed configuration, loaded once at start.
+//!
+//! Precedence: built-in defaults < config file < environment (`ZHENGWU_*`, `DATABASE_URL`) <
+//! command-line flags. The command line and the environment are merged by the caller (clap);
+//! this module receives them as raw [`Settings`] and turns them, with the file, into a [`Config`]
+//! or a [`ConfigError`] that names the setting in one line.
+
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    str::FromStr,
+};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Raw values as given on the command line, in the environment or in the config file.
+/// Every field is optional; `None` means "not given here".
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub addr: Option<String>,
+    pub data_dir: Option<String>,
+    pub database_url: Option<String>,
+    pub demo: Option<bool>,
+    pub log_format: Option<String>,
+    pub site_root: Option<String>,
+    pub db_max_connections: Option<String>,
+    pub site_name: Option<String>,
+    pub site_name_en: Option<String>,
+}
+
+impl Settings {
+    /// Values from `self` win; missing ones come from `lower`.
+    pub fn over(self, lower: Settings) -> Settings {
+        Settings {
+            addr: self.addr.or(lower.addr),
+            data_dir: self.data_dir.or(lower.data_dir),
+            database_url: self.database_url.or(lower.database_url),
+            demo: self.demo.or(lower.demo),
+            log_format: self.log_format.or(lower.log_format),
+            site_root: self.site_root.or(lower.site_root),
+            db_max_connections: self.db_max_connections.or(lower.db_max_connections),
+            site_name: self.site_name.or(lower.site_name),
+            site_name_en: self.site_name_en.or(lower.site_name_en),
+        }
+    }
+
+    /// Reads a TOML config file (keys as the field names above).
+    pub fn from_file(path: &Path) -> Result<Settings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::new("config", format!("cannot read {}: {}", path.display(), io_reason(&e)))
+        })?;
+        toml::from_str(&text).map_err(|e| {
+            let msg = e.message().replace('\n', " ");
+            ConfigError::new("config", format!("{}: {}", path.display(), msg.trim()))
+        })
+    }
+}
+
+/// Where the data lives.
+#[derive(Clone)]
+pub enum DatabaseTarget {
+    /// An embedded SQLite file (the default: `<data-dir>/zhengwu.db`).
+    Sqlite { path: PathBuf },
+    /// A PostgreSQL server. The URL may hold a password, so it is kept secret.
+    Postgres { url: SecretString },
+}
+
+impl DatabaseTarget {
+    /// A description safe for logs: the password is never shown.
+    pub fn describe(&self) -> String {
+        match self {
+            DatabaseTarget::Sqlite { path } => format!("sqlite {}", path.display()),
+            DatabaseTarget::Postgres { url } => redact_url(url.expose_secret()),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database: DatabaseTarget,
+    pub demo: bool,
+    pub log_format: LogFormat,
+    /// Directory with the built site (`pkg/` with the WASM bundle and CSS, plus public files).
+    pub site_root: PathBuf,
+    pub db_max_connections: u32,
+    /// The government's name in the header (zh-CN and English).
+    pub site_name: String,
+    pub site_name_en: String,
+}
+
+/// A setting that cannot be used. Displays as one line naming the setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(setting: &'static str, message: impl Into<String>) -> Self {
+        ConfigError { setting, message: message.into() }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid setting {}: {}", source_names(self.setting), self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// How a setting is spelled on the command line and in the environment, for error messages.
+pub fn source_names(setting: &str) -> String {
+    match setting {
+        "addr" => "--addr / ZHENGWU_ADDR".into(),
+        "data_dir" => "--data-dir / ZHENGWU_DATA_DIR".into(),
+        "database_url" => "--database-url / DATABASE_URL".into(),
+        "log_format" => "--log-format / ZHENGWU_LOG_FORMAT".into(),
+        "site_root" => "--site-root / ZHENGWU_SITE_ROOT".into(),
+        "db_max_connections" => "ZHENGWU_DB_MAX_CONNECTIONS".into(),
+        "config" => "--config / ZHENGWU_CONFIG".into(),
+        other => other.to_string(),
+    }
+}
+
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+pub const DEFAULT_DATA_DIR: &str = "./data";
+pub const DEFAULT_SITE_ROOT: &str = "target/site";
+pub const SQLITE_FILE: &str = "zhengwu.db";
+
+impl Config {
+    /// Validates merged settings. Does no I/O: checking that the data directory is writable and
+    /// the database reachable happens when they are opened.
+    pub fn from_settings(s: Settings) -> Result<Config, ConfigError> {
+        let addr_raw = s.addr.unwrap_or_else(|| DEFAULT_ADDR.into());
+        let addr = SocketAddr::from_str(addr_raw.trim()).map_err(|_| {
+            ConfigError::new("addr", format!("'{addr_raw}' is not an address like {DEFAULT_ADDR}"))
+        })?;
+
+        let data_dir = PathBuf::from(s.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()));
+        if data_dir.as_os_str().is_empty() {
+            return Err(ConfigError::new("data_dir", "must not be empty"));
+        }
+
+        let database = match s.database_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            None => DatabaseTarget::Sqlite { path: data_dir.join(SQLITE_FILE) },
+            Some(url) => parse_database_url(url)?,
+        };
+
+        let log_format = match s.log_format.as_deref().unwrap_or("text") {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError::new("log_format", format!("'{other}' is not one of text, json")))
+            }
+        };
+
+        let db_max_connections = match s.db_max_connections.as_deref() {
+            None => 8,
+            Some(v) => match v.trim().parse::<u32>() {
+                Ok(n) if (1..=1000).contains(&n) => n,
+                _ => {
+                    return Err(ConfigError::new(
+                        "db_max_connections",
+                        format!("'{v}' is not a whole number from 1 to 1000"),
+                    ))
+                }
+            },
+        };
+
+        Ok(Config {
+            addr,
+            data_dir,
+            database,
+            demo: s.demo.unwrap_or(false),
+            log_format,
+            site_root: PathBuf::from(s.site_root.unwrap_or_else(|| DEFAULT_SITE_ROOT.into())),
+            db_max_connections,
+            site_name: s.site_name.unwrap_or_else(|| "青山县人民政府".into()),
+            site_name_en: s.site_name_en.unwrap_or_else(|| "Qingshan County People's Government".into()),
+        })
+    }
+}
+
+fn parse_database_url(raw: &str) -> Result<DatabaseTarget, ConfigError> {
+    let bad = |why: &str| ConfigError::new("database_url", format!("'{}' {why}", redact_url(raw)));
+    if let Some(rest) = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")) {
+        let path = rest.split('?').next().unwrap_or_default();
+        if path.is_empty() {
+            return Err(bad("names no SQLite file"));
+        }
+        return Ok(DatabaseTarget::Sqlite { path: PathBuf::from(path) });
+    }
+    let url = url::Url::parse(raw).map_err(|e| bad(&format!("is not a valid URL ({e})")))?;
+    match url.scheme() {
+        "postgres" | "postgresql" => {
+            if url.host_str().is_none_or(str::is_empty) {
+                return Err(bad("names no host"));
+            }
+            Ok(DatabaseTarget::Postgres { url: SecretString::from(raw.to_string()) })
+        }
+        other => Err(bad(&format!("has scheme '{other}'; use postgres:// or sqlite:"))),
+    }
+}
+
+/// The URL with any password replaced by `***`, for messages and logs.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        // Unparseable: show only up to an '@' so a password cannot leak.
+        Err(_) => match raw.rfind('@') {
+            Some(at) => format!("***{}", &raw[at..]),
+            None => raw.to_string(),
+        },
+    }
+}
+
+/// An I/O error's reason without the "(os error N)" suffix.
+pub fn io_reason(e: &std::io::Error) -> String {
+    // "Permission denied (os error 13)" → "Permission denied"
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings::default()
+    }
+
+    #[test]
+    fn defaults_give_sqlite_in_the_data_dir() {
+        let c = Config::from_settings(settings()).unwrap();
+        assert_eq!(c.addr.to_string(), DEFAULT_ADDR);
+        match c.database {
+            DatabaseTarget::Sqlite { path } => assert_eq!(path, Path::new("./data/zhengwu.db")),
+            other => panic!("expected sqlite, got {other:?}"),
+        }
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert!(!c.demo);
+    }
+
+    #[test]
+    fn higher_layers_win_and_lower_layers_fill_gaps() {
+        let file = Settings { addr: Some("127.0.0.1:1".into()), demo: Some(true), ..settings() };
+        let env = Settings { addr: Some("127.0.0.1:2".into()), ..settings() };
+        let c = Config::from_settings(env.over(file)).unwrap();
+        assert_eq!(c.addr.port(), 2);
+        assert!(c.demo);
+    }
+
+    #[test]
+    fn a_malformed_address_names_the_setting() {
+        let e = Config::from_settings(Settings { addr: Some("localhost".into()), ..settings() }).unwrap_err();
+        assert_eq!(e.setting, "addr");
+        let line = e.to_string();
+        assert!(line.contains("--addr / ZHENGWU_ADDR") && line.contains("'localhost'"), "{line}");
+        assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn database_urls_are_recognised_or_refused() {
+        let pg = |u: &str| Config::from_settings(Settings { database_url: Some(u.into()), ..settings() });
+        assert!(matches!(pg("postgres://postgres@127.0.0.1/zw").unwrap().database, DatabaseTarget::Postgres { .. }));
+        assert!(matches!(pg("postgresql://h/db").unwrap().database, DatabaseTarget::Postgres { .. }));
+        match pg("sqlite:///tmp/x.db").unwrap().database {
+            DatabaseTarget::Sqlite { path } => assert_eq!(path, Path::new("/tmp/x.db")),
+            _ => panic!("expected sqlite"),
+        }
+        for bad in ["mysql://h/db", "postgres//nohost", "not a url", "postgres:///db", "sqlite:"] {
+            let e = pg(bad).unwrap_err();
+            assert_eq!(e.setting, "database_url", "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_never_appear_in_messages() {
+        let e = Config::from_settings(Settings {
+            database_url: Some("mysql://u:hunter2@h/db".into()),
+            ..settings()
+        })
+        .unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        let c = Config::from_settings(Settings {
+            database_url: Some("postgres://u:hunter2@h/db".into()),
+            ..settings()
+        })
+        .unwrap();
+        assert!(!format!("{:?}", c.database).contains("hunter2"));
+        assert!(!redact_url("postgres://u:hunter2@[bad").contains("hunter2"));
+    }
+
+    #[test]
+    fn unknown_log_format_and_pool_size_are_refused() {
+        let e = Config::from_settings(Settings { log_format: Some("xml".into()), ..settings() }).unwrap_err();
+        assert_eq!(e.setting, "log_format");
+        let e = Config::from_settings(Settings { db_max_connections: Some("0".into()), ..settings() }).unwrap_err();
+        assert_eq!(e.setting, "db_max_connections");
+    }
+
+    #[test]
+    fn config_file_keys_are_checked() {
+        let dir = std::env::temp_dir().join(format!("zw-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.toml");
+        std::fs::write(&good, "addr = \"127.0.0.1:4000\"\ndemo = true\n").unwrap();
+        let s = Settings::from_file(&good).unwrap();
+        assert_eq!(s.addr.as_deref(), Some("127.0.0.1:4000"));
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, "adr = \"x\"\n").unwrap();
+        let e = Settings::from_file(&bad).unwrap_err();
+        assert_eq!(e.setting, "config");
+        assert!(e.to_string().contains("adr"), "{e}");
+        let e = Settings::from_file(&dir.join("missing.toml")).unwrap_err();
+        assert!(e.to_string().contains("cannot read"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

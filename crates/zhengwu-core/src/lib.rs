@@ -1,0 +1,16 @@
+//! Zhengwu's server-only core: configuration, database, and the domains.
+//!
+//! Each domain has the same files: `model` (types), `repo` (SQL only), `service` (rules and
+//! transactions; what pages, server functions and the REST API call), `error`.
+//! Nothing here knows about HTTP or Leptos.
+
+pub mod articles;
+pub mod config;
+pub mod db;
+pub mod demo;
+#[cfg(feature = "test-support")]
+pub mod testing;
+pub mod time;
+
+pub use config::{Config, ConfigError, DatabaseTarget, LogFormat, Settings};
+pub use db::{Db, DbError};

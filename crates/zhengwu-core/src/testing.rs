@@ -1,0 +1,119 @@
+//! Fresh databases for tests: a new SQLite file, or a new PostgreSQL database on the local
+//! server. Compiled only with the `test-support` feature (dev-dependencies turn it on).
+//!
+//! PostgreSQL comes from `ZHENGWU_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`).
+//! When it is unreachable the PostgreSQL tests are skipped with a message on stderr, unless
+//! `CI=true`, where they fail: CI must run both databases.
+
+use std::{
+    path::PathBuf,
+    sync::atomic::{AtomicU32, Ordering},
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use secrecy::SecretString;
+
+use crate::{config::DatabaseTarget, db::Db, with_db};
+
+pub const DEFAULT_PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database that exists only for one test.
+pub struct TestDb {
+    pub db: Db,
+    pub target: DatabaseTarget,
+    /// For SQLite: the directory holding the file (use it as the data dir).
+    pub dir: PathBuf,
+    pg_name: Option<String>,
+}
+
+fn unique(prefix: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{prefix}_{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), nanos)
+}
+
+/// A unique, empty temporary directory.
+pub fn temp_dir(prefix: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(unique(prefix));
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("ZHENGWU_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_ADMIN_URL.to_string())
+}
+
+fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+impl TestDb {
+    /// A fresh, migrated database on `backend`; `None` when PostgreSQL is skipped.
+    pub async fn new(backend: Backend, test: &str) -> Option<TestDb> {
+        let t = match backend {
+            Backend::Sqlite => Some(Self::target_sqlite()),
+            Backend::Postgres => Self::target_postgres(test).await,
+        }?;
+        let (target, dir, pg_name) = t;
+        let db = Db::connect(&target, 4).await.expect("connect test database");
+        db.migrate().await.expect("migrate test database");
+        Some(TestDb { db, target, dir, pg_name })
+    }
+
+    /// A fresh database target, not yet opened or migrated (for start-up tests).
+    pub async fn target(backend: Backend, test: &str) -> Option<(DatabaseTarget, PathBuf, Option<String>)> {
+        match backend {
+            Backend::Sqlite => Some(Self::target_sqlite()),
+            Backend::Postgres => Self::target_postgres(test).await,
+        }
+    }
+
+    fn target_sqlite() -> (DatabaseTarget, PathBuf, Option<String>) {
+        let dir = temp_dir("zw_sqlite");
+        (DatabaseTarget::Sqlite { path: dir.join("zhengwu.db") }, dir, None)
+    }
+
+    async fn target_postgres(test: &str) -> Option<(DatabaseTarget, PathBuf, Option<String>)> {
+        let admin = pg_admin_url();
+        let admin_db = match Db::connect(&DatabaseTarget::Postgres { url: SecretString::from(admin.clone()) }, 1).await {
+            Ok(db) => db,
+            Err(e) if !ci() => {
+                eprintln!("SKIPPED on PostgreSQL: {test} (no server: {e}; set CI=true to require it)");
+                return None;
+            }
+            Err(e) => panic!("CI=true requires PostgreSQL for {test}: {e}"),
+        };
+        let name = unique("zw_test");
+        with_db!(&admin_db, pool => sqlx::query(&format!("CREATE DATABASE {name}")).execute(pool).await)
+            .expect("create test database");
+        admin_db.close().await;
+        let mut url = url::Url::parse(&admin).expect("ZHENGWU_TEST_PG_URL is a URL");
+        url.set_path(&format!("/{name}"));
+        let dir = temp_dir("zw_pgdata");
+        Some((DatabaseTarget::Postgres { url: SecretString::from(url.to_string()) }, dir, Some(name)))
+    }
+
+    /// Closes the pool and removes the database.
+    pub async fn finish(self) {
+        self.db.close().await;
+        drop_target(self.pg_name, &self.dir).await;
+    }
+}
+
+/// Removes what [`TestDb::target`] created.
+pub async fn drop_target(pg_name: Option<String>, dir: &std::path::Path) {
+    if let Some(name) = pg_name {
+        let admin = pg_admin_url();
+        if let Ok(db) = Db::connect(&DatabaseTarget::Postgres { url: SecretString::from(admin) }, 1).await {
+            let _ = with_db!(&db, pool => sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(pool).await.map(|_| ()));
+            db.close().await;
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,0 +1,47 @@
+//! The error codes users and API clients may see. Rich server errors map onto these at the
+//! boundary; nothing internal (SQL, paths, stack) ever travels with them.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request is malformed or a value is out of range.
+    BadRequest,
+    /// No such resource (or not visible to this caller).
+    NotFound,
+    /// The server could not complete the request; details are in the log under the request id.
+    Internal,
+    /// The database or another dependency is unavailable right now.
+    Unavailable,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorCode::BadRequest => 400,
+            ErrorCode::NotFound => 404,
+            ErrorCode::Internal => 500,
+            ErrorCode::Unavailable => 503,
+        }
+    }
+
+    /// Short English title, as RFC 9457 `title`.
+    pub fn title(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "Bad request",
+            ErrorCode::NotFound => "Not found",
+            ErrorCode::Internal => "Internal server error",
+            ErrorCode::Unavailable => "Service unavailable",
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad-request",
+            ErrorCode::NotFound => "not-found",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Unavailable => "unavailable",
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Interface text in Chinese (default) and English.
+//!
+//! One struct of `&'static str` per language: a missing translation is a compile error, not a
+//! blank on the page. Content (notices, policies) stays in the language it was published in.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// BCP 47 tag for the `lang` attribute.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The value kept in the `lang` cookie and accepted by the switch.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn text(self) -> &'static Text {
+        match self {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        }
+    }
+}
+
+/// Every piece of interface text.
+pub struct Text {
+    pub skip_to_content: &'static str,
+    pub home: &'static str,
+    pub main_nav: &'static str,
+    pub services: &'static str,
+    pub switch_language: &'static str,
+    pub other_language_name: &'static str,
+    pub care_mode_on: &'static str,
+    pub care_mode_off: &'static str,
+    pub more: &'static str,
+    pub all_categories: &'static str,
+    pub category: &'static str,
+    pub filter: &'static str,
+    pub publisher: &'static str,
+    pub published: &'static str,
+    pub document_number: &'static str,
+    pub attachments: &'static str,
+    pub no_attachments: &'static str,
+    pub attachment_count: &'static str,
+    pub back_to_list: &'static str,
+    pub previous_page: &'static str,
+    pub next_page: &'static str,
+    pub page_of: &'static str,
+    pub total_items: &'static str,
+    pub nothing_here: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_body: &'static str,
+    pub bad_request_title: &'static str,
+    pub error_title: &'static str,
+    pub error_body: &'static str,
+    pub footer_sponsor: &'static str,
+    pub footer_contact: &'static str,
+    pub footer_icp: &'static str,
+    pub welcome: &'static str,
+    pub breadcrumb: &'static str,
+}
+
+impl Text {
+    /// "第 2 / 5 页" / "Page 2 of 5".
+    pub fn page_label(&self, page: u32, total: u32) -> String {
+        self.page_of.replace("{page}", &page.to_string()).replace("{total}", &total.to_string())
+    }
+    /// "共 23 条" / "23 items".
+    pub fn total_label(&self, total: i64) -> String {
+        self.total_items.replace("{n}", &total.to_string())
+    }
+    /// "附件 2 个" / "2 attachments".
+    pub fn attachment_count_label(&self, n: i64) -> String {
+        self.attachment_count.replace("{n}", &n.to_string())
+    }
+}
+
+const ZH: Text = Text {
+    skip_to_content: "跳到主要内容",
+    home: "首页",
+    main_nav: "主导航",
+    services: "办事服务",
+    switch_language: "切换语言",
+    other_language_name: "English",
+    care_mode_on: "长者模式",
+    care_mode_off: "退出长者模式",
+    more: "更多",
+    all_categories: "全部",
+    category: "分类",
+    filter: "筛选",
+    publisher: "发布机构",
+    published: "发布日期",
+    document_number: "文号",
+    attachments: "附件",
+    no_attachments: "无附件",
+    attachment_count: "附件 {n} 个",
+    back_to_list: "返回列表",
+    previous_page: "上一页",
+    next_page: "下一页",
+    page_of: "第 {page} / {total} 页",
+    total_items: "共 {n} 条",
+    nothing_here: "暂无内容。",
+    not_found_title: "页面不存在",
+    not_found_body: "您访问的页面不存在或已被删除。请检查网址，或从首页重新查找。",
+    bad_request_title: "请求有误",
+    error_title: "服务暂时不可用",
+    error_body: "系统暂时无法完成您的请求，请稍后再试。",
+    footer_sponsor: "主办单位",
+    footer_contact: "政务服务热线 12345",
+    footer_icp: "本网站为演示系统，所载内容均为虚构。",
+    welcome: "欢迎访问",
+    breadcrumb: "当前位置",
+};
+
+const EN: Text = Text {
+    skip_to_content: "Skip to main content",
+    home: "Home",
+    main_nav: "Main navigation",
+    services: "Services",
+    switch_language: "Switch language",
+    other_language_name: "中文",
+    care_mode_on: "Large text",
+    care_mode_off: "Standard text",
+    more: "More",
+    all_categories: "All",
+    category: "Category",
+    filter: "Filter",
+    publisher: "Published by",
+    published: "Published",
+    document_number: "Document No.",
+    attachments: "Attachments",
+    no_attachments: "No attachments",
+    attachment_count: "{n} attachment(s)",
+    back_to_list: "Back to the list",
+    previous_page: "Previous",
+    next_page: "Next",
+    page_of: "Page {page} of {total}",
+    total_items: "{n} items",
+    nothing_here: "Nothing here yet.",
+    not_found_title: "Page not found",
+    not_found_body: "The page you asked for does not exist or has been removed. Check the address, or start again from the home page.",
+    bad_request_title: "Invalid request",
+    error_title: "Service temporarily unavailable",
+    error_body: "We could not complete your request. Please try again later.",
+    footer_sponsor: "Run by",
+    footer_contact: "Government service hotline 12345",
+    footer_icp: "This is a demonstration site; all content is fictional.",
+    welcome: "Welcome to",
+    breadcrumb: "You are here",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_codes_round_trip_and_unknown_codes_are_refused() {
+        for l in [Lang::Zh, Lang::En] {
+            assert_eq!(Lang::from_code(l.code()), Some(l));
+        }
+        assert_eq!(Lang::from_code("fr"), None);
+        assert_eq!(Lang::default().tag(), "zh-CN");
+    }
+
+    #[test]
+    fn labels_fill_their_placeholders() {
+        assert_eq!(Lang::Zh.text().page_label(2, 5), "第 2 / 5 页");
+        assert_eq!(Lang::En.text().total_label(23), "23 items");
+        assert_eq!(Lang::Zh.text().attachment_count_label(2), "附件 2 个");
+    }
+}

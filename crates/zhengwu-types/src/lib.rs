@@ -1,0 +1,15 @@
+//! Types shared by the Zhengwu server and its WebAssembly islands.
+//!
+//! Everything here must compile for `wasm32-unknown-unknown`: no I/O, no database, no tokio.
+//! Domain values validate on construction (parse, don't validate), so a `Category` in hand is
+//! always one the portal knows.
+
+pub mod articles;
+pub mod error;
+pub mod i18n;
+pub mod page;
+
+pub use articles::{ArticleDetail, ArticleSummary, Attachment, Category, Channel};
+pub use error::ErrorCode;
+pub use i18n::{Lang, Text};
+pub use page::{Page, PageRequest};

@@ -1,0 +1,36 @@
+// Shared test setup: every page fails its test on any console error or uncaught exception,
+// the "no WebAssembly" project removes WebAssembly before any script runs, and screenshots
+// are kept per project under end2end/artifacts/.
+import { test as base, expect, type Page, type TestInfo } from "@playwright/test";
+import * as path from "node:path";
+
+export const noWasm = (info: TestInfo) => Boolean(info.project.metadata?.noWasm);
+export const jsOn = (info: TestInfo) => info.project.use.javaScriptEnabled !== false;
+/** Islands wake only where JavaScript and WebAssembly both run. */
+export const islandsAwake = (info: TestInfo) => jsOn(info) && !noWasm(info);
+
+export const test = base.extend<{ page: Page }>({
+  page: async ({ page }, use, info) => {
+    if (noWasm(info)) {
+      await page.addInitScript(() => {
+        // As in iOS Lockdown Mode and old WebViews: the global simply is not there.
+        delete (globalThis as { WebAssembly?: unknown }).WebAssembly;
+      });
+    }
+    const problems: string[] = [];
+    page.on("console", (msg) => {
+      if (msg.type() === "error") problems.push(`console error: ${msg.text()}`);
+    });
+    page.on("pageerror", (err) => problems.push(`uncaught: ${err.message}`));
+    await use(page);
+    expect(problems, "no console errors or uncaught exceptions").toEqual([]);
+  },
+});
+
+export { expect };
+
+export async function shot(page: Page, info: TestInfo, name: string) {
+  const file = path.join(__dirname, "..", "artifacts", info.project.name, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await info.attach(name, { path: file, contentType: "image/png" });
+}

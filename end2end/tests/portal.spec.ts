@@ -1,0 +1,113 @@
+import AxeBuilder from "@axe-core/playwright";
+import { test, expect, shot, islandsAwake, jsOn } from "./fixtures";
+
+test("home → notices → one notice → 404", async ({ page }, info) => {
+  const home = await page.goto("/");
+  expect(home?.status()).toBe(200);
+  await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
+  await expect(page.getByRole("banner")).toContainText("青山县人民政府");
+  await expect(page.getByRole("heading", { level: 2, name: "通知公告" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 2, name: "政策法规" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 2, name: "工作动态" })).toBeVisible();
+  await shot(page, info, "1-home");
+
+  await page.getByRole("link", { name: "更多 通知公告" }).click();
+  await expect(page).toHaveURL(/\/notices$/);
+  await expect(page.getByRole("heading", { level: 1, name: "通知公告" })).toBeVisible();
+  await expect(page.locator(".article-row")).toHaveCount(15);
+  await expect(page.getByText("第 1 / 2 页")).toBeVisible();
+  await shot(page, info, "2-notices");
+
+  await page.getByRole("navigation", { name: "分类" }).getByRole("link", { name: "人事招考" }).click();
+  await expect(page).toHaveURL(/category=recruitment/);
+  await expect(page.locator(".article-row")).toHaveCount(3);
+
+  const first = page.locator(".article-row a").first();
+  const title = (await first.textContent())!.trim();
+  await first.click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(title);
+  await expect(page.getByText("发布机构")).toBeVisible();
+  await expect(page.getByRole("heading", { level: 2, name: "附件" })).toBeVisible();
+  await expect(page.locator(".attachments li").first()).toContainText(/\.(xlsx|docx|pdf)/);
+  // The print island wakes only where JavaScript and WebAssembly run; elsewhere it stays hidden.
+  const print = page.getByRole("button", { name: "打印本页" });
+  if (islandsAwake(info)) await expect(print).toBeVisible();
+  else await expect(print).toBeHidden();
+  await shot(page, info, "3-notice");
+
+  const missing = await page.goto("/notices/999999");
+  expect(missing?.status()).toBe(404);
+  await expect(page.getByRole("heading", { level: 1, name: "页面不存在" })).toBeVisible();
+  await page.getByRole("main").getByRole("link", { name: "首页" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await shot(page, info, "4-not-found-then-home");
+});
+
+test("paging through notices", async ({ page }, info) => {
+  await page.goto("/notices");
+  await page.getByRole("link", { name: "下一页" }).click();
+  await expect(page).toHaveURL(/page=2/);
+  await expect(page.getByText("第 2 / 2 页")).toBeVisible();
+  await expect(page.locator(".article-row")).toHaveCount(8);
+  await page.getByRole("link", { name: "上一页" }).click();
+  await expect(page.getByText("第 1 / 2 页")).toBeVisible();
+  await shot(page, info, "5-notices-page-1-again");
+});
+
+test("English switch is remembered and switches back", async ({ page }, info) => {
+  await page.goto("/notices?page=2");
+  await page.getByRole("button", { name: "切换语言" }).click();
+  await expect(page).toHaveURL(/\/notices\?page=2$/);
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await expect(page.getByRole("heading", { level: 1, name: "Notices" })).toBeVisible();
+  await expect(page.getByText("Page 2 of 2")).toBeVisible();
+  await page.goto("/");
+  await expect(page.getByRole("heading", { level: 2, name: "Policies" })).toBeVisible();
+  await shot(page, info, "6-home-english");
+  await page.getByRole("button", { name: "Switch language" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
+});
+
+test("长者模式 makes the text larger and can be left", async ({ page }, info) => {
+  await page.goto("/");
+  const size = () => page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+  const before = await size();
+  await page.getByRole("button", { name: "长者模式" }).click();
+  await expect(page.locator("html")).toHaveClass(/care/);
+  expect(await size()).toBeGreaterThanOrEqual(before * 1.2);
+  await shot(page, info, "7-home-care-mode");
+  await page.getByRole("button", { name: "退出长者模式" }).click();
+  await expect(page.locator("html")).not.toHaveClass(/care/);
+});
+
+test("keyboard: the skip link leads to the main content", async ({ page }) => {
+  await page.goto("/notices");
+  await page.keyboard.press("Tab");
+  const skip = page.getByRole("link", { name: "跳到主要内容" });
+  await expect(skip).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/#main$/);
+});
+
+test("pages meet WCAG 2.1 AA (axe)", async ({ page }, info) => {
+  test.skip(!jsOn(info), "axe runs as a script in the page");
+  for (const path of ["/", "/notices", "/notices?category=publicity", "/policies", "/notices/999999"]) {
+    await page.goto(path);
+    const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    const found = result.violations.map((v) => `${path}: ${v.id} (${v.nodes.length}) ${v.help}`);
+    expect(found).toEqual([]);
+  }
+  await page.goto("/");
+  await page.getByRole("link", { name: "更多 通知公告" }).click();
+  await page.locator(".article-row a").first().click();
+  const detail = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  expect(detail.violations.map((v) => v.id)).toEqual([]);
+});
+
+test("no horizontal scrolling at this width", async ({ page }) => {
+  for (const path of ["/", "/notices", "/policies"]) {
+    await page.goto(path);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, path).toBeLessThanOrEqual(0);
+  }
+});

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs every Zhengwu test and ends with one summary line:
+#   unit + integration tests (cargo) on SQLite and PostgreSQL, then end-to-end tests
+#   (Playwright in Debian's Chromium) against the real server.
+# Installs what is missing first (scripts/tools.sh test). With CI=true, PostgreSQL is required;
+# without it, the PostgreSQL tests are skipped when no server answers, and the summary says so.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+say() { printf '\033[1m[test]\033[0m %s\n' "$*"; }
+export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
+started=$(date +%s)
+ci=false; case "${CI:-}" in true|1) ci=true ;; esac
+pg_url=${ZHENGWU_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+export ZHENGWU_TEST_PG_URL=$pg_url
+logs=target/test-logs; mkdir -p "$logs"
+
+bash scripts/tools.sh test || { echo "error: installing the test tools failed"; exit 1; }
+
+# PostgreSQL: required in CI, optional elsewhere.
+cargo_filter=()
+pg_state=used
+if psql "$pg_url" -qAtc 'SELECT 1' >/dev/null 2>&1; then
+  say "PostgreSQL answers at ${pg_url%%\?*}: the PostgreSQL suite runs"
+  # Databases left by an interrupted earlier run.
+  for db in $(psql "$pg_url" -qAtc "SELECT datname FROM pg_database WHERE datname LIKE 'zw\_test\_%'"); do
+    psql "$pg_url" -qAtc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  done
+elif $ci; then
+  echo "error: CI=true requires PostgreSQL at $pg_url (ZHENGWU_TEST_PG_URL), and none answers"
+  exit 1
+else
+  say "PostgreSQL: no server at $pg_url — the PostgreSQL tests are SKIPPED (CI=true makes them required)"
+  cargo_filter=(--skip postgres)
+  pg_state=skipped
+fi
+
+say "building the site (WebAssembly islands, CSS)"
+bash scripts/build.sh site || { echo "error: site build failed"; exit 1; }
+
+say "checking the WebAssembly boundary: no server crates in the browser build"
+if cargo tree --quiet --target wasm32-unknown-unknown --features hydrate -e normal --prefix none \
+    | grep -E '^(tokio|mio|sqlx[a-z-]*|axum|hyper|zhengwu-core) ' ; then
+  echo "error: server-only crates are in the wasm32 dependency tree (above)"; exit 1
+fi
+
+say "cargo tests: unit and integration (SQLite${cargo_filter:+ only}${cargo_filter:- and PostgreSQL})"
+cargo test --workspace --features zhengwu/ssr --no-fail-fast -- "${cargo_filter[@]}" 2>&1 | tee "$logs/cargo.log"
+cargo_status=${PIPESTATUS[0]}
+read -r cargo_passed cargo_failed cargo_filtered < <(awk '
+  /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i) == "filtered") s += $(i-1) } }
+  END { print p+0, f+0, s+0 }' "$logs/cargo.log")
+if [ "$cargo_status" -ne 0 ] && [ "$cargo_failed" -eq 0 ]; then cargo_failed=1; fi # a build failure counts
+
+e2e_passed=0; e2e_failed=0; e2e_skipped=0
+if [ -x target/debug/zhengwu ] && ! grep -q '^error: could not compile' "$logs/cargo.log"; then
+  say "end-to-end: Playwright in $(/usr/bin/chromium --version 2>/dev/null)"
+  rm -rf end2end/artifacts end2end/test-results
+  (cd end2end && npx playwright test) 2>&1 | tee "$logs/e2e.log"
+  e2e_status=${PIPESTATUS[0]}
+  if [ -f end2end/test-results/results.json ]; then
+    read -r e2e_passed e2e_failed e2e_skipped < <(node -e '
+      const s = require("./end2end/test-results/results.json").stats;
+      console.log(s.expected + s.flaky, s.unexpected, s.skipped)')
+  fi
+  if [ "$e2e_status" -ne 0 ] && [ "$e2e_failed" -eq 0 ]; then e2e_failed=1; fi
+  say "screenshots: end2end/artifacts/<project>/*.png"
+else
+  say "end-to-end: not run (the server did not build)"
+  e2e_failed=1
+fi
+
+passed=$((cargo_passed + e2e_passed)); failed=$((cargo_failed + e2e_failed))
+skipped=$((cargo_filtered + e2e_skipped))
+echo
+say "cargo:      $cargo_passed passed, $cargo_failed failed (PostgreSQL suite: $pg_state)"
+say "end-to-end: $e2e_passed passed, $e2e_failed failed, $e2e_skipped skipped"
+say "took $(( $(date +%s) - started )) s"
+echo "total: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,62 @@
+//! The document shell and the route table.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+use zhengwu_types::Channel;
+
+use crate::{
+    components::layout::Layout,
+    pages::{ArticleDetailPage, ArticleListPage, HomePage, NotFound},
+    prefs::Prefs,
+};
+
+/// The whole HTML document. Rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let prefs = Prefs::from_request();
+    provide_context(prefs);
+    let pkg = options.site_pkg_dir.clone();
+    let name = options.output_name.clone();
+    view! {
+        <!DOCTYPE html>
+        <html lang=prefs.lang.tag() class:care=prefs.care>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="format-detection" content="telephone=no" />
+                <link rel="stylesheet" href=format!("/{pkg}/{name}.css") />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                // Loads the WebAssembly islands only where the browser can run them;
+                // old WebViews without modules or WebAssembly keep the plain HTML.
+                <script type="module" src="/islands.js" data-pkg=format!("/{pkg}/{name}")></script>
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Router>
+            <Layout>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/notices") view=|| view! { <ArticleListPage channel=Channel::Notices /> } ssr=SsrMode::Async />
+                    <Route path=path!("/notices/:id") view=|| view! { <ArticleDetailPage channel=Channel::Notices /> } ssr=SsrMode::Async />
+                    <Route path=path!("/policies") view=|| view! { <ArticleListPage channel=Channel::Policies /> } ssr=SsrMode::Async />
+                    <Route path=path!("/policies/:id") view=|| view! { <ArticleDetailPage channel=Channel::Policies /> } ssr=SsrMode::Async />
+                    <Route path=path!("/updates") view=|| view! { <ArticleListPage channel=Channel::Updates /> } ssr=SsrMode::Async />
+                    <Route path=path!("/updates/:id") view=|| view! { <ArticleDetailPage channel=Channel::Updates /> } ssr=SsrMode::Async />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

@@ -1,0 +1,5 @@
+pub mod article_row;
+pub mod layout;
+pub mod pager;
+pub mod print_button;
+pub mod status;

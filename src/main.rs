@@ -1,0 +1,25 @@
+//! `zhengwu`: one binary with subcommands (`serve`, `migrate`).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use zhengwu::server::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(zhengwu::server::start::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line, naming the setting; no backtrace.
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Error pages: a real 404 with status 404, and a page for other errors with their status.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use zhengwu_types::ErrorCode;
+
+use crate::{api::ApiError, components::status::set_status, prefs::use_prefs};
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    set_status(404);
+    let t = use_prefs().lang.text();
+    view! {
+        <Title text=t.not_found_title />
+        <section class="error-page">
+            <h1>{t.not_found_title}</h1>
+            <p>{t.not_found_body}</p>
+            <p>
+                <a href="/">{t.home}</a>
+            </p>
+        </section>
+    }
+}
+
+/// The page for an error from a server function, with the matching HTTP status.
+#[component]
+pub fn ErrorPage(error: ApiError) -> impl IntoView {
+    if error.code == ErrorCode::NotFound {
+        return view! { <NotFound /> }.into_any();
+    }
+    set_status(error.code.status());
+    let t = use_prefs().lang.text();
+    let (title, body) = match error.code {
+        ErrorCode::BadRequest => (t.bad_request_title, error.message.clone()),
+        _ => (t.error_title, t.error_body.to_string()),
+    };
+    view! {
+        <Title text=title />
+        <section class="error-page">
+            <h1>{title}</h1>
+            <p>{body}</p>
+            <p>
+                <a href="/">{t.home}</a>
+            </p>
+        </section>
+    }
+    .into_any()
+}

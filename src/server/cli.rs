@@ -1,0 +1,92 @@
+//! The command line. Every option can also come from the environment or a config file;
+//! precedence is flag > environment > file > default.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use zhengwu_core::Settings;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "zhengwu",
+    version,
+    about = "Zhengwu (政务): e-government portal, back office, WeChat service and data-exchange gateway",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply migrations, then serve the portal over HTTP.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(CommonArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// TOML config file with the same settings (keys: addr, data_dir, database_url, …).
+    #[arg(long, env = "ZHENGWU_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Directory for the SQLite database and other local data [default: ./data].
+    #[arg(long, env = "ZHENGWU_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<String>,
+    /// postgres://user:pass@host/db for PostgreSQL, or sqlite:PATH [default: SQLite in the data dir].
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Log format: text or json [default: text].
+    #[arg(long, env = "ZHENGWU_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    /// Maximum database connections in the pool [default: 8].
+    #[arg(long, env = "ZHENGWU_DB_MAX_CONNECTIONS", value_name = "N")]
+    pub db_max_connections: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Address to listen on [default: 127.0.0.1:3000].
+    #[arg(long, env = "ZHENGWU_ADDR", value_name = "HOST:PORT")]
+    pub addr: Option<String>,
+    /// Fill an empty database with demo data (a fictional county government).
+    #[arg(long, env = "ZHENGWU_DEMO")]
+    pub demo: bool,
+    /// Directory of the built site (CSS, WebAssembly, public files) [default: target/site].
+    #[arg(long, env = "ZHENGWU_SITE_ROOT", value_name = "DIR")]
+    pub site_root: Option<String>,
+    /// The government's name in the header [default: 青山县人民政府].
+    #[arg(long, env = "ZHENGWU_SITE_NAME", value_name = "NAME")]
+    pub site_name: Option<String>,
+    /// The government's name in English.
+    #[arg(long, env = "ZHENGWU_SITE_NAME_EN", value_name = "NAME")]
+    pub site_name_en: Option<String>,
+}
+
+impl CommonArgs {
+    pub fn settings(&self) -> Settings {
+        Settings {
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            log_format: self.log_format.clone(),
+            db_max_connections: self.db_max_connections.clone(),
+            ..Settings::default()
+        }
+    }
+}
+
+impl ServeArgs {
+    pub fn settings(&self) -> Settings {
+        Settings {
+            addr: self.addr.clone(),
+            demo: self.demo.then_some(true),
+            site_root: self.site_root.clone(),
+            site_name: self.site_name.clone(),
+            site_name_en: self.site_name_en.clone(),
+            ..self.common.settings()
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! The server: command line, start-up, HTTP routing and middleware. Compiled only with `ssr`.
+
+pub mod cli;
+pub mod health;
+pub mod metrics;
+pub mod middleware;
+pub mod prefs;
+pub mod rest;
+pub mod router;
+pub mod start;
+pub mod state;
+
+pub use start::{spawn, RunningServer, StartError};

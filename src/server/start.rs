@@ -1,0 +1,201 @@
+//! Start-up and shutdown: configuration → data directory → database → migrations → demo data
+//! → listener → serve until SIGTERM/Ctrl-C → close the database.
+//!
+//! Every failure becomes a [`StartError`]: one line naming the setting, printed by `main`,
+//! which exits non-zero. Nothing here panics on bad input.
+
+use std::{io, net::SocketAddr, path::Path, sync::Arc};
+
+use leptos::prelude::LeptosOptions;
+use leptos::config::Env;
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use zhengwu_core::{
+    config::io_reason,
+    demo::{self, SeedOutcome},
+    Config, ConfigError, Db, DbError, LogFormat, Settings,
+};
+
+use super::{
+    cli::{Cli, Command},
+    metrics::Metrics,
+    router::router,
+    state::AppState,
+};
+use crate::prefs::SiteInfo;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("invalid setting --data-dir / ZHENGWU_DATA_DIR: {path} is not a writable directory: {reason}")]
+    DataDir { path: String, reason: String },
+    #[error("invalid setting --database-url / DATABASE_URL: {0}")]
+    Database(DbError),
+    #[error("{0}")]
+    Migration(DbError),
+    #[error("demo data: {0}")]
+    Demo(String),
+    #[error("invalid setting --addr / ZHENGWU_ADDR: cannot listen on {addr}: {reason}")]
+    Bind { addr: SocketAddr, reason: String },
+    #[error("server: {0}")]
+    Serve(String),
+}
+
+/// Runs a parsed command line to completion.
+pub async fn run(cli: Cli) -> Result<(), StartError> {
+    match cli.command {
+        Command::Serve(args) => {
+            let config = load_config(args.settings(), args.common.config.as_deref())?;
+            init_tracing(config.log_format);
+            let server = spawn(config).await?;
+            tracing::info!("listening on http://{}", server.addr);
+            wait_for_signal().await;
+            tracing::info!("shutting down: finishing requests in flight");
+            server.shutdown().await
+        }
+        Command::Migrate(args) => {
+            let config = load_config(args.settings(), args.config.as_deref())?;
+            init_tracing(config.log_format);
+            let db = open_database(&config).await?;
+            db.close().await;
+            tracing::info!(database = %config.database.describe(), "migrations applied");
+            Ok(())
+        }
+    }
+}
+
+/// Flags and environment over the config file over defaults.
+pub fn load_config(given: Settings, file: Option<&Path>) -> Result<Config, StartError> {
+    let from_file = match file {
+        Some(path) => Settings::from_file(path)?,
+        None => Settings::default(),
+    };
+    Ok(Config::from_settings(given.over(from_file))?)
+}
+
+/// A server running in the background (used by `serve` and by the tests).
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub db: Db,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets requests in flight finish, then closes the database cleanly.
+    pub async fn shutdown(self) -> Result<(), StartError> {
+        let _ = self.stop.send(());
+        let served = self.task.await;
+        self.db.close().await;
+        match served {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(StartError::Serve(e.to_string())),
+            Err(e) => Err(StartError::Serve(e.to_string())),
+        }
+    }
+}
+
+/// Prepares everything and starts serving on `config.addr` (port 0 picks a free port).
+pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
+    let db = open_database(&config).await?;
+    if config.demo {
+        match demo::seed(&db).await {
+            Ok(SeedOutcome::Seeded { departments, articles }) => {
+                tracing::info!(departments, articles, "demo data seeded")
+            }
+            Ok(SeedOutcome::AlreadyHasData) => tracing::info!("database has content; demo data not added"),
+            Err(e) => {
+                db.close().await;
+                return Err(StartError::Demo(e.to_string()));
+            }
+        }
+    }
+    let listener = match TcpListener::bind(config.addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            db.close().await;
+            return Err(StartError::Bind { addr: config.addr, reason: io_reason(&e) });
+        }
+    };
+    let addr = listener.local_addr().map_err(|e| StartError::Serve(e.to_string()))?;
+    if !config.site_root.join("pkg").join("zhengwu.css").is_file() {
+        tracing::warn!(site_root = %config.site_root.display(), "no built site (pkg/zhengwu.css): pages will be unstyled; run scripts/build.sh");
+    }
+
+    let leptos_options = LeptosOptions::builder()
+        .output_name("zhengwu")
+        .site_root(config.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .env(Env::PROD)
+        .build();
+    let state = AppState {
+        leptos_options,
+        db: db.clone(),
+        metrics: Arc::new(Metrics::default()),
+        site: SiteInfo { name: config.site_name.clone(), name_en: config.site_name_en.clone() },
+    };
+    let app = router(state);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(RunningServer { addr, db, stop, task })
+}
+
+/// Checks the data directory, opens the database and applies migrations.
+async fn open_database(config: &Config) -> Result<Db, StartError> {
+    ensure_writable_dir(&config.data_dir)?;
+    let db = Db::connect(&config.database, config.db_max_connections).await.map_err(StartError::Database)?;
+    if let Err(e) = db.migrate().await {
+        db.close().await;
+        return Err(StartError::Migration(e));
+    }
+    Ok(db)
+}
+
+fn ensure_writable_dir(dir: &Path) -> Result<(), StartError> {
+    let fail = |e: io::Error| StartError::DataDir { path: dir.display().to_string(), reason: io_reason(&e) };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let probe = dir.join(".zhengwu-write-test");
+    std::fs::write(&probe, b"ok").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)?;
+    Ok(())
+}
+
+fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::{fmt, EnvFilter};
+    let filter = EnvFilter::try_from_env("ZHENGWU_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = fmt().with_env_filter(filter).with_writer(io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+    };
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,176 @@
+//! The `zhengwu` binary as an operator meets it: help, bad settings, migrations, signals.
+
+use std::{
+    io::{BufRead, BufReader},
+    net::TcpListener,
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use zhengwu_core::testing::temp_dir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_zhengwu");
+
+/// Runs the binary with a clean environment (no ZHENGWU_* or DATABASE_URL from the caller).
+fn zhengwu(args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    c
+}
+
+struct Outcome {
+    code: Option<i32>,
+    stderr: String,
+    elapsed: Duration,
+}
+
+fn run(mut c: Command) -> Outcome {
+    let started = Instant::now();
+    let out = c.stdin(Stdio::null()).output().expect("run zhengwu");
+    Outcome { code: out.status.code(), stderr: String::from_utf8_lossy(&out.stderr).into_owned(), elapsed: started.elapsed() }
+}
+
+/// A bad setting: non-zero exit within 10 s, exactly one `error:` line naming the setting, no panic.
+fn assert_refused(o: &Outcome, names: &str) {
+    assert_ne!(o.code, Some(0), "must fail: {}", o.stderr);
+    assert!(o.code.is_some(), "must exit, not be killed");
+    assert!(o.elapsed < Duration::from_secs(10), "took {:?}", o.elapsed);
+    assert!(!o.stderr.contains("panicked") && !o.stderr.contains("RUST_BACKTRACE"), "{}", o.stderr);
+    let errors: Vec<_> = o.stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "one error line: {}", o.stderr);
+    assert!(errors[0].contains(names), "'{}' should name {names}", errors[0]);
+}
+
+#[test]
+fn help_lists_the_subcommands_and_options() {
+    let out = zhengwu(&["--help"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("serve") && text.contains("migrate"), "{text}");
+    let out = zhengwu(&["serve", "--help"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for opt in ["--addr", "--data-dir", "--database-url", "--demo", "ZHENGWU_ADDR", "DATABASE_URL"] {
+        assert!(text.contains(opt), "serve --help lacks {opt}");
+    }
+}
+
+#[test]
+fn a_malformed_address_is_refused() {
+    let dir = temp_dir("zw_cli");
+    let o = run(zhengwu(&["serve", "--addr", "localhost", "--data-dir", dir.to_str().unwrap()]));
+    assert_refused(&o, "--addr / ZHENGWU_ADDR");
+    // The same from the environment.
+    let mut c = zhengwu(&["serve", "--data-dir", dir.to_str().unwrap()]);
+    c.env("ZHENGWU_ADDR", "300.1.1.1:80");
+    assert_refused(&run(c), "ZHENGWU_ADDR");
+}
+
+#[test]
+fn a_port_in_use_is_refused() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = temp_dir("zw_cli");
+    let o = run(zhengwu(&["serve", "--addr", &addr, "--data-dir", dir.to_str().unwrap()]));
+    assert_refused(&o, "--addr / ZHENGWU_ADDR");
+    assert!(o.stderr.contains("cannot listen"), "{}", o.stderr);
+}
+
+#[test]
+fn an_unreachable_database_is_refused_quickly() {
+    let dir = temp_dir("zw_cli");
+    let o = run(zhengwu(&["migrate", "--data-dir", dir.to_str().unwrap(), "--database-url", "postgres://zw:secret-pw@127.0.0.1:1/zw"]));
+    assert_refused(&o, "--database-url / DATABASE_URL");
+    assert!(!o.stderr.contains("secret-pw"), "password leaked: {}", o.stderr);
+}
+
+#[test]
+fn a_malformed_database_url_is_refused() {
+    let dir = temp_dir("zw_cli");
+    let mut c = zhengwu(&["serve", "--data-dir", dir.to_str().unwrap()]);
+    c.env("DATABASE_URL", "mysql://u:pw@host/db");
+    let o = run(c);
+    assert_refused(&o, "DATABASE_URL");
+    assert!(o.stderr.contains("postgres://"), "says what would work: {}", o.stderr);
+}
+
+#[test]
+fn an_unwritable_data_dir_is_refused() {
+    // A directory under a regular file cannot be created, even by root.
+    let dir = temp_dir("zw_cli");
+    let file = dir.join("plain-file");
+    std::fs::write(&file, "x").unwrap();
+    let o = run(zhengwu(&["migrate", "--data-dir", file.join("data").to_str().unwrap()]));
+    assert_refused(&o, "--data-dir / ZHENGWU_DATA_DIR");
+}
+
+#[test]
+fn a_config_file_with_an_unknown_key_is_refused() {
+    let dir = temp_dir("zw_cli");
+    let cfg = dir.join("zhengwu.toml");
+    std::fs::write(&cfg, "adress = \"127.0.0.1:1\"\n").unwrap();
+    let o = run(zhengwu(&["migrate", "--config", cfg.to_str().unwrap()]));
+    assert_refused(&o, "--config / ZHENGWU_CONFIG");
+}
+
+#[test]
+fn a_failing_migration_is_named_and_leaves_the_database_as_it_was() {
+    let dir = temp_dir("zw_cli");
+    let db_path = dir.join("zhengwu.db");
+    // A table the first migration wants to create already exists: the migration must fail.
+    let setup = std::process::Command::new("python3")
+        .args(["-c", &format!(
+            "import sqlite3; c=sqlite3.connect({:?}); c.execute('CREATE TABLE articles (x INTEGER)'); c.commit()",
+            db_path.display().to_string()
+        )])
+        .status()
+        .expect("python3 for setup");
+    assert!(setup.success());
+    let o = run(zhengwu(&["migrate", "--data-dir", dir.to_str().unwrap()]));
+    assert_refused(&o, "migration 0001_portal_content");
+    let tables = std::process::Command::new("python3")
+        .args(["-c", &format!(
+            "import sqlite3; c=sqlite3.connect({:?}); print(sorted(r[0] for r in c.execute(\"SELECT name FROM sqlite_master WHERE type='table'\")))",
+            db_path.display().to_string()
+        )])
+        .output()
+        .unwrap();
+    let tables = String::from_utf8_lossy(&tables.stdout);
+    assert!(!tables.contains("departments"), "the failed migration left tables behind: {tables}");
+    assert!(tables.contains("articles"));
+}
+
+#[test]
+fn migrate_applies_and_serve_stops_cleanly_on_sigterm() {
+    let dir = temp_dir("zw_cli");
+    let d = dir.to_str().unwrap();
+    let o = run(zhengwu(&["migrate", "--data-dir", d]));
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    assert!(dir.join("zhengwu.db").is_file());
+
+    let mut child = zhengwu(&["serve", "--addr", "127.0.0.1:0", "--data-dir", d, "--demo"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let started = Instant::now();
+    let mut listening = false;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line.contains("listening on http://") {
+            listening = true;
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no start-up line");
+    }
+    assert!(listening, "server said where it listens");
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "SIGTERM ends with exit 0; log: {rest:?}");
+    assert!(rest.iter().any(|l| l.contains("shutting down")), "{rest:?}");
+    // Closed cleanly: SQLite folded the WAL back into the database file.
+    let wal = dir.join("zhengwu.db-wal");
+    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0, "WAL left behind");
+}
