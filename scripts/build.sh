@@ -26,7 +26,7 @@ wasm-bindgen --target web --no-typescript --out-dir "$PKG.new" --out-name zhengw
 say "wasm-opt -Oz"
 # The features Rust enables by default for wasm32-unknown-unknown; nothing newer.
 wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-reference-types --enable-multivalue --enable-mutable-globals \
+  --enable-reference-types --enable-multivalue --enable-mutable-globals --strip-debug --strip-producers \
   "$PKG.new/zhengwu_bg.wasm" -o "$PKG.new/zhengwu_bg.wasm"
 cp style/main.css "$PKG.new/zhengwu.css"
 

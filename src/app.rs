@@ -18,6 +18,11 @@ use crate::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let prefs = Prefs::from_request();
     provide_context(prefs);
+    // Islands mode: only islands hydrate, so data loaded outside them must not be serialised
+    // into the page (Leptos's own HydrationScripts does the same; we use our own loader).
+    if let Some(sc) = Owner::current_shared_context() {
+        sc.set_is_hydrating(false);
+    }
     let pkg = options.site_pkg_dir.clone();
     let name = options.output_name.clone();
     view! {

@@ -45,8 +45,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <form method="post" action="/prefs" class="switch">
                         <input type="hidden" name="lang" value=other_lang.code() />
                         <input type="hidden" name="back" value=here.clone() />
-                        <button type="submit" lang=other_lang.tag() aria-label=t.switch_language>
-                            {t.other_language_name}
+                        <button type="submit">
+                            <span class="visually-hidden">{t.switch_language}": "</span>
+                            <span lang=other_lang.tag()>{t.other_language_name}</span>
                         </button>
                     </form>
                     <form method="post" action="/prefs" class="switch">
@@ -70,7 +71,7 @@ pub fn Layout(children: Children) -> impl IntoView {
         </main>
         <footer class="site-footer">
             <div class="wrap">
-                <p>{t.footer_sponsor}": "{site_name}</p>
+                <p>{t.footer_sponsor}{site_name}</p>
                 <p>{t.footer_contact}</p>
                 <p class="note">{t.footer_icp}</p>
             </div>

@@ -144,7 +144,7 @@ fn ArticleView(article: ArticleDetail) -> impl IntoView {
                                 <li>
                                     <span class="file-name">{a.file_name.clone()}</span>
                                     " "
-                                    <span class="file-size">"("{a.size_label()}")"</span>
+                                    <span class="file-size">{format!("({})", a.size_label())}</span>
                                 </li>
                             }).collect_view()}
                         </ul>
@@ -153,7 +153,7 @@ fn ArticleView(article: ArticleDetail) -> impl IntoView {
             </section>
             <p class="article-actions">
                 <a href=channel.path()>{t.back_to_list}</a>
-                <PrintButton label=if prefs.lang == zhengwu_types::Lang::Zh { "打印本页".to_string() } else { "Print this page".to_string() } />
+                <PrintButton label=t.print.to_string() />
             </p>
         </article>
     }

@@ -162,6 +162,12 @@ impl Db {
         with_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
     }
 
+    /// Runs one statement without parameters and returns the rows it affected. For fixed
+    /// administrative SQL only (tests, maintenance); queries with values use bound parameters.
+    pub async fn execute_unprepared(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        with_db!(self, pool => sqlx::raw_sql(sql).execute(pool).await.map(|r| r.rows_affected()))
+    }
+
     /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         Ok(match self {

@@ -13,7 +13,7 @@ use std::{
 
 use secrecy::SecretString;
 
-use crate::{config::DatabaseTarget, db::Db, with_db};
+use crate::{config::DatabaseTarget, db::Db};
 
 pub const DEFAULT_PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -90,8 +90,7 @@ impl TestDb {
             Err(e) => panic!("CI=true requires PostgreSQL for {test}: {e}"),
         };
         let name = unique("zw_test");
-        with_db!(&admin_db, pool => sqlx::query(&format!("CREATE DATABASE {name}")).execute(pool).await)
-            .expect("create test database");
+        admin_db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
         admin_db.close().await;
         let mut url = url::Url::parse(&admin).expect("ZHENGWU_TEST_PG_URL is a URL");
         url.set_path(&format!("/{name}"));
@@ -111,7 +110,7 @@ pub async fn drop_target(pg_name: Option<String>, dir: &std::path::Path) {
     if let Some(name) = pg_name {
         let admin = pg_admin_url();
         if let Ok(db) = Db::connect(&DatabaseTarget::Postgres { url: SecretString::from(admin) }, 1).await {
-            let _ = with_db!(&db, pool => sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(pool).await.map(|_| ()));
+            let _ = db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
             db.close().await;
         }
     }

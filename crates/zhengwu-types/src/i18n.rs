@@ -81,6 +81,7 @@ pub struct Text {
     pub footer_icp: &'static str,
     pub welcome: &'static str,
     pub breadcrumb: &'static str,
+    pub print: &'static str,
 }
 
 impl Text {
@@ -128,11 +129,12 @@ const ZH: Text = Text {
     bad_request_title: "请求有误",
     error_title: "服务暂时不可用",
     error_body: "系统暂时无法完成您的请求，请稍后再试。",
-    footer_sponsor: "主办单位",
+    footer_sponsor: "主办单位：",
     footer_contact: "政务服务热线 12345",
     footer_icp: "本网站为演示系统，所载内容均为虚构。",
     welcome: "欢迎访问",
     breadcrumb: "当前位置",
+    print: "打印本页",
 };
 
 const EN: Text = Text {
@@ -165,11 +167,12 @@ const EN: Text = Text {
     bad_request_title: "Invalid request",
     error_title: "Service temporarily unavailable",
     error_body: "We could not complete your request. Please try again later.",
-    footer_sponsor: "Run by",
+    footer_sponsor: "Run by: ",
     footer_contact: "Government service hotline 12345",
     footer_icp: "This is a demonstration site; all content is fictional.",
     welcome: "Welcome to",
     breadcrumb: "You are here",
+    print: "Print this page",
 };
 
 #[cfg(test)]

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Zhengwu benchmark, one command, one run: requests/s and p99 latency at 64 concurrent
+# connections (wrk, from Debian) for
+#   baseline   bare axum "hello" (bench/hello)
+#   /notices   server-rendered page (SQLite; PostgreSQL too when a server answers)
+#   /api/v1/notices   JSON
+# each reported as a ratio to the baseline measured in the same run; plus idle and loaded
+# memory of the server and the release .wasm size (raw and brotli).
+# usage: bench/run.sh [seconds per run, default 10]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { printf '\033[1m[bench]\033[0m %s\n' "$*"; }
+DURATION=${1:-10}
+CONNS=64
+THREADS=2
+pg_url=${ZHENGWU_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+
+bash scripts/tools.sh bench
+bash scripts/build.sh release
+say "building the baseline (bench/hello, release)"
+cargo build --quiet --release -p zhengwu-bench-hello
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+wait_ready() { for _ in $(seq 100); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "error: $1 did not answer" >&2; exit 1; }
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+target/release/zhengwu-bench-hello 127.0.0.1:3901 & pids+=($!)
+ZHENGWU_LOG=warn target/release/zhengwu serve --addr 127.0.0.1:3902 --data-dir "$work/data" --demo & zw=$!; pids+=($zw)
+wait_ready http://127.0.0.1:3901/
+wait_ready http://127.0.0.1:3902/readyz
+curl -fs http://127.0.0.1:3902/notices >/dev/null; curl -fs http://127.0.0.1:3902/api/v1/notices >/dev/null
+sleep 1
+idle_kib=$(rss_kib "$zw")
+
+pg_port=""
+if psql "$pg_url" -qAtc 'SELECT 1' >/dev/null 2>&1; then
+  psql "$pg_url" -qAtc "DROP DATABASE IF EXISTS zw_bench WITH (FORCE)" >/dev/null
+  psql "$pg_url" -qAtc "CREATE DATABASE zw_bench" >/dev/null
+  pg_bench_url=$(python3 -c "import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(p._replace(path='/zw_bench').geturl())" "$pg_url")
+  ZHENGWU_LOG=warn target/release/zhengwu serve --addr 127.0.0.1:3903 --data-dir "$work/pgdata" --database-url "$pg_bench_url" --demo & pids+=($!)
+  wait_ready http://127.0.0.1:3903/readyz
+  pg_port=3903
+fi
+
+results=()
+measure() { # name url
+  local name=$1 url=$2 out
+  wrk -t"$THREADS" -c"$CONNS" -d2s "$url" >/dev/null # warm-up
+  out=$(wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "$url")
+  local rps p99 errors
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  errors=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")
+  results+=("$name|$url|$rps|$p99|${errors:-0}")
+  say "$name: $rps req/s, p99 $p99${errors:+, $errors non-2xx}"
+}
+
+measure "baseline: axum hello" http://127.0.0.1:3901/
+measure "/notices (SSR, SQLite)" http://127.0.0.1:3902/notices
+measure "/api/v1/notices (JSON, SQLite)" http://127.0.0.1:3902/api/v1/notices
+if [ -n "$pg_port" ]; then
+  measure "/notices (SSR, PostgreSQL)" http://127.0.0.1:$pg_port/notices
+  measure "/api/v1/notices (JSON, PostgreSQL)" http://127.0.0.1:$pg_port/api/v1/notices
+fi
+loaded_kib=$(rss_kib "$zw")
+
+wasm=target/site/pkg/zhengwu_bg.wasm
+wasm_raw=$(stat -c %s "$wasm"); wasm_br=$(brotli -q 11 -c "$wasm" | wc -c); wasm_gz=$(gzip -9 -c "$wasm" | wc -c)
+js_br=$(brotli -q 11 -c target/site/pkg/zhengwu.js | wc -c)
+
+base_rps=$(cut -d'|' -f3 <<<"${results[0]}")
+mkdir -p bench/results
+report=bench/results/latest.md
+{
+  echo "# Zhengwu benchmark — $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; wrk -t$THREADS -c$CONNS -d${DURATION}s on the same machine (load generator and server share the cores)."
+  echo
+  echo "| what | requests/s | p99 latency | ratio to baseline | non-2xx |"
+  echo "|---|---:|---:|---:|---:|"
+  for r in "${results[@]}"; do
+    IFS='|' read -r name url rps p99 errors <<<"$r"
+    ratio=$(python3 -c "print(f'{float($rps)/float($base_rps):.3f}')")
+    echo "| $name | $rps | $p99 | $ratio | $errors |"
+  done
+  echo
+  echo "Server memory (RSS): idle $((idle_kib / 1024)) MiB after start-up; $((loaded_kib / 1024)) MiB after the runs."
+  echo
+  echo "Browser bundle: zhengwu_bg.wasm $wasm_raw B raw, $wasm_gz B gzip, $wasm_br B brotli; zhengwu.js $js_br B brotli."
+} > "$report"
+echo; cat "$report"
