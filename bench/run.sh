@@ -2,8 +2,9 @@
 # Zhengwu benchmark, one command, one run: requests/s and p99 latency at 64 concurrent
 # connections (wrk, from Debian) for
 #   baseline   bare axum "hello" (bench/hello)
-#   /notices   server-rendered page (SQLite; PostgreSQL too when a server answers)
-#   /api/v1/notices   JSON
+#   /notices   server-rendered page, and /api/v1/notices JSON: as served (page cache on,
+#              the default) and rendered afresh every time (page cache off), on SQLite, and
+#              on PostgreSQL too when a server answers
 # each reported as a ratio to the baseline measured in the same run; plus idle and loaded
 # memory of the server and the release .wasm size (raw and brotli).
 # usage: bench/run.sh [seconds per run, default 10]
@@ -30,8 +31,10 @@ rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 target/release/zhengwu-bench-hello 127.0.0.1:3901 & pids+=($!)
 ZHENGWU_LOG=warn target/release/zhengwu serve --addr 127.0.0.1:3902 --data-dir "$work/data" --demo & zw=$!; pids+=($zw)
+ZHENGWU_LOG=warn ZHENGWU_PAGE_CACHE_TTL=0 target/release/zhengwu serve --addr 127.0.0.1:3904 --data-dir "$work/data2" --demo & pids+=($!)
 wait_ready http://127.0.0.1:3901/
 wait_ready http://127.0.0.1:3902/readyz
+wait_ready http://127.0.0.1:3904/readyz
 curl -fs http://127.0.0.1:3902/notices >/dev/null; curl -fs http://127.0.0.1:3902/api/v1/notices >/dev/null
 sleep 1
 idle_kib=$(rss_kib "$zw")
@@ -41,7 +44,7 @@ if psql "$pg_url" -qAtc 'SELECT 1' >/dev/null 2>&1; then
   psql "$pg_url" -qAtc "DROP DATABASE IF EXISTS zw_bench WITH (FORCE)" >/dev/null
   psql "$pg_url" -qAtc "CREATE DATABASE zw_bench" >/dev/null
   pg_bench_url=$(python3 -c "import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(p._replace(path='/zw_bench').geturl())" "$pg_url")
-  ZHENGWU_LOG=warn target/release/zhengwu serve --addr 127.0.0.1:3903 --data-dir "$work/pgdata" --database-url "$pg_bench_url" --demo & pids+=($!)
+  ZHENGWU_LOG=warn ZHENGWU_PAGE_CACHE_TTL=0 target/release/zhengwu serve --addr 127.0.0.1:3903 --data-dir "$work/pgdata" --database-url "$pg_bench_url" --demo & pids+=($!)
   wait_ready http://127.0.0.1:3903/readyz
   pg_port=3903
 fi
@@ -60,11 +63,13 @@ measure() { # name url
 }
 
 measure "baseline: axum hello" http://127.0.0.1:3901/
-measure "/notices (SSR, SQLite)" http://127.0.0.1:3902/notices
-measure "/api/v1/notices (JSON, SQLite)" http://127.0.0.1:3902/api/v1/notices
+measure "/notices (SSR, as served: page cache)" http://127.0.0.1:3902/notices
+measure "/api/v1/notices (JSON, as served: page cache)" http://127.0.0.1:3902/api/v1/notices
+measure "/notices (SSR, uncached, SQLite)" http://127.0.0.1:3904/notices
+measure "/api/v1/notices (JSON, uncached, SQLite)" http://127.0.0.1:3904/api/v1/notices
 if [ -n "$pg_port" ]; then
-  measure "/notices (SSR, PostgreSQL)" http://127.0.0.1:$pg_port/notices
-  measure "/api/v1/notices (JSON, PostgreSQL)" http://127.0.0.1:$pg_port/api/v1/notices
+  measure "/notices (SSR, uncached, PostgreSQL)" http://127.0.0.1:$pg_port/notices
+  measure "/api/v1/notices (JSON, uncached, PostgreSQL)" http://127.0.0.1:$pg_port/api/v1/notices
 fi
 loaded_kib=$(rss_kib "$zw")
 

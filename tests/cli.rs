@@ -27,7 +27,11 @@ struct Outcome {
 fn run(mut c: Command) -> Outcome {
     let started = Instant::now();
     let out = c.stdin(Stdio::null()).output().expect("run zhengwu");
-    Outcome { code: out.status.code(), stderr: String::from_utf8_lossy(&out.stderr).into_owned(), elapsed: started.elapsed() }
+    Outcome {
+        code: out.status.code(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: started.elapsed(),
+    }
 }
 
 /// A bad setting: non-zero exit within 10 s, exactly one `error:` line naming the setting, no panic.
@@ -78,7 +82,13 @@ fn a_port_in_use_is_refused() {
 #[test]
 fn an_unreachable_database_is_refused_quickly() {
     let dir = temp_dir("zw_cli");
-    let o = run(zhengwu(&["migrate", "--data-dir", dir.to_str().unwrap(), "--database-url", "postgres://zw:secret-pw@127.0.0.1:1/zw"]));
+    let o = run(zhengwu(&[
+        "migrate",
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--database-url",
+        "postgres://zw:secret-pw@127.0.0.1:1/zw",
+    ]));
     assert_refused(&o, "--database-url / DATABASE_URL");
     assert!(!o.stderr.contains("secret-pw"), "password leaked: {}", o.stderr);
 }
@@ -118,10 +128,13 @@ fn a_failing_migration_is_named_and_leaves_the_database_as_it_was() {
     let db_path = dir.join("zhengwu.db");
     // A table the first migration wants to create already exists: the migration must fail.
     let setup = std::process::Command::new("python3")
-        .args(["-c", &format!(
-            "import sqlite3; c=sqlite3.connect({:?}); c.execute('CREATE TABLE articles (x INTEGER)'); c.commit()",
-            db_path.display().to_string()
-        )])
+        .args([
+            "-c",
+            &format!(
+                "import sqlite3; c=sqlite3.connect({:?}); c.execute('CREATE TABLE articles (x INTEGER)'); c.commit()",
+                db_path.display().to_string()
+            ),
+        ])
         .status()
         .expect("python3 for setup");
     assert!(setup.success());

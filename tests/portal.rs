@@ -20,6 +20,7 @@ on_both!(
     the_language_switch_is_remembered_in_a_cookie,
     care_mode_marks_the_document,
     policies_and_updates_have_their_own_lists,
+    public_pages_are_cached_per_language_but_never_for_sessions,
 );
 
 async fn home_shows_the_latest_of_each_channel(b: Backend) {
@@ -162,7 +163,9 @@ async fn the_api_serves_one_notice(b: Backend) {
     assert_eq!(one["id"], id);
     assert_eq!(one["title"], list["items"][0]["title"]);
     assert!(one["body"].as_str().unwrap().len() > 50);
-    assert!(one["attachments"].as_array().unwrap().len() == list["items"][0]["attachment_count"].as_u64().unwrap() as usize);
+    assert!(
+        one["attachments"].as_array().unwrap().len() == list["items"][0]["attachment_count"].as_u64().unwrap() as usize
+    );
     app.finish().await;
 }
 
@@ -176,8 +179,13 @@ async fn health_readiness_and_metrics(b: Backend) {
     assert_eq!(status, 200);
     assert!(text.contains("# TYPE zhengwu_http_request_duration_seconds histogram"));
     assert!(text.contains(r#"zhengwu_http_requests_total{route="/notices",method="GET",status="200"} 1"#), "{text}");
-    assert!(text.contains(r#"zhengwu_http_requests_total{route="/notices/{id}",method="GET",status="404"} 1"#), "{text}");
-    assert!(text.contains(r#"zhengwu_http_request_duration_seconds_bucket{route="/notices",method="GET",status="200",le="+Inf"} 1"#));
+    assert!(
+        text.contains(r#"zhengwu_http_requests_total{route="/notices/{id}",method="GET",status="404"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains(
+        r#"zhengwu_http_request_duration_seconds_bucket{route="/notices",method="GET",status="200",le="+Inf"} 1"#
+    ));
     // With the database gone, the instance is alive but not ready.
     app.db.close().await;
     assert_eq!(app.page("/healthz").await.0, 200);
@@ -200,23 +208,25 @@ async fn request_ids_are_echoed_or_generated(b: Backend) {
 
 async fn the_language_switch_is_remembered_in_a_cookie(b: Backend) {
     let Some(app) = TestApp::demo(b, "lang").await else { return };
-    let r = app
-        .client
-        .post(app.url("/prefs"))
-        .form(&[("lang", "en"), ("back", "/notices?page=2")])
-        .send()
-        .await
-        .unwrap();
+    let r =
+        app.client.post(app.url("/prefs")).form(&[("lang", "en"), ("back", "/notices?page=2")]).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/notices?page=2");
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(cookie.starts_with("zw_lang=en;") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.starts_with("zw_lang=en;") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let (_, html) = app.page_with_cookie("/notices", "zw_lang=en").await;
     assert!(html.contains(r#"<html lang="en""#));
-    assert!(html.contains("Qingshan County People&#x27;s Government") || html.contains("Qingshan County People's Government"));
+    assert!(
+        html.contains("Qingshan County People&#x27;s Government")
+            || html.contains("Qingshan County People's Government")
+    );
     assert!(html.contains(">Notices</h1>") && html.contains("Page 1 of 2"));
     // No open redirect, and nonsense is refused.
-    let r = app.client.post(app.url("/prefs")).form(&[("lang", "zh"), ("back", "//evil.example/")]).send().await.unwrap();
+    let r =
+        app.client.post(app.url("/prefs")).form(&[("lang", "zh"), ("back", "//evil.example/")]).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/");
     let r = app.client.post(app.url("/prefs")).form(&[("lang", "fr")]).send().await.unwrap();
     assert_eq!(r.status(), 400);
@@ -268,4 +278,52 @@ async fn the_site_bundle_is_served_precompressed() {
     assert_eq!(app.page("/pkg/missing.js").await.0, 404);
     app.finish().await;
     let _ = std::fs::remove_dir_all(site);
+}
+
+async fn public_pages_are_cached_per_language_but_never_for_sessions(b: Backend) {
+    let Some(app) = TestApp::demo(b, "cache").await else { return };
+    let x_cache = |r: &reqwest::Response| r.headers().get("x-cache").map(|v| v.to_str().unwrap().to_string());
+    let first = app.get("/notices?page=2").await;
+    assert_eq!(x_cache(&first).as_deref(), Some("miss"));
+    let first_body = first.text().await.unwrap();
+    let again = app.get("/notices?page=2").await;
+    assert_eq!(x_cache(&again).as_deref(), Some("hit"));
+    assert_eq!(again.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(again.headers().contains_key("x-request-id"), "hits still get a request id");
+    assert_eq!(again.text().await.unwrap(), first_body);
+
+    // The English page is its own entry, never the Chinese one.
+    let en = app.client.get(app.url("/notices?page=2")).header("cookie", "zw_lang=en").send().await.unwrap();
+    assert_eq!(x_cache(&en).as_deref(), Some("miss"));
+    assert!(en.text().await.unwrap().contains(r#"<html lang="en""#));
+
+    // Any other cookie (a session, later) bypasses the cache both ways.
+    let with_session =
+        app.client.get(app.url("/notices?page=2")).header("cookie", "zw_lang=zh; sid=abc").send().await.unwrap();
+    assert_eq!(x_cache(&with_session), None);
+    // Errors and operational endpoints are not cached.
+    assert_eq!(x_cache(&app.get("/notices/999999").await), None);
+    assert_eq!(x_cache(&app.get("/notices/999999").await), None);
+    assert_eq!(x_cache(&app.get("/readyz").await), None);
+    let api = app.get("/api/v1/notices").await;
+    assert_eq!(x_cache(&api).as_deref(), Some("miss"));
+    assert_eq!(x_cache(&app.get("/api/v1/notices").await).as_deref(), Some("hit"));
+    app.finish().await;
+}
+
+/// With `page_cache_ttl = 0` every request is rendered afresh.
+#[tokio::test]
+async fn the_page_cache_can_be_turned_off() {
+    let app = TestApp::with(Backend::Sqlite, "no_cache", |s| zhengwu_core::Settings {
+        page_cache_ttl: Some("0".into()),
+        ..s
+    })
+    .await
+    .unwrap();
+    for _ in 0..2 {
+        let r = app.get("/notices").await;
+        assert_eq!(r.status(), 200);
+        assert!(!r.headers().contains_key("x-cache"));
+    }
+    app.finish().await;
 }

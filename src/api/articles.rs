@@ -35,9 +35,8 @@ pub async fn list_articles(
     page: Option<String>,
 ) -> Result<Page<ArticleSummary>, ApiError> {
     let state = crate::server::state::use_app_state()?;
-    let page = zhengwu_types::PageRequest::parse(page.as_deref(), None).map_err(|e| {
-        ApiError::new(zhengwu_types::ErrorCode::BadRequest, format!("invalid {}", e.parameter()))
-    })?;
+    let page = zhengwu_types::PageRequest::parse(page.as_deref(), None)
+        .map_err(|e| ApiError::new(zhengwu_types::ErrorCode::BadRequest, format!("invalid {}", e.parameter())))?;
     Ok(zhengwu_core::articles::list_articles(&state.db, channel, category.as_deref(), page).await?)
 }
 

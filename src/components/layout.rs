@@ -17,7 +17,11 @@ pub fn Layout(children: Children) -> impl IntoView {
     let here = {
         let path = location.pathname.get_untracked();
         let query = location.search.get_untracked();
-        if query.is_empty() { path } else { format!("{path}?{}", query.trim_start_matches('?')) }
+        if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{}", query.trim_start_matches('?'))
+        }
     };
     let current = location.pathname.get_untracked();
     let other_lang = match prefs.lang {

@@ -4,10 +4,9 @@
 pub fn set_status(code: u16) {
     #[cfg(feature = "ssr")]
     {
-        if let (Some(opts), Ok(status)) = (
-            leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-            http::StatusCode::from_u16(code),
-        ) {
+        if let (Some(opts), Ok(status)) =
+            (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(code))
+        {
             opts.set_status(status);
         }
     }

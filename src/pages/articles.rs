@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use zhengwu_types::{ArticleDetail, Category, Channel, Page, ArticleSummary};
+use zhengwu_types::{ArticleDetail, ArticleSummary, Category, Channel, Page};
 
 use crate::{
     api::articles::{get_article, list_articles},

@@ -64,6 +64,9 @@ pub struct ServeArgs {
     /// The government's name in English.
     #[arg(long, env = "ZHENGWU_SITE_NAME_EN", value_name = "NAME")]
     pub site_name_en: Option<String>,
+    /// Seconds public pages are served from memory to anonymous visitors; 0 turns it off [default: 5].
+    #[arg(long, env = "ZHENGWU_PAGE_CACHE_TTL", value_name = "SECONDS")]
+    pub page_cache_ttl: Option<String>,
 }
 
 impl CommonArgs {
@@ -86,6 +89,7 @@ impl ServeArgs {
             site_root: self.site_root.clone(),
             site_name: self.site_name.clone(),
             site_name_en: self.site_name_en.clone(),
+            page_cache_ttl: self.page_cache_ttl.clone(),
             ..self.common.settings()
         }
     }

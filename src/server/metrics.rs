@@ -6,11 +6,7 @@
 
 use std::{collections::BTreeMap, fmt::Write, sync::Mutex, time::Duration};
 
-use axum::{
-    extract::State,
-    http::header,
-    response::IntoResponse,
-};
+use axum::{extract::State, http::header, response::IntoResponse};
 
 use super::state::AppState;
 
@@ -58,14 +54,17 @@ impl Metrics {
         for (k, s) in &map {
             let _ = writeln!(out, "zhengwu_http_requests_total{{{}}} {}", labels(k), s.count);
         }
-        out.push_str("# HELP zhengwu_http_request_duration_seconds Time to produce the response, by route, method and status.\n");
+        out.push_str(
+            "# HELP zhengwu_http_request_duration_seconds Time to produce the response, by route, method and status.\n",
+        );
         out.push_str("# TYPE zhengwu_http_request_duration_seconds histogram\n");
         for (k, s) in &map {
             let l = labels(k);
             let mut cumulative = 0;
             for (i, bound) in BUCKETS.iter().enumerate() {
                 cumulative += s.buckets[i];
-                let _ = writeln!(out, "zhengwu_http_request_duration_seconds_bucket{{{l},le=\"{bound}\"}} {cumulative}");
+                let _ =
+                    writeln!(out, "zhengwu_http_request_duration_seconds_bucket{{{l},le=\"{bound}\"}} {cumulative}");
             }
             let _ = writeln!(out, "zhengwu_http_request_duration_seconds_bucket{{{l},le=\"+Inf\"}} {}", s.count);
             let _ = writeln!(out, "zhengwu_http_request_duration_seconds_sum{{{l}}} {}", s.sum);
@@ -100,11 +99,16 @@ mod tests {
         m.record("/notices", "GET", 200, Duration::from_secs(10));
         m.record("/notices/{id}", "GET", 404, Duration::from_millis(2));
         let text = m.render();
-        assert!(text.contains("zhengwu_http_requests_total{route=\"/notices\",method=\"GET\",status=\"200\"} 3\n"), "{text}");
+        assert!(
+            text.contains("zhengwu_http_requests_total{route=\"/notices\",method=\"GET\",status=\"200\"} 3\n"),
+            "{text}"
+        );
         assert!(text.contains("le=\"0.001\"} 1\n"));
         assert!(text.contains("route=\"/notices\",method=\"GET\",status=\"200\",le=\"0.05\"} 2\n"), "{text}");
         assert!(text.contains("route=\"/notices\",method=\"GET\",status=\"200\",le=\"+Inf\"} 3\n"));
-        assert!(text.contains("zhengwu_http_request_duration_seconds_count{route=\"/notices/{id}\",method=\"GET\",status=\"404\"} 1\n"));
+        assert!(text.contains(
+            "zhengwu_http_request_duration_seconds_count{route=\"/notices/{id}\",method=\"GET\",status=\"404\"} 1\n"
+        ));
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod health;
 pub mod metrics;
 pub mod middleware;
+pub mod page_cache;
 pub mod prefs;
 pub mod rest;
 pub mod router;

@@ -36,9 +36,7 @@ pub async fn set(headers: HeaderMap, Form(form): Form<PrefsForm>) -> Response {
         };
         cookies.push(cookie(CARE_COOKIE, value));
     }
-    let secure = headers
-        .get("x-forwarded-proto")
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let secure = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
     let back = form.back.as_deref().filter(|b| is_local_path(b)).unwrap_or("/");
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, back.to_string())]).into_response();
     for c in cookies {

@@ -24,7 +24,8 @@ pub fn router() -> Router<AppState> {
             Problem::new(ErrorCode::NotFound, "No such API resource.").with_request_id(rid)
         })
         .method_not_allowed_fallback(|rid: Option<Extension<RequestId>>| async move {
-            let mut p = Problem::new(ErrorCode::BadRequest, "Method not allowed on this resource.").with_request_id(rid);
+            let mut p =
+                Problem::new(ErrorCode::BadRequest, "Method not allowed on this resource.").with_request_id(rid);
             p.status = StatusCode::METHOD_NOT_ALLOWED;
             p
         })
@@ -133,7 +134,8 @@ impl IntoResponse for Problem {
             "code": self.code.slug(),
         });
         if !self.invalid_params.is_empty() {
-            body["invalid_params"] = json!(self.invalid_params.iter().map(|n| json!({ "name": n })).collect::<Vec<_>>());
+            body["invalid_params"] =
+                json!(self.invalid_params.iter().map(|n| json!({ "name": n })).collect::<Vec<_>>());
         }
         if let Some(id) = self.request_id {
             body["request_id"] = json!(id);

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
-use super::{health, metrics, middleware, prefs, rest, state::AppState};
+use super::{health, metrics, middleware, page_cache, prefs, rest, state::AppState};
 use crate::app::{shell, App};
 
 pub fn router(state: AppState) -> Router {
@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .nest_service(&format!("/{}", options.site_pkg_dir), pkg)
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(from_fn_with_state(state.clone(), page_cache::serve_cached))
         .layer(from_fn_with_state(state.clone(), middleware::observe))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

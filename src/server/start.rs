@@ -6,8 +6,8 @@
 
 use std::{io, net::SocketAddr, path::Path, sync::Arc};
 
-use leptos::prelude::LeptosOptions;
 use leptos::config::Env;
+use leptos::prelude::LeptosOptions;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use zhengwu_core::{
     config::io_reason,
@@ -18,6 +18,7 @@ use zhengwu_core::{
 use super::{
     cli::{Cli, Command},
     metrics::Metrics,
+    page_cache::PageCache,
     router::router,
     state::AppState,
 };
@@ -133,6 +134,7 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         leptos_options,
         db: db.clone(),
         metrics: Arc::new(Metrics::default()),
+        page_cache: Arc::new(PageCache::new(config.page_cache_ttl)),
         site: SiteInfo { name: config.site_name.clone(), name_en: config.site_name_en.clone() },
     };
     let app = router(state);

@@ -5,7 +5,11 @@ use leptos::prelude::*;
 use zhengwu_core::Db;
 use zhengwu_types::ErrorCode;
 
-use crate::{api::ApiError, prefs::SiteInfo, server::metrics::Metrics};
+use crate::{
+    api::ApiError,
+    prefs::SiteInfo,
+    server::{metrics::Metrics, page_cache::PageCache},
+};
 
 /// Everything a handler or server function needs; handed through axum state and Leptos
 /// context, never through globals, so each test can run its own app with its own database.
@@ -14,6 +18,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub metrics: Arc<Metrics>,
+    pub page_cache: Arc<PageCache>,
     pub site: SiteInfo,
 }
 

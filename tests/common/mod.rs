@@ -11,7 +11,6 @@ use zhengwu_core::{
     Config, Db,
 };
 
-
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
@@ -56,10 +55,8 @@ impl TestApp {
         });
         let config = Config::from_settings(settings).expect("test config");
         let server = spawn(config).await.expect("server starts");
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http client");
+        let client =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client");
         Some(TestApp {
             base: format!("http://{}", server.addr),
             client,

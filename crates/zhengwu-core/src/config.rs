@@ -10,6 +10,7 @@ use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
     str::FromStr,
+    time::Duration,
 };
 
 use secrecy::{ExposeSecret, SecretString};
@@ -29,6 +30,7 @@ pub struct Settings {
     pub db_max_connections: Option<String>,
     pub site_name: Option<String>,
     pub site_name_en: Option<String>,
+    pub page_cache_ttl: Option<String>,
 }
 
 impl Settings {
@@ -44,14 +46,14 @@ impl Settings {
             db_max_connections: self.db_max_connections.or(lower.db_max_connections),
             site_name: self.site_name.or(lower.site_name),
             site_name_en: self.site_name_en.or(lower.site_name_en),
+            page_cache_ttl: self.page_cache_ttl.or(lower.page_cache_ttl),
         }
     }
 
     /// Reads a TOML config file (keys as the field names above).
     pub fn from_file(path: &Path) -> Result<Settings, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::new("config", format!("cannot read {}: {}", path.display(), io_reason(&e)))
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::new("config", format!("cannot read {}: {}", path.display(), io_reason(&e))))?;
         toml::from_str(&text).map_err(|e| {
             let msg = e.message().replace('\n', " ");
             ConfigError::new("config", format!("{}: {}", path.display(), msg.trim()))
@@ -104,6 +106,8 @@ pub struct Config {
     /// The government's name in the header (zh-CN and English).
     pub site_name: String,
     pub site_name_en: String,
+    /// How long public pages are served from memory for anonymous visitors; zero turns it off.
+    pub page_cache_ttl: Duration,
 }
 
 /// A setting that cannot be used. Displays as one line naming the setting.
@@ -137,6 +141,7 @@ pub fn source_names(setting: &str) -> String {
         "site_root" => "--site-root / ZHENGWU_SITE_ROOT".into(),
         "db_max_connections" => "ZHENGWU_DB_MAX_CONNECTIONS".into(),
         "config" => "--config / ZHENGWU_CONFIG".into(),
+        "page_cache_ttl" => "--page-cache-ttl / ZHENGWU_PAGE_CACHE_TTL".into(),
         other => other.to_string(),
     }
 }
@@ -151,9 +156,8 @@ impl Config {
     /// the database reachable happens when they are opened.
     pub fn from_settings(s: Settings) -> Result<Config, ConfigError> {
         let addr_raw = s.addr.unwrap_or_else(|| DEFAULT_ADDR.into());
-        let addr = SocketAddr::from_str(addr_raw.trim()).map_err(|_| {
-            ConfigError::new("addr", format!("'{addr_raw}' is not an address like {DEFAULT_ADDR}"))
-        })?;
+        let addr = SocketAddr::from_str(addr_raw.trim())
+            .map_err(|_| ConfigError::new("addr", format!("'{addr_raw}' is not an address like {DEFAULT_ADDR}")))?;
 
         let data_dir = PathBuf::from(s.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()));
         if data_dir.as_os_str().is_empty() {
@@ -168,9 +172,7 @@ impl Config {
         let log_format = match s.log_format.as_deref().unwrap_or("text") {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
-            other => {
-                return Err(ConfigError::new("log_format", format!("'{other}' is not one of text, json")))
-            }
+            other => return Err(ConfigError::new("log_format", format!("'{other}' is not one of text, json"))),
         };
 
         let db_max_connections = match s.db_max_connections.as_deref() {
@@ -186,6 +188,19 @@ impl Config {
             },
         };
 
+        let page_cache_ttl = match s.page_cache_ttl.as_deref() {
+            None => Duration::from_secs(5),
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(n) if n <= 3600 => Duration::from_secs(n),
+                _ => {
+                    return Err(ConfigError::new(
+                        "page_cache_ttl",
+                        format!("'{v}' is not a number of seconds from 0 (off) to 3600"),
+                    ))
+                }
+            },
+        };
+
         Ok(Config {
             addr,
             data_dir,
@@ -196,6 +211,7 @@ impl Config {
             db_max_connections,
             site_name: s.site_name.unwrap_or_else(|| "青山县人民政府".into()),
             site_name_en: s.site_name_en.unwrap_or_else(|| "Qingshan County People's Government".into()),
+            page_cache_ttl,
         })
     }
 }
@@ -302,17 +318,12 @@ mod tests {
 
     #[test]
     fn passwords_never_appear_in_messages() {
-        let e = Config::from_settings(Settings {
-            database_url: Some("mysql://u:hunter2@h/db".into()),
-            ..settings()
-        })
-        .unwrap_err();
+        let e = Config::from_settings(Settings { database_url: Some("mysql://u:hunter2@h/db".into()), ..settings() })
+            .unwrap_err();
         assert!(!e.to_string().contains("hunter2"), "{e}");
-        let c = Config::from_settings(Settings {
-            database_url: Some("postgres://u:hunter2@h/db".into()),
-            ..settings()
-        })
-        .unwrap();
+        let c =
+            Config::from_settings(Settings { database_url: Some("postgres://u:hunter2@h/db".into()), ..settings() })
+                .unwrap();
         assert!(!format!("{:?}", c.database).contains("hunter2"));
         assert!(!redact_url("postgres://u:hunter2@[bad").contains("hunter2"));
     }
@@ -323,6 +334,10 @@ mod tests {
         assert_eq!(e.setting, "log_format");
         let e = Config::from_settings(Settings { db_max_connections: Some("0".into()), ..settings() }).unwrap_err();
         assert_eq!(e.setting, "db_max_connections");
+        let e = Config::from_settings(Settings { page_cache_ttl: Some("-1".into()), ..settings() }).unwrap_err();
+        assert_eq!(e.setting, "page_cache_ttl");
+        let c = Config::from_settings(Settings { page_cache_ttl: Some("0".into()), ..settings() }).unwrap();
+        assert!(c.page_cache_ttl.is_zero());
     }
 
     #[test]

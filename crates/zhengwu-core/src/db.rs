@@ -148,10 +148,9 @@ impl Db {
         let migrator = self.migrator();
         let result = with_db!(self, pool => migrator.run(pool).await);
         result.map_err(|e| match e {
-            MigrateError::ExecuteMigration(err, version) => DbError::Migration {
-                name: migration_name(migrator, version),
-                reason: short_reason(&err),
-            },
+            MigrateError::ExecuteMigration(err, version) => {
+                DbError::Migration { name: migration_name(migrator, version), reason: short_reason(&err) }
+            }
             MigrateError::VersionMissing(version) => DbError::UnknownMigration { version },
             other => DbError::Migrate(other.to_string()),
         })
@@ -218,9 +217,7 @@ mod tests {
 
     #[test]
     fn both_dialects_have_the_same_migrations() {
-        let names = |m: &Migrator| {
-            m.iter().map(|m| (m.version, m.description.to_string())).collect::<Vec<_>>()
-        };
+        let names = |m: &Migrator| m.iter().map(|m| (m.version, m.description.to_string())).collect::<Vec<_>>();
         assert!(!SQLITE_MIGRATIONS.iter().next().is_none());
         assert_eq!(names(&SQLITE_MIGRATIONS), names(&POSTGRES_MIGRATIONS));
     }

@@ -81,7 +81,8 @@ impl TestDb {
 
     async fn target_postgres(test: &str) -> Option<(DatabaseTarget, PathBuf, Option<String>)> {
         let admin = pg_admin_url();
-        let admin_db = match Db::connect(&DatabaseTarget::Postgres { url: SecretString::from(admin.clone()) }, 1).await {
+        let admin_db = match Db::connect(&DatabaseTarget::Postgres { url: SecretString::from(admin.clone()) }, 1).await
+        {
             Ok(db) => db,
             Err(e) if !ci() => {
                 eprintln!("SKIPPED on PostgreSQL: {test} (no server: {e}; set CI=true to require it)");

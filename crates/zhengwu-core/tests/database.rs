@@ -78,9 +78,8 @@ async fn lists_are_newest_first_and_paginate_without_gaps(backend: Backend) {
 
 async fn a_category_filter_returns_only_that_category(backend: Backend) {
     let Some(t) = seeded(backend, "category").await else { return };
-    let page = articles::list_articles(&t.db, Channel::Notices, Some("recruitment"), PageRequest::first())
-        .await
-        .unwrap();
+    let page =
+        articles::list_articles(&t.db, Channel::Notices, Some("recruitment"), PageRequest::first()).await.unwrap();
     assert!(page.total >= 2);
     assert_eq!(page.items.len() as i64, page.total);
     assert!(page.items.iter().all(|a| a.category == "recruitment"));
@@ -128,7 +127,8 @@ async fn a_rolled_back_write_leaves_nothing_behind(backend: Backend) {
     with_tx!(&mut tx, conn => sqlx::query(
         "INSERT INTO departments (code, name, name_en, level, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind("X").bind("测试").bind("Test").bind("county").bind(chrono::Utc::now())
-        .execute(conn).await.map(|_| ())).unwrap();
+        .execute(conn).await.map(|_| ()))
+    .unwrap();
     // A failing second statement (unknown level violates the CHECK) …
     let failed = with_tx!(&mut tx, conn => sqlx::query(
         "INSERT INTO departments (code, name, name_en, level, created_at) VALUES ($1, $2, $3, $4, $5)")
@@ -136,7 +136,8 @@ async fn a_rolled_back_write_leaves_nothing_behind(backend: Backend) {
         .execute(conn).await.map(|_| ()));
     assert!(failed.is_err());
     drop(tx); // … and the transaction is abandoned: the first insert must not survive.
-    let n: i64 = with_db!(&t.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM departments").fetch_one(pool).await).unwrap();
+    let n: i64 =
+        with_db!(&t.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM departments").fetch_one(pool).await).unwrap();
     assert_eq!(n, 0);
     t.finish().await;
 }
@@ -171,7 +172,8 @@ async fn sqlite_enforces_foreign_keys() {
         "INSERT INTO departments (code, name, name_en, parent_id, level, created_at) VALUES ('A', 'a', 'a', 424242, 'county', '2026-01-01')")
         .execute(pool).await.map(|_| ()));
     assert!(r.is_err(), "a department with a missing parent must be refused");
-    let mode: String = with_db!(&t.db, pool => sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await).unwrap();
+    let mode: String =
+        with_db!(&t.db, pool => sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await).unwrap();
     assert_eq!(mode, "wal");
     t.finish().await;
 }

@@ -34,6 +34,14 @@ impl SummaryRow {
     }
 }
 
+/// A row of the list query: the summary and the total of all matching rows.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ListRow {
+    #[sqlx(flatten)]
+    pub summary: SummaryRow,
+    pub total: i64,
+}
+
 /// A row of the single-article query: the list columns plus the body.
 #[derive(Debug, sqlx::FromRow)]
 pub struct DetailRow {

@@ -3,17 +3,19 @@
 use chrono::Utc;
 use zhengwu_types::{Channel, PageRequest};
 
-use super::model::{AttachmentRow, DetailRow, NewArticle, SummaryRow};
+use super::model::{AttachmentRow, DetailRow, ListRow, NewArticle};
 use crate::{
     db::{Db, WriteTx},
     with_db, with_tx,
 };
 
 // `$2 IS NULL OR …`: one statement serves "all categories" and "one category".
+// `COUNT(*) OVER ()` brings the total with the page: one round trip instead of two.
 const LIST: &str = "
 SELECT a.id, a.channel, a.category, a.title, a.summary, a.document_number,
        d.name AS department, a.published_at,
-       (SELECT COUNT(*) FROM article_attachments t WHERE t.article_id = a.id) AS attachment_count
+       (SELECT COUNT(*) FROM article_attachments t WHERE t.article_id = a.id) AS attachment_count,
+       COUNT(*) OVER () AS total
 FROM articles a
 JOIN departments d ON d.id = a.department_id
 WHERE a.channel = $1 AND ($2 IS NULL OR a.category = $2)
@@ -35,13 +37,14 @@ const ATTACHMENTS: &str = "
 SELECT file_name, media_type, size_bytes FROM article_attachments
 WHERE article_id = $1 ORDER BY position";
 
+/// One page of rows, each carrying the total number of matching rows.
 pub async fn list(
     db: &Db,
     channel: Channel,
     category: Option<&str>,
     page: PageRequest,
-) -> Result<Vec<SummaryRow>, sqlx::Error> {
-    with_db!(db, pool => sqlx::query_as::<_, SummaryRow>(LIST)
+) -> Result<Vec<ListRow>, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_as::<_, ListRow>(LIST)
         .bind(channel.slug())
         .bind(category)
         .bind(page.limit())

@@ -17,24 +17,24 @@ pub async fn list_articles(
 ) -> Result<Page<ArticleSummary>, ArticleError> {
     let category = match category.map(str::trim).filter(|c| !c.is_empty()) {
         None => None,
-        Some(slug) => Some(
-            Category::parse(channel, slug).ok_or_else(|| ArticleError::UnknownCategory(slug.to_string()))?,
-        ),
+        Some(slug) => {
+            Some(Category::parse(channel, slug).ok_or_else(|| ArticleError::UnknownCategory(slug.to_string()))?)
+        }
     };
     let slug = category.map(|c| c.slug);
-    let total = repo::count(db, channel, slug).await?;
-    let rows = if i64::from(page.page() - 1) * i64::from(page.per_page()) >= total {
-        Vec::new() // past the end: no need to ask
-    } else {
-        repo::list(db, channel, slug, page).await?
+    let rows = repo::list(db, channel, slug, page).await?;
+    let total = match rows.first() {
+        Some(r) => r.total,
+        // Past the last page (or nothing at all): the rows cannot say how many there are.
+        None => repo::count(db, channel, slug).await?,
     };
-    Ok(Page::new(rows.into_iter().map(|r| r.into_summary()).collect(), page, total))
+    Ok(Page::new(rows.into_iter().map(|r| r.summary.into_summary()).collect(), page, total))
 }
 
 /// The newest `n` articles of a channel (home page).
 pub async fn latest_articles(db: &Db, channel: Channel, n: u32) -> Result<Vec<ArticleSummary>, ArticleError> {
     let rows = repo::list(db, channel, None, PageRequest::first().with_per_page(n)).await?;
-    Ok(rows.into_iter().map(|r| r.into_summary()).collect())
+    Ok(rows.into_iter().map(|r| r.summary.into_summary()).collect())
 }
 
 /// One article of a channel with its body and attachment list. An id from another channel is

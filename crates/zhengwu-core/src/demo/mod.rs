@@ -63,7 +63,10 @@ struct AttachmentData {
 /// What seeding did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SeedOutcome {
-    Seeded { departments: usize, articles: usize },
+    Seeded {
+        departments: usize,
+        articles: usize,
+    },
     /// The database already had content; nothing was written.
     AlreadyHasData,
 }
@@ -108,9 +111,10 @@ async fn insert_departments(
     for d in departments {
         let parent = match &d.parent {
             None => None,
-            Some(code) => Some(*ids.get(code).ok_or_else(|| {
-                SeedError::Data(format!("department {} names unknown parent {code}", d.code))
-            })?),
+            Some(code) => Some(
+                *ids.get(code)
+                    .ok_or_else(|| SeedError::Data(format!("department {} names unknown parent {code}", d.code)))?,
+            ),
         };
         let id: i64 = with_tx!(&mut *tx, conn => sqlx::query_scalar(
             "INSERT INTO departments (code, name, name_en, parent_id, level, created_at)
