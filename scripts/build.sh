@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 mode=${1:-release}
 case "$mode" in release|debug|site) ;; *) echo "usage: scripts/build.sh [release|debug|site]" >&2; exit 2 ;; esac
 say() { printf '\033[1m[build]\033[0m %s\n' "$*"; }
-export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/tools/node_modules/.bin:$PATH"
 
 bash scripts/tools.sh build
 

@@ -7,7 +7,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1m[test]\033[0m %s\n' "$*"; }
-export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/tools/node_modules/.bin:$PATH"
 started=$(date +%s)
 ci=false; case "${CI:-}" in true|1) ci=true ;; esac
 pg_url=${ZHENGWU_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -43,6 +43,13 @@ if cargo tree --quiet --target wasm32-unknown-unknown --features hydrate -e norm
   echo "error: server-only crates are in the wasm32 dependency tree (above)"; exit 1
 fi
 
+say "lint: clippy (server and wasm32 builds), rustfmt"
+lint_failed=0
+cargo fmt --all --check >"$logs/fmt.log" 2>&1 || { cat "$logs/fmt.log"; echo "error: rustfmt: run cargo fmt --all"; lint_failed=$((lint_failed + 1)); }
+cargo clippy --quiet --workspace --features zhengwu/ssr --all-targets -- -D warnings || lint_failed=$((lint_failed + 1))
+cargo clippy --quiet --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings || lint_failed=$((lint_failed + 1))
+lint_passed=$((3 - lint_failed))
+
 say "cargo tests: unit and integration (SQLite${cargo_filter:+ only}${cargo_filter:- and PostgreSQL})"
 cargo test --workspace --features zhengwu/ssr --no-fail-fast -- "${cargo_filter[@]}" 2>&1 | tee "$logs/cargo.log"
 cargo_status=${PIPESTATUS[0]}
@@ -69,9 +76,10 @@ else
   e2e_failed=1
 fi
 
-passed=$((cargo_passed + e2e_passed)); failed=$((cargo_failed + e2e_failed))
+passed=$((lint_passed + cargo_passed + e2e_passed)); failed=$((lint_failed + cargo_failed + e2e_failed))
 skipped=$((cargo_filtered + e2e_skipped))
 echo
+say "lint:       $lint_passed passed, $lint_failed failed (rustfmt, clippy ssr, clippy wasm32)"
 say "cargo:      $cargo_passed passed, $cargo_failed failed (PostgreSQL suite: $pg_state)"
 say "end-to-end: $e2e_passed passed, $e2e_failed failed, $e2e_skipped skipped"
 say "took $(( $(date +%s) - started )) s"

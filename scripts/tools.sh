@@ -12,7 +12,7 @@ say() { printf '\033[1m[tools]\033[0m %s\n' "$*"; }
 BINARYEN_VERSION=132
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
 [ -n "$WASM_BINDGEN_VERSION" ] || { echo "error: no wasm-bindgen in Cargo.lock" >&2; exit 1; }
-export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/tools/node_modules/.bin:$PATH"
 
 apt_updated=0
 apt_install() {
@@ -47,6 +47,11 @@ build_tools() {
 
 test_tools() {
   build_tools
+  for c in clippy rustfmt; do
+    if ! rustup component list --installed 2>/dev/null | grep -q "^$c"; then
+      say "adding Rust component $c"; rustup component add "$c"
+    fi
+  done
   apt_install chromium fonts-noto-cjk
   say "ok: $(/usr/bin/chromium --version 2>/dev/null)"
   if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then

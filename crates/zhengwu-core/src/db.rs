@@ -218,7 +218,7 @@ mod tests {
     #[test]
     fn both_dialects_have_the_same_migrations() {
         let names = |m: &Migrator| m.iter().map(|m| (m.version, m.description.to_string())).collect::<Vec<_>>();
-        assert!(!SQLITE_MIGRATIONS.iter().next().is_none());
+        assert!(SQLITE_MIGRATIONS.iter().next().is_some());
         assert_eq!(names(&SQLITE_MIGRATIONS), names(&POSTGRES_MIGRATIONS));
     }
 }
