@@ -17,7 +17,10 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/tools/node_modules/.bin:$PATH"
 apt_updated=0
 apt_install() {
   local missing=()
-  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  # "install ok installed" only: a removed package whose config files remain also answers dpkg -s.
+  for p in "$@"; do
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+  done
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ $apt_updated -eq 0 ]; then say "apt-get update"; apt-get update -qq; apt_updated=1; fi
   say "installing Debian packages: ${missing[*]}"
@@ -53,6 +56,7 @@ test_tools() {
     fi
   done
   apt_install chromium fonts-noto-cjk
+  /usr/bin/chromium --version >/dev/null 2>&1 || { echo "error: /usr/bin/chromium does not run after installing" >&2; exit 1; }
   say "ok: $(/usr/bin/chromium --version 2>/dev/null)"
   if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "installing end2end npm packages (npm ci; Playwright's own browser download is not used)"

@@ -1,8 +1,8 @@
 //! The `zhengwu` binary as an operator meets it: help, bad settings, migrations, signals.
 
 use std::{
-    io::{BufRead, BufReader},
-    net::TcpListener,
+    io::{BufRead, BufReader, Read, Write},
+    net::{TcpListener, TcpStream},
     process::{Command, Stdio},
     time::{Duration, Instant},
 };
@@ -186,4 +186,56 @@ fn migrate_applies_and_serve_stops_cleanly_on_sigterm() {
     // Closed cleanly: SQLite folded the WAL back into the database file.
     let wal = dir.join("zhengwu.db-wal");
     assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0, "WAL left behind");
+}
+
+/// Starts `serve` on a free port; returns the child, its address and its stderr lines.
+fn start_server(extra: &[&str]) -> (std::process::Child, String, std::io::Lines<BufReader<std::process::ChildStderr>>) {
+    let dir = temp_dir("zw_cli");
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut args = vec!["serve", "--addr", &addr, "--data-dir", dir.to_str().unwrap(), "--demo"];
+    args.extend_from_slice(extra);
+    let mut child = zhengwu(&args).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line.unwrap().contains("listening on http://") {
+            break;
+        }
+    }
+    (child, addr, lines)
+}
+
+/// A raw HTTP/1.1 GET (the binary tests need no async client).
+fn http_get(addr: &str, path_and_query: &str, request_id: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nX-Request-Id: {request_id}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn json_logs_carry_the_request_id_and_route_but_no_query_or_path_values() {
+    let (mut child, addr, lines) = start_server(&["--log-format", "json"]);
+    let reply = http_get(&addr, "/notices?phone=13800001111&page=1", "trace-me-42");
+    assert!(reply.starts_with("HTTP/1.1 200"), "{}", &reply[..40.min(reply.len())]);
+    assert!(reply.to_ascii_lowercase().contains("x-request-id: trace-me-42"));
+    http_get(&addr, "/notices/110101199003070016", "trace-me-43");
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let log: Vec<String> = lines.map_while(Result::ok).collect();
+    child.wait().unwrap();
+    let access: Vec<&String> = log.iter().filter(|l| l.contains("trace-me-42")).collect();
+    assert!(!access.is_empty(), "a log line with the request id: {log:?}");
+    for line in &access {
+        let v: serde_json::Value = serde_json::from_str(line).expect("each log line is JSON");
+        assert_eq!(v["span"]["route"], "/notices", "{line}");
+    }
+    let all = log.join("\n");
+    assert!(all.contains("trace-me-43") && all.contains("/notices/{id}"), "route template logged: {all}");
+    assert!(!all.contains("13800001111"), "query values must not reach the log");
+    assert!(!all.contains("110101199003070016"), "path values must not reach the log");
 }

@@ -104,10 +104,17 @@ test("pages meet WCAG 2.1 AA (axe)", async ({ page }, info) => {
   expect(detail.violations.map((v) => v.id)).toEqual([]);
 });
 
-test("no horizontal scrolling at this width", async ({ page }) => {
-  for (const path of ["/", "/notices", "/policies"]) {
-    await page.goto(path);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow, path).toBeLessThanOrEqual(0);
+test("no horizontal scrolling at this width, nor at 320 px", async ({ page }, info) => {
+  const widths = [page.viewportSize()!.width];
+  if (widths[0] < 500) widths.push(320); // the smallest phones still in use
+  for (const width of widths) {
+    await page.setViewportSize({ width, height: 740 });
+    for (const path of ["/", "/notices", "/policies", "/notices/3"]) {
+      await page.goto(path);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, `${path} at ${width} px`).toBeLessThanOrEqual(0);
+    }
   }
+  await page.goto("/notices");
+  await shot(page, info, `8-notices-${widths[widths.length - 1]}px`);
 });

@@ -30,9 +30,10 @@ pub fn ErrorPage(error: ApiError) -> impl IntoView {
     }
     set_status(error.code.status());
     let t = use_prefs().lang.text();
+    // The server's message is for API clients and logs; people get text in their language.
     let (title, body) = match error.code {
-        ErrorCode::BadRequest => (t.bad_request_title, error.message.clone()),
-        _ => (t.error_title, t.error_body.to_string()),
+        ErrorCode::BadRequest => (t.bad_request_title, t.bad_request_body),
+        _ => (t.error_title, t.error_body),
     };
     view! {
         <Title text=title />
