@@ -91,6 +91,7 @@ fn an_unreachable_database_is_refused_quickly() {
     ]));
     assert_refused(&o, "--database-url / DATABASE_URL");
     assert!(!o.stderr.contains("secret-pw"), "password leaked: {}", o.stderr);
+    assert!(o.stderr.to_lowercase().contains("refused"), "says why: {}", o.stderr);
 }
 
 #[test]

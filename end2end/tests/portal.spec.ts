@@ -38,9 +38,10 @@ test("home → notices → one notice → 404", async ({ page }, info) => {
   const missing = await page.goto("/notices/999999");
   expect(missing?.status()).toBe(404);
   await expect(page.getByRole("heading", { level: 1, name: "页面不存在" })).toBeVisible();
+  await shot(page, info, "4-not-found");
   await page.getByRole("main").getByRole("link", { name: "首页" }).click();
   await expect(page).toHaveURL(/\/$/);
-  await shot(page, info, "4-not-found-then-home");
+  await shot(page, info, "5-home-again");
 });
 
 test("paging through notices", async ({ page }, info) => {
@@ -51,7 +52,7 @@ test("paging through notices", async ({ page }, info) => {
   await expect(page.locator(".article-row")).toHaveCount(8);
   await page.getByRole("link", { name: "上一页" }).click();
   await expect(page.getByText("第 1 / 2 页")).toBeVisible();
-  await shot(page, info, "5-notices-page-1-again");
+  await shot(page, info, "6-notices-page-1-again");
 });
 
 test("English switch is remembered and switches back", async ({ page }, info) => {
@@ -63,7 +64,7 @@ test("English switch is remembered and switches back", async ({ page }, info) =>
   await expect(page.getByText("Page 2 of 2")).toBeVisible();
   await page.goto("/");
   await expect(page.getByRole("heading", { level: 2, name: "Policies" })).toBeVisible();
-  await shot(page, info, "6-home-english");
+  await shot(page, info, "7-home-english");
   await page.getByRole("button", { name: "Switch language" }).click();
   await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
 });
@@ -75,7 +76,7 @@ test("长者模式 makes the text larger and can be left", async ({ page }, info
   await page.getByRole("button", { name: "长者模式" }).click();
   await expect(page.locator("html")).toHaveClass(/care/);
   expect(await size()).toBeGreaterThanOrEqual(before * 1.2);
-  await shot(page, info, "7-home-care-mode");
+  await shot(page, info, "8-home-care-mode");
   await page.getByRole("button", { name: "退出长者模式" }).click();
   await expect(page.locator("html")).not.toHaveClass(/care/);
 });
@@ -116,5 +117,5 @@ test("no horizontal scrolling at this width, nor at 320 px", async ({ page }, in
     }
   }
   await page.goto("/notices");
-  await shot(page, info, `8-notices-${widths[widths.length - 1]}px`);
+  await shot(page, info, `9-notices-${widths[widths.length - 1]}px`);
 });

@@ -34,7 +34,7 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
+        .unwrap_or_else(|| unmatched_label(req.uri().path()).to_string());
     let method = req.method().as_str().to_string();
     req.extensions_mut().insert(RequestId(id.clone()));
     if let Ok(v) = HeaderValue::from_str(&id) {
@@ -54,6 +54,16 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
         res.headers_mut().insert(REQUEST_ID, v);
     }
     res
+}
+
+/// A bounded label for requests no route template matched (static files, 404s), so metrics
+/// keep a fixed number of series and logs never carry the raw path.
+fn unmatched_label(path: &str) -> &'static str {
+    if path.starts_with("/pkg/") {
+        "/pkg/{file}"
+    } else {
+        "unmatched"
+    }
 }
 
 /// A client's request id is kept only if it is short and plain (no log injection).

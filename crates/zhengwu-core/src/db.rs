@@ -11,9 +11,9 @@ use std::{path::Path, str::FromStr, time::Duration};
 use secrecy::ExposeSecret;
 use sqlx::{
     migrate::{MigrateError, Migrator},
-    postgres::{PgConnectOptions, PgPoolOptions},
+    postgres::{PgConnectOptions, PgConnection, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    PgPool, Postgres, Sqlite, SqlitePool, Transaction,
+    Connection, PgPool, Postgres, Sqlite, SqlitePool, Transaction,
 };
 
 use crate::config::{io_reason, DatabaseTarget};
@@ -117,6 +117,15 @@ impl Db {
                 let opts = PgConnectOptions::from_str(url.expose_secret())
                     .map_err(|e| fail(short_reason(&e)))?
                     .application_name("zhengwu");
+                // One direct connection first: the pool would retry until its timeout and then
+                // say only "timed out"; the operator needs the reason (refused, auth, no such db).
+                match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&opts)).await {
+                    Ok(Ok(conn)) => {
+                        let _ = conn.close().await;
+                    }
+                    Ok(Err(e)) => return Err(fail(short_reason(&e))),
+                    Err(_) => return Err(fail("timed out connecting".into())),
+                }
                 let pool = PgPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(CONNECT_TIMEOUT)
