@@ -327,3 +327,23 @@ async fn the_page_cache_can_be_turned_off() {
     }
     app.finish().await;
 }
+
+/// A client that opened a request and went silent cannot hold shutdown hostage: shutdown
+/// ends after the grace period, and a finished request before it was answered normally.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_does_not_wait_forever_for_a_silent_client() {
+    use std::time::{Duration, Instant};
+    use tokio::io::AsyncWriteExt;
+    let mut app = TestApp::demo(Backend::Sqlite, "grace").await.unwrap();
+    assert_eq!(app.page("/healthz").await.0, 200);
+    let mut silent = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://")).await.unwrap();
+    silent.write_all(b"GET /notices HTTP/1.1\r\nHost: x\r\n").await.unwrap(); // headers never finished
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let server = app.take_server();
+    let started = Instant::now();
+    server.shutdown_within(Duration::from_secs(1)).await.unwrap();
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(900), "waited for the grace period, took {took:?}");
+    assert!(took < Duration::from_secs(5), "then closed the connection, took {took:?}");
+    app.finish().await;
+}

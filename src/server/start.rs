@@ -4,7 +4,7 @@
 //! Every failure becomes a [`StartError`]: one line naming the setting, printed by `main`,
 //! which exits non-zero. Nothing here panics on bad input.
 
-use std::{io, net::SocketAddr, path::Path, sync::Arc};
+use std::{io, net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use leptos::config::Env;
 use leptos::prelude::LeptosOptions;
@@ -23,6 +23,9 @@ use super::{
     state::AppState,
 };
 use crate::prefs::SiteInfo;
+
+/// How long a shutdown waits for requests in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -83,10 +86,29 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// Stops accepting, lets requests in flight finish, then closes the database cleanly.
+    /// Stops accepting, lets requests in flight finish (for at most [`SHUTDOWN_GRACE`]), then
+    /// closes the database cleanly.
     pub async fn shutdown(self) -> Result<(), StartError> {
+        self.shutdown_within(SHUTDOWN_GRACE).await
+    }
+
+    /// [`RunningServer::shutdown`] with a chosen grace period. Connections still open when it
+    /// ends (an idle keep-alive, a client that stopped sending) are closed: a shutdown never
+    /// waits on a client forever.
+    pub async fn shutdown_within(self, grace: Duration) -> Result<(), StartError> {
         let _ = self.stop.send(());
-        let served = self.task.await;
+        let mut task = self.task;
+        let served = match tokio::time::timeout(grace, &mut task).await {
+            Ok(joined) => joined,
+            Err(_) => {
+                tracing::warn!(
+                    grace_ms = grace.as_millis() as u64,
+                    "connections still open after the grace period; closing them"
+                );
+                task.abort();
+                Ok(Ok(()))
+            }
+        };
         self.db.close().await;
         match served {
             Ok(Ok(())) => Ok(()),

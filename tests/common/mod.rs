@@ -96,8 +96,15 @@ impl TestApp {
         (status, ctype, body)
     }
 
+    /// The running server, for tests of shutdown itself.
+    pub fn take_server(&mut self) -> RunningServer {
+        self.server.take().expect("server still running")
+    }
+
     /// Stops the server gracefully and removes its database.
     pub async fn finish(mut self) {
+        // Close the client's pooled keep-alive connections first, as a browser would go away.
+        drop(std::mem::replace(&mut self.client, reqwest::Client::new()));
         if let Some(s) = self.server.take() {
             s.shutdown().await.expect("clean shutdown");
         }
