@@ -16,7 +16,6 @@ pub fn HomePage() -> impl IntoView {
     let prefs = use_prefs();
     let site = use_site();
     let feed = Resource::new(|| (), |_| home_feed());
-    let t = prefs.lang.text();
     view! {
         <Title text=site.name(prefs.lang).to_string() />
         <h1 class="visually-hidden">{site.name(prefs.lang).to_string()}</h1>
@@ -34,7 +33,6 @@ pub fn HomePage() -> impl IntoView {
                 }
             })}
         </Suspense>
-        <p class="visually-hidden">{t.welcome}</p>
     }
 }
 

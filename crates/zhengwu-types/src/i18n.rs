@@ -80,7 +80,6 @@ pub struct Text {
     pub footer_sponsor: &'static str,
     pub footer_contact: &'static str,
     pub footer_icp: &'static str,
-    pub welcome: &'static str,
     pub breadcrumb: &'static str,
     pub print: &'static str,
 }
@@ -134,7 +133,6 @@ const ZH: Text = Text {
     footer_sponsor: "主办单位：",
     footer_contact: "政务服务热线 12345",
     footer_icp: "本网站为演示系统，所载内容均为虚构。",
-    welcome: "欢迎访问",
     breadcrumb: "当前位置",
     print: "打印本页",
 };
@@ -173,7 +171,6 @@ const EN: Text = Text {
     footer_sponsor: "Run by: ",
     footer_contact: "Government service hotline 12345",
     footer_icp: "This is a demonstration site; all content is fictional.",
-    welcome: "Welcome to",
     breadcrumb: "You are here",
     print: "Print this page",
 };
