@@ -55,7 +55,7 @@ test_tools() {
       say "adding Rust component $c"; rustup component add "$c"
     fi
   done
-  apt_install chromium fonts-noto-cjk
+  apt_install chromium fonts-noto-cjk openssl
   /usr/bin/chromium --version >/dev/null 2>&1 || { echo "error: /usr/bin/chromium does not run after installing" >&2; exit 1; }
   say "ok: $(/usr/bin/chromium --version 2>/dev/null)"
   if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
