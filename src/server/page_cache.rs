@@ -28,6 +28,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+use zhengwu_types::Channel;
+
 use super::state::AppState;
 use crate::prefs::{Prefs, CARE_COOKIE, LANG_COOKIE};
 
@@ -115,12 +117,11 @@ fn cache_key(req: &Request) -> Option<String> {
     Some(format!("{}|{}|{pq}", prefs.lang.code(), u8::from(prefs.care)))
 }
 
-/// Pages and API resources that show published content to everyone.
+/// Pages and API resources that show published content to everyone: the home page, each
+/// channel's list and detail pages, and the public notices API.
 fn is_public_content(path: &str) -> bool {
-    path == "/"
-        || ["/notices", "/policies", "/updates", "/api/v1/notices"]
-            .iter()
-            .any(|p| path == *p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')))
+    let under = |prefix: &str| path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'));
+    path == "/" || under("/api/v1/notices") || Channel::ALL.iter().any(|c| under(c.path()))
 }
 
 pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Next) -> Response {

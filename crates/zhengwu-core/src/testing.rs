@@ -56,11 +56,7 @@ fn ci() -> bool {
 impl TestDb {
     /// A fresh, migrated database on `backend`; `None` when PostgreSQL is skipped.
     pub async fn new(backend: Backend, test: &str) -> Option<TestDb> {
-        let t = match backend {
-            Backend::Sqlite => Some(Self::target_sqlite()),
-            Backend::Postgres => Self::target_postgres(test).await,
-        }?;
-        let (target, dir, pg_name) = t;
+        let (target, dir, pg_name) = Self::target(backend, test).await?;
         let db = Db::connect(&target, 4).await.expect("connect test database");
         db.migrate().await.expect("migrate test database");
         Some(TestDb { db, target, dir, pg_name })

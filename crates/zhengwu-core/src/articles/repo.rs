@@ -9,29 +9,38 @@ use crate::{
     with_db, with_tx,
 };
 
+/// The columns of [`super::model::SummaryRow`], shared by the list and the single-article query.
+macro_rules! summary_select {
+    () => {
+        "SELECT a.id, a.channel, a.category, a.title, a.summary, a.document_number,
+       d.name AS department, a.published_at,
+       (SELECT COUNT(*) FROM article_attachments t WHERE t.article_id = a.id) AS attachment_count"
+    };
+}
+
 // `$2 IS NULL OR …`: one statement serves "all categories" and "one category".
 // `COUNT(*) OVER ()` brings the total with the page: one round trip instead of two.
-const LIST: &str = "
-SELECT a.id, a.channel, a.category, a.title, a.summary, a.document_number,
-       d.name AS department, a.published_at,
-       (SELECT COUNT(*) FROM article_attachments t WHERE t.article_id = a.id) AS attachment_count,
+const LIST: &str = concat!(
+    summary_select!(),
+    ",
        COUNT(*) OVER () AS total
 FROM articles a
 JOIN departments d ON d.id = a.department_id
 WHERE a.channel = $1 AND ($2 IS NULL OR a.category = $2)
 ORDER BY a.published_at DESC, a.id DESC
-LIMIT $3 OFFSET $4";
+LIMIT $3 OFFSET $4"
+);
 
 const COUNT: &str = "SELECT COUNT(*) FROM articles a WHERE a.channel = $1 AND ($2 IS NULL OR a.category = $2)";
 
-const GET: &str = "
-SELECT a.id, a.channel, a.category, a.title, a.summary, a.document_number,
-       d.name AS department, a.published_at,
-       (SELECT COUNT(*) FROM article_attachments t WHERE t.article_id = a.id) AS attachment_count,
+const GET: &str = concat!(
+    summary_select!(),
+    ",
        a.body
 FROM articles a
 JOIN departments d ON d.id = a.department_id
-WHERE a.id = $1 AND a.channel = $2";
+WHERE a.id = $1 AND a.channel = $2"
+);
 
 const ATTACHMENTS: &str = "
 SELECT file_name, media_type, size_bytes FROM article_attachments
