@@ -10,7 +10,7 @@ use leptos::config::Env;
 use leptos::prelude::LeptosOptions;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use zhengwu_core::{
-    config::io_reason,
+    config::{io_reason, source_names},
     demo::{self, SeedOutcome},
     Config, ConfigError, Db, DbError, LogFormat, Settings,
 };
@@ -31,15 +31,15 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub enum StartError {
     #[error("{0}")]
     Config(#[from] ConfigError),
-    #[error("invalid setting --data-dir / ZHENGWU_DATA_DIR: {path} is not a writable directory: {reason}")]
+    #[error("invalid setting {setting}: {path} is not a writable directory: {reason}", setting = source_names("data_dir"))]
     DataDir { path: String, reason: String },
-    #[error("invalid setting --database-url / DATABASE_URL: {0}")]
+    #[error("invalid setting {setting}: {0}", setting = source_names("database_url"))]
     Database(DbError),
     #[error("{0}")]
     Migration(DbError),
     #[error("demo data: {0}")]
     Demo(String),
-    #[error("invalid setting --addr / ZHENGWU_ADDR: cannot listen on {addr}: {reason}")]
+    #[error("invalid setting {setting}: cannot listen on {addr}: {reason}", setting = source_names("addr"))]
     Bind { addr: SocketAddr, reason: String },
     #[error("server: {0}")]
     Serve(String),
@@ -51,9 +51,11 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
         Command::Serve(args) => {
             let config = load_config(args.settings(), args.common.config.as_deref())?;
             init_tracing(config.log_format);
+            // Handlers first: a SIGTERM that arrives once we say we listen must stop us gracefully.
+            let stop = stop_signal().map_err(|e| StartError::Serve(format!("cannot watch for signals: {e}")))?;
             let server = spawn(config).await?;
             tracing::info!("listening on http://{}", server.addr);
-            wait_for_signal().await;
+            stop.await;
             tracing::info!("shutting down: finishing requests in flight");
             server.shutdown().await
         }
@@ -203,23 +205,25 @@ fn init_tracing(format: LogFormat) {
     };
 }
 
-async fn wait_for_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers the SIGTERM and Ctrl-C handlers now (not when first awaited) and returns a future
+/// that completes when either arrives.
+fn stop_signal() -> io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = interrupt.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
