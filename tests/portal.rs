@@ -6,7 +6,7 @@ mod common;
 use common::{count, TestApp};
 use zhengwu_core::testing::Backend;
 
-on_both!(
+zhengwu_core::on_both!(
     home_shows_the_latest_of_each_channel,
     the_notice_list_paginates_and_filters_by_category,
     a_notice_page_shows_publisher_date_and_attachments,

@@ -1,6 +1,8 @@
 //! The HTTP routes: operational endpoints, the REST API, server functions, the portal pages,
 //! static files, and the 404 page for everything else.
 
+use std::sync::OnceLock;
+
 use axum::{
     http::{header, HeaderValue},
     middleware::from_fn_with_state,
@@ -8,14 +10,26 @@ use axum::{
     Router,
 };
 use leptos::prelude::*;
-use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
 use super::{health, metrics, middleware, page_cache, prefs, rest, state::AppState};
 use crate::app::{shell, App};
 
+/// The portal's page routes, generated once per process.
+///
+/// Why once: generating them renders the app with resource loading suppressed through a
+/// *process-global* flag in leptos_server, and a resource first polled by another server's
+/// request while that flag is set waits forever (leptos-rs/leptos#4773). A process runs one
+/// server, but the tests run many at once; generating the list only before the first server
+/// exists makes the overlap impossible (and each later start cheaper).
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let site = state.site.clone();
     let context = move || provide_context(site.clone());
     let options = state.leptos_options.clone();

@@ -193,7 +193,7 @@ fn ensure_writable_dir(dir: &Path) -> Result<(), StartError> {
     Ok(())
 }
 
-fn init_tracing(format: LogFormat) {
+pub fn init_tracing(format: LogFormat) {
     use tracing_subscriber::{fmt, EnvFilter};
     let filter = EnvFilter::try_from_env("ZHENGWU_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())

@@ -20,18 +20,8 @@ pub struct TestApp {
     pg_name: Option<String>,
 }
 
-/// Declares one test per backend: `name::sqlite` and `name::postgres`.
-#[macro_export]
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { super::$name(zhengwu_core::testing::Backend::Sqlite).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { super::$name(zhengwu_core::testing::Backend::Postgres).await }
-        }
-    )*};
-}
+/// How long one HTTP request of a test may take.
+pub const REQUEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl TestApp {
     /// The app with demo data, or `None` when this backend is skipped.
@@ -41,6 +31,9 @@ impl TestApp {
 
     /// The app with demo data and extra settings.
     pub async fn with(backend: Backend, test: &str, adjust: impl FnOnce(Settings) -> Settings) -> Option<TestApp> {
+        if std::env::var_os("ZHENGWU_LOG").is_some() {
+            zhengwu::server::start::init_tracing(zhengwu_core::LogFormat::Text);
+        }
         let (target, data_dir, pg_name) = TestDb::target(backend, test).await?;
         let database_url = match &target {
             zhengwu_core::DatabaseTarget::Sqlite { path } => format!("sqlite:{}", path.display()),
@@ -55,8 +48,11 @@ impl TestApp {
         });
         let config = Config::from_settings(settings).expect("test config");
         let server = spawn(config).await.expect("server starts");
-        let client =
-            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client");
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(REQUEST_LIMIT)
+            .build()
+            .expect("http client");
         Some(TestApp {
             base: format!("http://{}", server.addr),
             client,

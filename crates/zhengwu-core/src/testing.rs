@@ -15,6 +15,34 @@ use secrecy::SecretString;
 
 use crate::{config::DatabaseTarget, db::Db};
 
+/// How long one test may take before it fails instead of holding up the whole run.
+pub const TEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Runs a test body, failing it (rather than hanging CI) when it outlives [`TEST_LIMIT`].
+pub async fn within_limit(test: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(TEST_LIMIT, test).await.is_err() {
+        panic!("the test did not finish within {} s", TEST_LIMIT.as_secs());
+    }
+}
+
+/// Declares one test per backend, `name::sqlite` and `name::postgres`, each calling
+/// `name(Backend)` within [`TEST_LIMIT`].
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::testing::within_limit(super::$name($crate::testing::Backend::Sqlite)).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::testing::within_limit(super::$name($crate::testing::Backend::Postgres)).await
+            }
+        }
+    )*};
+}
+
 pub const DEFAULT_PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,20 +10,7 @@ use zhengwu_core::{
 };
 use zhengwu_types::{Channel, PageRequest};
 
-/// Declares one test per backend: `name::sqlite` and `name::postgres`.
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { super::$name(Backend::Sqlite).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { super::$name(Backend::Postgres).await }
-        }
-    )*};
-}
-
-on_both!(
+zhengwu_core::on_both!(
     demo_data_seeds_once_and_only_into_an_empty_database,
     lists_are_newest_first_and_paginate_without_gaps,
     a_category_filter_returns_only_that_category,
