@@ -1,10 +1,16 @@
 //! Chinese commercial cryptography used across Zhengwu (密评, GB/T 39786-2021):
-//! SM3 hashing (GB/T 32905-2016) and HMAC-SM3 (HMAC of RFC 2104 / GB/T 15852.2 over SM3).
+//! SM3 hashing (GB/T 32905-2016), HMAC-SM3 (HMAC of RFC 2104 / GB/T 15852.2 over SM3),
+//! SM4-GCM authenticated encryption (GB/T 32907-2016 in GCM, RFC 8998) in [`sm4gcm`],
+//! key derivation in [`keys`], and TOTP second factors (RFC 6238) in [`totp`].
 //!
 //! Who uses it: the audit trail's hash chain (each record's MAC covers its content and the
 //! previous MAC), blind indexes for encrypted personal data, and signed requests from
 //! department systems. Pure functions, no I/O; the implementations are RustCrypto's `sm3` and
 //! `hmac`, checked here against the standard's vectors and, independently, against OpenSSL.
+
+pub mod keys;
+pub mod sm4gcm;
+pub mod totp;
 
 use hmac::{Hmac, KeyInit, Mac};
 use sm3::{Digest, Sm3};
@@ -42,6 +48,20 @@ fn new_mac(key: &[u8]) -> Hmac<Sm3> {
     <Hmac<Sm3> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"))
 }
 
+/// Fills `buf` from the operating system's random source.
+pub fn random_bytes(buf: &mut [u8]) {
+    // The OS source fails only on a broken system; continuing with predictable bytes would be worse.
+    getrandom::fill(buf).expect("the operating system's random number generator is unavailable");
+}
+
+/// Compares two byte strings in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// Lower-case hexadecimal, as digests are usually written.
 pub fn to_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -51,6 +71,14 @@ pub fn to_hex(bytes: &[u8]) -> String {
         s.push(DIGITS[usize::from(b & 0x0f)] as char);
     }
     s
+}
+
+/// Bytes from lower- or upper-case hexadecimal; `None` when malformed.
+pub fn from_hex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
 }
 
 #[cfg(test)]
