@@ -31,6 +31,11 @@ pub struct Settings {
     pub site_name: Option<String>,
     pub site_name_en: Option<String>,
     pub page_cache_ttl: Option<String>,
+    /// File holding the master key as 64 hex digits.
+    pub master_key_file: Option<String>,
+    /// The master key itself (64 hex digits); for the environment, not for files.
+    pub master_key: Option<String>,
+    pub audit_retention_days: Option<String>,
 }
 
 impl Settings {
@@ -47,6 +52,9 @@ impl Settings {
             site_name: self.site_name.or(lower.site_name),
             site_name_en: self.site_name_en.or(lower.site_name_en),
             page_cache_ttl: self.page_cache_ttl.or(lower.page_cache_ttl),
+            master_key_file: self.master_key_file.or(lower.master_key_file),
+            master_key: self.master_key.or(lower.master_key),
+            audit_retention_days: self.audit_retention_days.or(lower.audit_retention_days),
         }
     }
 
@@ -108,6 +116,31 @@ pub struct Config {
     pub site_name_en: String,
     /// How long public pages are served from memory for anonymous visitors; zero turns it off.
     pub page_cache_ttl: Duration,
+    /// Where the master key comes from (see [`crate::keyring`]).
+    pub master_key: MasterKeySource,
+    /// Audit records older than this many days may be purged (never fewer than 186).
+    pub audit_retention_days: u32,
+}
+
+/// Where the master key is read from, in order of preference.
+#[derive(Clone)]
+pub enum MasterKeySource {
+    /// `ZHENGWU_MASTER_KEY`: the key itself.
+    Value(SecretString),
+    /// `--master-key-file`: an operator-provided file; it must exist.
+    File(PathBuf),
+    /// Nothing configured: `<data-dir>/master.key`, created on first start.
+    DataDir(PathBuf),
+}
+
+impl fmt::Debug for MasterKeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MasterKeySource::Value(_) => f.write_str("Value(…)"),
+            MasterKeySource::File(p) => write!(f, "File({})", p.display()),
+            MasterKeySource::DataDir(p) => write!(f, "DataDir({})", p.display()),
+        }
+    }
 }
 
 /// A setting that cannot be used. Displays as one line naming the setting.
@@ -142,6 +175,9 @@ pub fn source_names(setting: &str) -> String {
         "db_max_connections" => "ZHENGWU_DB_MAX_CONNECTIONS".into(),
         "config" => "--config / ZHENGWU_CONFIG".into(),
         "page_cache_ttl" => "--page-cache-ttl / ZHENGWU_PAGE_CACHE_TTL".into(),
+        "master_key_file" => "--master-key-file / ZHENGWU_MASTER_KEY_FILE".into(),
+        "master_key" => "ZHENGWU_MASTER_KEY".into(),
+        "audit_retention_days" => "--audit-retention-days / ZHENGWU_AUDIT_RETENTION_DAYS".into(),
         other => other.to_string(),
     }
 }
@@ -150,6 +186,7 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_SITE_ROOT: &str = "target/site";
 pub const SQLITE_FILE: &str = "zhengwu.db";
+pub const MASTER_KEY_FILE: &str = "master.key";
 
 impl Config {
     /// Validates merged settings. Does no I/O: checking that the data directory is writable and
@@ -201,6 +238,28 @@ impl Config {
             },
         };
 
+        let master_key = match (s.master_key.filter(|k| !k.trim().is_empty()), s.master_key_file) {
+            (Some(key), _) => MasterKeySource::Value(SecretString::from(key)),
+            (None, Some(file)) if !file.trim().is_empty() => MasterKeySource::File(PathBuf::from(file)),
+            _ => MasterKeySource::DataDir(data_dir.join(MASTER_KEY_FILE)),
+        };
+
+        let audit_retention_days = match s.audit_retention_days.as_deref() {
+            None => 365,
+            Some(v) => match v.trim().parse::<u32>() {
+                Ok(n) if (crate::audit::MIN_RETENTION_DAYS..=36500).contains(&n) => n,
+                _ => {
+                    return Err(ConfigError::new(
+                        "audit_retention_days",
+                        format!(
+                            "'{v}' is not a number of days from {} (等保 2.0) to 36500",
+                            crate::audit::MIN_RETENTION_DAYS
+                        ),
+                    ))
+                }
+            },
+        };
+
         Ok(Config {
             addr,
             data_dir,
@@ -212,6 +271,8 @@ impl Config {
             site_name: s.site_name.unwrap_or_else(|| "青山县人民政府".into()),
             site_name_en: s.site_name_en.unwrap_or_else(|| "Qingshan County People's Government".into()),
             page_cache_ttl,
+            master_key,
+            audit_retention_days,
         })
     }
 }

@@ -5,12 +5,14 @@
 //! Nothing here knows about HTTP or Leptos.
 
 pub mod articles;
+pub mod audit;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod keyring;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod time;
 
-pub use config::{Config, ConfigError, DatabaseTarget, LogFormat, Settings};
+pub use config::{Config, ConfigError, DatabaseTarget, LogFormat, MasterKeySource, Settings};
 pub use db::{Db, DbError};
