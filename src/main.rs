@@ -1,4 +1,4 @@
-//! `zhengwu`: one binary with subcommands (`serve`, `migrate`).
+//! `zhengwu`: one binary with subcommands (`serve`, `migrate`, `audit`).
 
 use std::process::ExitCode;
 
@@ -19,7 +19,11 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line, naming the setting; no backtrace.
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            match e {
+                // Distinct from "could not run": the check ran and found tampering.
+                zhengwu::server::StartError::Tampered(_) => ExitCode::from(2),
+                _ => ExitCode::FAILURE,
+            }
         }
     }
 }

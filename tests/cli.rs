@@ -20,6 +20,7 @@ fn zhengwu(args: &[&str]) -> Command {
 
 struct Outcome {
     code: Option<i32>,
+    stdout: String,
     stderr: String,
     elapsed: Duration,
 }
@@ -29,6 +30,7 @@ fn run(mut c: Command) -> Outcome {
     let out = c.stdin(Stdio::null()).output().expect("run zhengwu");
     Outcome {
         code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         elapsed: started.elapsed(),
     }
@@ -239,4 +241,59 @@ fn json_logs_carry_the_request_id_and_route_but_no_query_or_path_values() {
     assert!(all.contains("trace-me-43") && all.contains("/notices/{id}"), "route template logged: {all}");
     assert!(!all.contains("13800001111"), "query values must not reach the log");
     assert!(!all.contains("110101199003070016"), "path values must not reach the log");
+}
+
+/// `zhengwu audit verify`: exit 0 for an intact trail, 2 naming the first tampered record, 1
+/// (one line naming the setting) for an unusable key.
+#[test]
+fn audit_verify_passes_an_intact_trail_and_names_a_tampered_record() {
+    use zhengwu_core::audit::{self, Actor, AuditEvent, AuditKey, RequestMeta};
+    let dir = temp_dir("zw_cli_audit");
+    let data = dir.to_str().unwrap();
+    let key = zhengwu_crypto::keys::MasterKey::from_bytes([0x11; 32]);
+    std::fs::write(dir.join("master.key"), key.to_hex().as_str()).unwrap();
+    let o = run(zhengwu(&["migrate", "--data-dir", data]));
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let o = run(zhengwu(&["audit", "verify", "--data-dir", data]));
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    assert!(o.stdout.contains("intact: no records yet"), "{}", o.stdout);
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db_path = dir.join("zhengwu.db");
+    let db = rt.block_on(async {
+        let db = zhengwu_core::Db::connect(&zhengwu_core::DatabaseTarget::Sqlite { path: db_path }, 1).await.unwrap();
+        for i in 0..3 {
+            let mut tx = db.begin_write().await.unwrap();
+            let event = AuditEvent::new("staff.update", "staff", i);
+            audit::append(
+                &mut tx,
+                &AuditKey::from_master(&key),
+                &Actor::system(),
+                &RequestMeta::default(),
+                &event,
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+        db
+    });
+    let o = run(zhengwu(&["audit", "verify", "--data-dir", data]));
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    assert!(o.stdout.contains("intact: 3 records, 1 to 3"), "{}", o.stdout);
+
+    rt.block_on(db.execute_unprepared("UPDATE audit_log SET detail = '{\"forged\":true}' WHERE seq = 2")).unwrap();
+    let o = run(zhengwu(&["audit", "verify", "--data-dir", data]));
+    assert_eq!(o.code, Some(2), "tampering has its own exit code: {}", o.stderr);
+    let errors: Vec<_> = o.stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors, ["error: audit trail NOT intact: record 2 was altered (or replaced)"], "{}", o.stderr);
+
+    let mut with_bad_key = zhengwu(&["audit", "verify", "--data-dir", data]);
+    with_bad_key.env("ZHENGWU_MASTER_KEY", "not-hex");
+    let o = run(with_bad_key);
+    assert_refused(&o, "ZHENGWU_MASTER_KEY");
+    assert_eq!(o.code, Some(1));
+    rt.block_on(db.close());
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -24,6 +24,28 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate(CommonArgs),
+    /// Check or maintain the tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the HMAC-SM3 chain: exit 0 when intact, 2 naming the first record altered,
+    /// deleted or inserted.
+    Verify(CommonArgs),
+    /// Delete records older than the retention period (never below 186 days); the rest of the
+    /// chain stays verifiable and the purge itself is recorded.
+    Purge(PurgeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Keep records of this many days [default: 365; minimum 186].
+    #[arg(long, env = "ZHENGWU_AUDIT_RETENTION_DAYS", value_name = "DAYS")]
+    pub retention_days: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -43,6 +65,11 @@ pub struct CommonArgs {
     /// Maximum database connections in the pool [default: 8].
     #[arg(long, env = "ZHENGWU_DB_MAX_CONNECTIONS", value_name = "N")]
     pub db_max_connections: Option<String>,
+    /// File with the master key (64 hex digits), from which the audit and personal-data keys
+    /// derive; ZHENGWU_MASTER_KEY may hold the key itself [default: <data-dir>/master.key,
+    /// created on first start].
+    #[arg(long, env = "ZHENGWU_MASTER_KEY_FILE", value_name = "FILE")]
+    pub master_key_file: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -76,6 +103,9 @@ impl CommonArgs {
             database_url: self.database_url.clone(),
             log_format: self.log_format.clone(),
             db_max_connections: self.db_max_connections.clone(),
+            master_key_file: self.master_key_file.clone(),
+            // Environment only: a key on the command line would show in the process list.
+            master_key: std::env::var("ZHENGWU_MASTER_KEY").ok(),
             ..Settings::default()
         }
     }

@@ -16,7 +16,7 @@ use zhengwu_core::{
 };
 
 use super::{
-    cli::{Cli, Command},
+    cli::{AuditCommand, Cli, Command},
     metrics::Metrics,
     page_cache::PageCache,
     router::router,
@@ -43,6 +43,8 @@ pub enum StartError {
     Bind { addr: SocketAddr, reason: String },
     #[error("server: {0}")]
     Serve(String),
+    #[error("audit trail NOT intact: {0}")]
+    Tampered(String),
 }
 
 /// Runs a parsed command line to completion.
@@ -59,6 +61,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
             tracing::info!("shutting down: finishing requests in flight");
             server.shutdown().await
         }
+        Command::Audit(cmd) => audit_command(cmd).await,
         Command::Migrate(args) => {
             let config = load_config(args.settings(), args.config.as_deref())?;
             init_tracing(config.log_format);
@@ -68,6 +71,68 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
             Ok(())
         }
     }
+}
+
+/// `zhengwu audit verify|purge`.
+async fn audit_command(cmd: AuditCommand) -> Result<(), StartError> {
+    use zhengwu_core::audit::{self, Actor, AuditKey, RequestMeta};
+    let (common, retention) = match &cmd {
+        AuditCommand::Verify(c) => (c, None),
+        AuditCommand::Purge(p) => (&p.common, p.retention_days.clone()),
+    };
+    let settings = Settings { audit_retention_days: retention, ..common.settings() };
+    let config = load_config(settings, common.config.as_deref())?;
+    init_tracing(config.log_format);
+    let key = AuditKey::from_master(&load_key(&config)?);
+    let db = open_database(&config).await?;
+    let outcome = match cmd {
+        AuditCommand::Verify(_) => match audit::verify(&db, &key).await {
+            Ok(Ok(report)) => {
+                match report.range {
+                    Some((first, last)) => {
+                        println!("audit trail intact: {} records, {first} to {last}", report.records)
+                    }
+                    None => println!("audit trail intact: no records yet"),
+                }
+                Ok(())
+            }
+            Ok(Err(tamper)) => Err(StartError::Tampered(tamper.to_string())),
+            Err(e) => Err(StartError::Serve(format!("reading the audit trail: {e}"))),
+        },
+        AuditCommand::Purge(_) => {
+            let meta = RequestMeta::default();
+            match audit::purge_before(
+                &db,
+                &key,
+                &Actor::system(),
+                &meta,
+                config.audit_retention_days,
+                chrono::Utc::now(),
+            )
+            .await
+            {
+                Ok(n) => {
+                    println!("purged {n} audit records older than {} days", config.audit_retention_days);
+                    Ok(())
+                }
+                Err(e) => Err(StartError::Serve(format!("purging the audit trail: {e}"))),
+            }
+        }
+    };
+    db.close().await;
+    outcome
+}
+
+/// Loads (or on first start creates) the master key, saying where it came from.
+fn load_key(config: &Config) -> Result<zhengwu_crypto::keys::MasterKey, StartError> {
+    let (key, origin) = zhengwu_core::keyring::load_master_key(&config.master_key)?;
+    if origin == zhengwu_core::keyring::KeyOrigin::Generated {
+        tracing::warn!(
+            source = ?config.master_key,
+            "generated a new master key; back it up apart from the database: without it the audit trail cannot be verified and encrypted personal data cannot be read"
+        );
+    }
+    Ok(key)
 }
 
 /// Flags and environment over the config file over defaults.
