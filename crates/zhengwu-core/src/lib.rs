@@ -9,6 +9,7 @@ pub mod audit;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod identity;
 pub mod keyring;
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -1,0 +1,18 @@
+//! Staff identity and access control: accounts, sign-in with lockout, server-side sessions,
+//! roles with permissions and data scopes, and the separation of the three administrator
+//! duties (三员分立). Every rule is checked here, in the service layer, once — pages, server
+//! functions and the REST API all call these functions with the signed-in [`StaffActor`].
+//!
+//! Every change writes its audit record in the same transaction ([`crate::audit`]).
+
+mod bootstrap;
+pub mod password;
+pub mod permission;
+pub mod scope;
+mod service;
+
+pub use bootstrap::{bootstrap, Bootstrap, DEMO_PASSWORD};
+pub use password::{PasswordPolicy, PasswordProblem};
+pub use permission::{Duty, Permission};
+pub use scope::{DataScope, DepartmentTree, Scope};
+pub use service::*;

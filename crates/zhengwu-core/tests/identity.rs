@@ -1,0 +1,323 @@
+//! Accounts, sign-in, sessions, roles and scopes on SQLite and PostgreSQL.
+
+use chrono::{DateTime, Duration, Utc};
+use zhengwu_core::{
+    audit::{self, AuditKey, RequestMeta},
+    demo,
+    identity::{
+        self as id, AccountAction, AuthPolicy, Bootstrap, Ctx, IdentityError, NewStaff, Permission, StaffActor,
+    },
+    testing::{Backend, TestDb},
+    with_db, Db,
+};
+use zhengwu_crypto::keys::MasterKey;
+
+zhengwu_core::on_both!(
+    bootstrap_creates_the_three_administrators_once,
+    wrong_password_and_unknown_user_get_the_same_answer_and_are_audited,
+    five_failures_lock_the_account_for_thirty_minutes,
+    sessions_end_when_idle_when_signed_out_and_at_sign_in,
+    nothing_is_allowed_before_the_initial_password_is_changed,
+    the_three_duties_cannot_do_each_others_jobs,
+    staff_see_only_accounts_in_their_data_scope,
+    disabling_an_account_ends_its_sessions,
+);
+
+const NEW_PASSWORD: &str = "Qingshan-2026!";
+
+fn key() -> AuditKey {
+    AuditKey::from_master(&MasterKey::from_bytes([3; 32]))
+}
+
+struct World {
+    t: TestDb,
+    key: AuditKey,
+    meta: RequestMeta,
+    policy: AuthPolicy,
+}
+
+impl World {
+    async fn new(b: Backend, name: &str) -> Option<World> {
+        let t = TestDb::new(b, name).await?;
+        demo::seed(&t.db).await.unwrap();
+        let key = key();
+        let created = id::bootstrap(&t.db, &key, true, "青山县人民政府", Utc::now()).await.unwrap();
+        assert!(matches!(created, Bootstrap::Created(ref a) if a.len() == 9), "{created:?}");
+        Some(World {
+            t,
+            key,
+            meta: RequestMeta { ip: Some("192.0.2.1".into()), ..Default::default() },
+            policy: AuthPolicy::default(),
+        })
+    }
+
+    fn db(&self) -> &Db {
+        &self.t.db
+    }
+
+    fn at(&self, now: DateTime<Utc>) -> Ctx<'_> {
+        Ctx { db: &self.t.db, audit: &self.key, meta: &self.meta, now }
+    }
+
+    fn ctx(&self) -> Ctx<'_> {
+        self.at(Utc::now())
+    }
+
+    /// Signs in with the demo password, changing it first time; returns the session and actor.
+    async fn sign_in(&self, username: &str) -> (String, StaffActor) {
+        let ctx = self.ctx();
+        let s = match id::sign_in(&ctx, &self.policy, username, id::DEMO_PASSWORD, None).await {
+            Ok(s) => s,
+            Err(_) => id::sign_in(&ctx, &self.policy, username, NEW_PASSWORD, None).await.expect("sign in"),
+        };
+        let actor = id::session_actor(&ctx, &self.policy, &s.token).await.unwrap().expect("session");
+        if actor.must_change_password {
+            id::change_password(&ctx, &self.policy, &actor, &s.token, id::DEMO_PASSWORD, NEW_PASSWORD, NEW_PASSWORD)
+                .await
+                .unwrap();
+        }
+        let actor = id::session_actor(&ctx, &self.policy, &s.token).await.unwrap().expect("session");
+        (s.token, actor)
+    }
+
+    async fn staff_id(&self, username: &str) -> i64 {
+        with_db!(self.db(), pool => sqlx::query_scalar("SELECT id FROM staff WHERE username = $1")
+            .bind(username).fetch_one(pool).await)
+        .unwrap()
+    }
+
+    async fn audit_actions(&self) -> Vec<(String, String, String)> {
+        with_db!(self.db(), pool => sqlx::query_as("SELECT action, outcome, detail FROM audit_log ORDER BY seq")
+            .fetch_all(pool).await)
+        .unwrap()
+    }
+
+    async fn intact(&self) {
+        audit::verify(self.db(), &self.key).await.unwrap().expect("audit chain intact");
+    }
+
+    async fn finish(self) {
+        self.t.finish().await;
+    }
+}
+
+async fn bootstrap_creates_the_three_administrators_once(b: Backend) {
+    let Some(w) = World::new(b, "id_boot").await else { return };
+    let again = id::bootstrap(w.db(), &w.key, true, "x", Utc::now()).await.unwrap();
+    assert!(matches!(again, Bootstrap::Existing));
+    let admins: Vec<(String, bool)> = with_db!(w.db(), pool => sqlx::query_as(
+        "SELECT username, must_change_password FROM staff WHERE username IN ('sysadmin', 'secadmin', 'auditor') ORDER BY username")
+        .fetch_all(pool).await)
+    .unwrap();
+    assert_eq!(admins.len(), 3);
+    assert!(admins.iter().all(|(_, must)| *must), "no default password survives first sign-in");
+    w.intact().await;
+    w.finish().await;
+}
+
+async fn wrong_password_and_unknown_user_get_the_same_answer_and_are_audited(b: Backend) {
+    let Some(w) = World::new(b, "id_same").await else { return };
+    let ctx = w.ctx();
+    let wrong = id::sign_in(&ctx, &w.policy, "zhangwei", "Wrong-2026", None).await.unwrap_err();
+    let unknown = id::sign_in(&ctx, &w.policy, "nobody", "Wrong-2026", None).await.unwrap_err();
+    assert_eq!(wrong.to_string(), unknown.to_string());
+    assert!(matches!(wrong, IdentityError::InvalidCredentials) && matches!(unknown, IdentityError::InvalidCredentials));
+    let log = w.audit_actions().await;
+    let failures: Vec<_> = log.iter().filter(|(a, o, _)| a == "auth.sign_in" && o == "failure").collect();
+    assert_eq!(failures.len(), 2);
+    assert!(failures[0].2.contains("bad_password") && failures[1].2.contains("unknown_user"));
+    assert!(log.iter().all(|(_, _, d)| !d.contains("Wrong-2026")), "no password in the audit trail");
+    w.intact().await;
+    w.finish().await;
+}
+
+async fn five_failures_lock_the_account_for_thirty_minutes(b: Backend) {
+    let Some(w) = World::new(b, "id_lock").await else { return };
+    let t0 = Utc::now();
+    for _ in 0..5 {
+        assert!(id::sign_in(&w.at(t0), &w.policy, "lina", "Wrong-2026", None).await.is_err());
+    }
+    // The right password does not help while locked...
+    let locked = id::sign_in(&w.at(t0 + Duration::minutes(29)), &w.policy, "lina", id::DEMO_PASSWORD, None).await;
+    assert!(matches!(locked, Err(IdentityError::InvalidCredentials)));
+    // ...and works once the 30 minutes are over.
+    let s = id::sign_in(&w.at(t0 + Duration::minutes(31)), &w.policy, "lina", id::DEMO_PASSWORD, None).await.unwrap();
+    assert!(s.must_change_password);
+    let log = w.audit_actions().await;
+    assert_eq!(log.iter().filter(|(a, _, _)| a == "staff.lock").count(), 1);
+    assert!(log.iter().any(|(a, o, d)| a == "auth.sign_in" && o == "failure" && d.contains("locked")));
+    // An administrator can unlock early.
+    for _ in 0..5 {
+        let _ = id::sign_in(&w.ctx(), &w.policy, "chenjing", "Wrong-2026", None).await;
+    }
+    let (_, sys) = w.sign_in("sysadmin").await;
+    let chenjing = w.staff_id("chenjing").await;
+    id::act_on_account(&w.ctx(), &sys, chenjing, AccountAction::Unlock).await.unwrap();
+    assert!(id::sign_in(&w.ctx(), &w.policy, "chenjing", id::DEMO_PASSWORD, None).await.is_ok());
+    w.intact().await;
+    w.finish().await;
+}
+
+async fn sessions_end_when_idle_when_signed_out_and_at_sign_in(b: Backend) {
+    let Some(w) = World::new(b, "id_sess").await else { return };
+    let (token, actor) = w.sign_in("zhangwei").await;
+    let t0 = Utc::now();
+    // Used within 30 minutes, it lives on (and the idle clock restarts).
+    assert!(id::session_actor(&w.at(t0 + Duration::minutes(20)), &w.policy, &token).await.unwrap().is_some());
+    assert!(id::session_actor(&w.at(t0 + Duration::minutes(45)), &w.policy, &token).await.unwrap().is_some());
+    // Idle for more than 30 minutes: gone, for good.
+    assert!(id::session_actor(&w.at(t0 + Duration::minutes(80)), &w.policy, &token).await.unwrap().is_none());
+    assert!(id::session_actor(&w.at(t0 + Duration::minutes(46)), &w.policy, &token).await.unwrap().is_none());
+
+    // Signing in again with an old session ends the old one (a fresh id at sign-in).
+    let first = id::sign_in(&w.ctx(), &w.policy, "zhangwei", NEW_PASSWORD, None).await.unwrap();
+    let second = id::sign_in(&w.ctx(), &w.policy, "zhangwei", NEW_PASSWORD, Some(&first.token)).await.unwrap();
+    assert_ne!(first.token, second.token);
+    assert!(id::session_actor(&w.ctx(), &w.policy, &first.token).await.unwrap().is_none());
+    // Signing out ends it everywhere.
+    id::sign_out(&w.ctx(), &actor, &second.token).await.unwrap();
+    assert!(id::session_actor(&w.ctx(), &w.policy, &second.token).await.unwrap().is_none());
+    // The absolute limit holds even for a session in constant use.
+    let start = Utc::now();
+    let s = id::sign_in(&w.at(start), &w.policy, "zhangwei", NEW_PASSWORD, None).await.unwrap();
+    let mut now = start;
+    loop {
+        now += Duration::minutes(25);
+        let alive = id::session_actor(&w.at(now), &w.policy, &s.token).await.unwrap().is_some();
+        if now - start < Duration::hours(12) {
+            assert!(alive, "in use and within 12 hours: {}", now - start);
+        } else {
+            assert!(!alive, "past 12 hours: {}", now - start);
+            break;
+        }
+    }
+    w.intact().await;
+    w.finish().await;
+}
+
+async fn nothing_is_allowed_before_the_initial_password_is_changed(b: Backend) {
+    let Some(w) = World::new(b, "id_must").await else { return };
+    let ctx = w.ctx();
+    let s = id::sign_in(&ctx, &w.policy, "sysadmin", id::DEMO_PASSWORD, None).await.unwrap();
+    let actor = id::session_actor(&ctx, &w.policy, &s.token).await.unwrap().unwrap();
+    assert!(actor.must_change_password && !actor.can(Permission::UserManage));
+    assert!(matches!(id::list_staff(&ctx, &actor).await, Err(IdentityError::Forbidden)));
+    // The policy applies to the new password, with messages for the form.
+    for (new, confirm, field) in [
+        ("short1A", "short1A", "new_password"),
+        ("alllowercase1", "alllowercase1", "new_password"),
+        ("Sysadmin-2026", "Sysadmin-2026", "new_password"),
+        ("Qingshan-2026!", "Qingshan-2026?", "confirm_password"),
+    ] {
+        let e =
+            id::change_password(&ctx, &w.policy, &actor, &s.token, id::DEMO_PASSWORD, new, confirm).await.unwrap_err();
+        assert!(matches!(e, IdentityError::Invalid { field: f, .. } if f == field), "{new}: {e:?}");
+    }
+    let e =
+        id::change_password(&ctx, &w.policy, &actor, &s.token, "wrong", NEW_PASSWORD, NEW_PASSWORD).await.unwrap_err();
+    assert!(matches!(e, IdentityError::Invalid { field: "current_password", .. }));
+    id::change_password(&ctx, &w.policy, &actor, &s.token, id::DEMO_PASSWORD, NEW_PASSWORD, NEW_PASSWORD)
+        .await
+        .unwrap();
+    let actor = id::session_actor(&ctx, &w.policy, &s.token).await.unwrap().unwrap();
+    assert!(actor.can(Permission::UserManage));
+    assert!(id::sign_in(&ctx, &w.policy, "sysadmin", id::DEMO_PASSWORD, None).await.is_err(), "old password gone");
+    w.intact().await;
+    w.finish().await;
+}
+
+async fn the_three_duties_cannot_do_each_others_jobs(b: Backend) {
+    let Some(w) = World::new(b, "id_duties").await else { return };
+    let (_, sys) = w.sign_in("sysadmin").await;
+    let (_, sec) = w.sign_in("secadmin").await;
+    let (_, aud) = w.sign_in("auditor").await;
+    let ctx = w.ctx();
+    let dept = sys.department_id;
+    let new = NewStaff { username: "sunli".into(), display_name: "孙丽".into(), department_id: Some(dept) };
+    // Only the system administrator creates accounts...
+    assert!(matches!(id::create_staff(&ctx, &sec, &new).await, Err(IdentityError::Forbidden)));
+    assert!(matches!(id::create_staff(&ctx, &aud, &new).await, Err(IdentityError::Forbidden)));
+    let (sunli, initial) = id::create_staff(&ctx, &sys, &new).await.unwrap();
+    assert!(initial.len() >= 8);
+    // ...only the security administrator grants roles, and never two duties at once.
+    let roles = id::list_roles(&ctx, &sec).await.unwrap();
+    let role = |code: &str| roles.iter().find(|r| r.code == code).unwrap().id;
+    assert!(matches!(
+        id::assign_roles(&ctx, &sys, sunli, &[role("window_clerk")]).await,
+        Err(IdentityError::Forbidden)
+    ));
+    assert!(matches!(
+        id::assign_roles(&ctx, &sec, sunli, &[role("auditor"), role("window_clerk")]).await,
+        Err(IdentityError::SeparationOfDuties(_))
+    ));
+    assert!(matches!(
+        id::assign_roles(&ctx, &sec, sunli, &[role("sysadmin"), role("auditor")]).await,
+        Err(IdentityError::SeparationOfDuties(_))
+    ));
+    assert!(matches!(
+        id::assign_roles(&ctx, &sec, sec.id, &[role("auditor")]).await,
+        Err(IdentityError::Invalid { .. })
+    ));
+    id::assign_roles(&ctx, &sec, sunli, &[role("window_clerk")]).await.unwrap();
+    // The system administrator cannot take over the auditor's account; the security administrator can reset it.
+    let auditor = w.staff_id("auditor").await;
+    assert!(matches!(
+        id::act_on_account(&ctx, &sys, auditor, AccountAction::ResetPassword).await,
+        Err(IdentityError::Forbidden)
+    ));
+    assert!(id::act_on_account(&ctx, &sec, auditor, AccountAction::ResetPassword).await.unwrap().is_some());
+    // The auditor can do none of it, and nobody reads audit records but the auditor.
+    assert!(matches!(id::list_staff(&ctx, &aud).await, Err(IdentityError::Forbidden)));
+    assert!(aud.can(Permission::AuditRead) && !sys.can(Permission::AuditRead) && !sec.can(Permission::AuditRead));
+    assert!(!sys.can(Permission::CaseRead) && !sec.can(Permission::CaseRead), "administrators see no business data");
+    let log = w.audit_actions().await;
+    assert!(log.iter().any(|(a, _, d)| a == "staff.assign_roles" && d.contains("window_clerk")));
+    assert!(log.iter().all(|(_, _, d)| !d.contains(&initial)), "initial passwords are never recorded");
+    w.intact().await;
+    w.finish().await;
+}
+
+async fn staff_see_only_accounts_in_their_data_scope(b: Backend) {
+    let Some(w) = World::new(b, "id_scope").await else { return };
+    let (_, clerk) = w.sign_in("zhangwei").await; // 政务服务中心, department scope
+    let (_, leader) = w.sign_in("wangfang").await; // all
+    let (_, editor) = w.sign_in("zhaolei").await; // self only, no staff:read
+    let ctx = w.ctx();
+    let seen: Vec<String> = id::list_staff(&ctx, &clerk).await.unwrap().into_iter().map(|s| s.username).collect();
+    assert_eq!(seen, ["liuyang", "zhangwei"]);
+    let lina = w.staff_id("lina").await;
+    assert!(
+        matches!(id::get_staff(&ctx, &clerk, lina).await, Err(IdentityError::NotFound)),
+        "guessing ids shows nothing"
+    );
+    assert!(matches!(id::get_staff(&ctx, &clerk, 999_999).await, Err(IdentityError::NotFound)));
+    assert_eq!(id::get_staff(&ctx, &leader, lina).await.unwrap().summary.username, "lina");
+    assert!(id::list_staff(&ctx, &leader).await.unwrap().len() >= 9);
+    assert!(matches!(id::list_staff(&ctx, &editor).await, Err(IdentityError::Forbidden)));
+    assert_eq!(
+        id::get_staff(&ctx, &editor, editor.id).await.unwrap().summary.username,
+        "zhaolei",
+        "everyone sees themselves"
+    );
+    w.finish().await;
+}
+
+async fn disabling_an_account_ends_its_sessions(b: Backend) {
+    let Some(w) = World::new(b, "id_disable").await else { return };
+    let (token, clerk) = w.sign_in("liuyang").await;
+    let (_, sys) = w.sign_in("sysadmin").await;
+    let ctx = w.ctx();
+    id::act_on_account(&ctx, &sys, clerk.id, AccountAction::Disable).await.unwrap();
+    assert!(id::session_actor(&ctx, &w.policy, &token).await.unwrap().is_none());
+    assert!(id::sign_in(&ctx, &w.policy, "liuyang", NEW_PASSWORD, None).await.is_err());
+    assert!(matches!(
+        id::act_on_account(&ctx, &sys, sys.id, AccountAction::Disable).await,
+        Err(IdentityError::Invalid { .. })
+    ));
+    id::act_on_account(&ctx, &sys, clerk.id, AccountAction::Enable).await.unwrap();
+    assert!(id::sign_in(&ctx, &w.policy, "liuyang", NEW_PASSWORD, None).await.is_ok());
+    let log = w.audit_actions().await;
+    assert!(log.iter().any(|(a, _, d)| a == "staff.disable" && d.contains("\"before\":{\"status\":\"active\"}")));
+    w.intact().await;
+    w.finish().await;
+}
