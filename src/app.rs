@@ -10,7 +10,11 @@ use zhengwu_types::Channel;
 
 use crate::{
     components::layout::Layout,
-    pages::{ArticleDetailPage, ArticleListPage, HomePage, NotFound},
+    pages::{
+        console::{AuditLogPage, DashboardPage, RolesPage, StaffDetailPage, StaffListPage, StaffNewPage},
+        login::{LoginPage, PasswordPage},
+        ArticleDetailPage, ArticleListPage, HomePage, NotFound,
+    },
     prefs::Prefs,
 };
 
@@ -23,6 +27,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     if let Some(sc) = Owner::current_shared_context() {
         sc.set_is_hydrating(false);
     }
+    let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
     let pkg = options.site_pkg_dir.clone();
     let name = options.output_name.clone();
     view! {
@@ -36,7 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 // Loads the WebAssembly islands only where the browser can run them;
                 // old WebViews without modules or WebAssembly keep the plain HTML.
-                <script type="module" src="/islands.js" data-pkg=format!("/{pkg}/{name}")></script>
+                <script type="module" src="/islands.js" data-pkg=format!("/{pkg}/{name}") nonce=nonce></script>
                 <MetaTags />
             </head>
             <body>
@@ -60,6 +65,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/policies/:id") view=|| view! { <ArticleDetailPage channel=Channel::Policies /> } ssr=SsrMode::Async />
                     <Route path=path!("/updates") view=|| view! { <ArticleListPage channel=Channel::Updates /> } ssr=SsrMode::Async />
                     <Route path=path!("/updates/:id") view=|| view! { <ArticleDetailPage channel=Channel::Updates /> } ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/staff") view=StaffListPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/staff/new") view=StaffNewPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/staff/:id") view=StaffDetailPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/roles") view=RolesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -11,6 +11,7 @@ pub mod pages;
 pub mod prefs;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod session;
 
 /// Entry point called by `public/islands.js` once the bundle is loaded: wakes the islands.
 #[cfg(feature = "hydrate")]

@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 use zhengwu_types::{Channel, Lang};
 
-use crate::prefs::{use_prefs, use_site};
+use crate::{
+    prefs::{use_prefs, use_site},
+    session::{use_session, CSRF_FIELD},
+};
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -37,6 +40,19 @@ pub fn Layout(children: Children) -> impl IntoView {
         }
     };
     let site_name = site.name(prefs.lang).to_string();
+    let session = use_session();
+    let account = session.map(|s| {
+        view! {
+            <div class="account">
+                <span>{s.display_name.clone()}</span>
+                <a href="/admin">{t.console}</a>
+                <form method="post" action="/logout" class="switch">
+                    <input type="hidden" name=CSRF_FIELD value=s.csrf.clone() />
+                    <button type="submit">{t.sign_out}</button>
+                </form>
+            </div>
+        }
+    });
     view! {
         <a class="skip-link" href="#main">{t.skip_to_content}</a>
         <header class="site-header">
@@ -45,6 +61,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <span class="emblem" aria-hidden="true">"政"</span>
                     <span>{site_name.clone()}</span>
                 </a>
+                {account}
                 <div class="switches">
                     <form method="post" action="/prefs" class="switch">
                         <input type="hidden" name="lang" value=other_lang.code() />
@@ -78,6 +95,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <p>{t.footer_sponsor}{site_name}</p>
                 <p>{t.footer_contact}</p>
                 <p class="note">{t.footer_icp}</p>
+                <p class="note"><a href="/login">{t.staff_sign_in}</a></p>
             </div>
         </footer>
     }

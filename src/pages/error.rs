@@ -33,6 +33,7 @@ pub fn ErrorPage(error: ApiError) -> impl IntoView {
     // The server's message is for API clients and logs; people get text in their language.
     let (title, body) = match error.code {
         ErrorCode::BadRequest => (t.bad_request_title, t.bad_request_body),
+        ErrorCode::Forbidden | ErrorCode::Unauthorized => (t.forbidden_title, t.forbidden_body),
         _ => (t.error_title, t.error_body),
     };
     view! {

@@ -1,6 +1,8 @@
 pub mod articles;
+pub mod console;
 pub mod error;
 pub mod home;
+pub mod login;
 
 pub use articles::{ArticleDetailPage, ArticleListPage};
 pub use error::{ErrorPage, NotFound};

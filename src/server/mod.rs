@@ -1,5 +1,7 @@
 //! The server: command line, start-up, HTTP routing and middleware. Compiled only with `ssr`.
 
+pub mod admin;
+pub mod auth;
 pub mod cli;
 pub mod health;
 pub mod metrics;
@@ -8,6 +10,7 @@ pub mod page_cache;
 pub mod prefs;
 pub mod rest;
 pub mod router;
+pub mod security;
 pub mod start;
 pub mod state;
 

@@ -30,7 +30,7 @@ use axum::{
 
 use zhengwu_types::Channel;
 
-use super::state::AppState;
+use super::{security::CspNonce, state::AppState};
 use crate::prefs::{Prefs, CARE_COOKIE, LANG_COOKIE};
 
 pub const MAX_ENTRIES: usize = 512;
@@ -41,6 +41,8 @@ struct Entry {
     stored: Instant,
     content_type: HeaderValue,
     body: Bytes,
+    /// The CSP nonce the body was rendered with; replaced by each response's own on a hit.
+    nonce: Option<String>,
 }
 
 pub struct PageCache {
@@ -57,12 +59,14 @@ impl PageCache {
         !self.ttl.is_zero()
     }
 
-    fn get(&self, key: &str) -> Option<(HeaderValue, Bytes)> {
+    fn get(&self, key: &str) -> Option<(HeaderValue, Bytes, Option<String>)> {
         let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(key).filter(|e| e.stored.elapsed() < self.ttl).map(|e| (e.content_type.clone(), e.body.clone()))
+        map.get(key)
+            .filter(|e| e.stored.elapsed() < self.ttl)
+            .map(|e| (e.content_type.clone(), e.body.clone(), e.nonce.clone()))
     }
 
-    fn put(&self, key: String, content_type: HeaderValue, body: Bytes) {
+    fn put(&self, key: String, content_type: HeaderValue, body: Bytes, nonce: Option<String>) {
         let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_ENTRIES && !map.contains_key(&key) {
             let ttl = self.ttl;
@@ -74,7 +78,7 @@ impl PageCache {
                 }
             }
         }
-        map.insert(key, Entry { stored: Instant::now(), content_type, body });
+        map.insert(key, Entry { stored: Instant::now(), content_type, body, nonce });
     }
 
     /// Forgets every stored response.
@@ -128,7 +132,16 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
     let cache = &state.page_cache;
     let key = if cache.enabled() { cache_key(&req) } else { None };
     let Some(key) = key else { return next.run(req).await };
-    if let Some((content_type, body)) = cache.get(&key) {
+    let nonce = req.extensions().get::<CspNonce>().map(|n| n.0.clone());
+    if let Some((content_type, body, stored_nonce)) = cache.get(&key) {
+        // A nonce must never repeat across responses: swap the stored one for this response's.
+        let body = match (stored_nonce, &nonce) {
+            (Some(old), Some(new)) => match std::str::from_utf8(&body) {
+                Ok(text) if text.contains(&old) => Bytes::from(text.replace(&old, new)),
+                _ => body,
+            },
+            _ => body,
+        };
         let mut res = ([(header::CONTENT_TYPE, content_type)], body).into_response();
         res.headers_mut().insert(X_CACHE, HeaderValue::from_static("hit"));
         return res;
@@ -144,7 +157,7 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
     let (mut parts, body) = res.into_parts();
     match to_bytes(body, MAX_BODY).await {
         Ok(bytes) => {
-            cache.put(key, content_type, bytes.clone());
+            cache.put(key, content_type, bytes.clone(), nonce);
             parts.headers.insert(X_CACHE, HeaderValue::from_static("miss"));
             Response::from_parts(parts, Body::from(bytes))
         }
@@ -190,13 +203,13 @@ mod tests {
     #[test]
     fn entries_expire_and_the_size_is_bounded() {
         let c = PageCache::new(Duration::from_millis(50));
-        c.put("a".into(), HeaderValue::from_static("text/html"), Bytes::from_static(b"x"));
+        c.put("a".into(), HeaderValue::from_static("text/html"), Bytes::from_static(b"x"), None);
         assert!(c.get("a").is_some());
         std::thread::sleep(Duration::from_millis(60));
         assert!(c.get("a").is_none(), "expired");
         let c = PageCache::new(Duration::from_secs(60));
         for i in 0..MAX_ENTRIES + 50 {
-            c.put(format!("k{i}"), HeaderValue::from_static("text/html"), Bytes::from_static(b"x"));
+            c.put(format!("k{i}"), HeaderValue::from_static("text/html"), Bytes::from_static(b"x"), None);
         }
         assert_eq!(c.len(), MAX_ENTRIES);
         assert!(c.get(&format!("k{}", MAX_ENTRIES + 49)).is_some(), "newest kept");

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use axum::{
     http::{header, HeaderValue},
-    middleware::from_fn_with_state,
+    middleware::{from_fn, from_fn_with_state},
     routing::{get, post},
     Router,
 };
@@ -13,7 +13,18 @@ use leptos::prelude::*;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
-use super::{health, metrics, middleware, page_cache, prefs, rest, state::AppState};
+use super::{admin, auth, health, metrics, middleware, page_cache, prefs, rest, security, state::AppState};
+
+/// The console and account pages are for signed-in staff only ([`auth::gate`]).
+async fn console_gate(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let p = req.uri().path();
+    let console = p == "/admin" || p.starts_with("/admin/") || p == "/account" || p.starts_with("/account/");
+    if console {
+        auth::gate(req, next).await
+    } else {
+        next.run(req).await
+    }
+}
 use crate::app::{shell, App};
 
 /// The portal's page routes, generated once per process.
@@ -28,10 +39,26 @@ fn page_routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
+/// Context every page render gets: the site's name, the CSP nonce of this response (so the
+/// inline scripts Leptos writes carry it), and the signed-in staff member, if any.
+pub fn provide_page_context(site: crate::prefs::SiteInfo) {
+    provide_context(site);
+    if let Some(parts) = use_context::<axum::http::request::Parts>() {
+        if let Some(n) = parts.extensions.get::<security::CspNonce>() {
+            provide_context(leptos::nonce::Nonce::from_value(n.0.clone()));
+        }
+        provide_context(parts.extensions.get::<auth::CurrentStaff>().map(|s| s.view()));
+    }
+}
+
+/// Paths answered by handlers of their own rather than by the page router.
+const OWN_GET_HANDLERS: &[&str] = &["/login"];
+
 pub fn router(state: AppState) -> Router {
-    let routes = page_routes();
+    let routes: Vec<AxumRouteListing> =
+        page_routes().into_iter().filter(|r| !OWN_GET_HANDLERS.contains(&r.path())).collect();
     let site = state.site.clone();
-    let context = move || provide_context(site.clone());
+    let context = move || provide_page_context(site.clone());
     let options = state.leptos_options.clone();
     let pkg_dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
 
@@ -45,20 +72,18 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics::export))
         .route("/prefs", post(prefs::set))
+        .route("/login", get(auth::login_page).post(auth::login_submit))
+        .route("/logout", post(auth::logout))
+        .route("/account/password", post(auth::change_password))
+        .merge(admin::routes())
         .nest("/api/v1", rest::router())
         .nest_service(&format!("/{}", options.site_pkg_dir), pkg)
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(from_fn(console_gate))
+        .layer(from_fn_with_state(state.clone(), auth::resolve_session))
         .layer(from_fn_with_state(state.clone(), page_cache::serve_cached))
+        .layer(from_fn(security::headers))
         .layer(from_fn_with_state(state.clone(), middleware::observe))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .with_state(state)
 }

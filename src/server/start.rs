@@ -187,6 +187,9 @@ impl RunningServer {
 
 /// Prepares everything and starts serving on `config.addr` (port 0 picks a free port).
 pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
+    let master = load_key(&config)?;
+    let keys = Arc::new(super::state::Keys::from_master(&master));
+    drop(master);
     let db = open_database(&config).await?;
     if config.demo {
         match demo::seed(&db).await {
@@ -199,6 +202,10 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
                 return Err(StartError::Demo(e.to_string()));
             }
         }
+    }
+    if let Err(e) = bootstrap_accounts(&config, &db, &keys.audit).await {
+        db.close().await;
+        return Err(e);
     }
     let listener = match TcpListener::bind(config.addr).await {
         Ok(l) => l,
@@ -225,17 +232,51 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         metrics: Arc::new(Metrics::default()),
         page_cache: Arc::new(PageCache::new(config.page_cache_ttl)),
         site: SiteInfo { name: config.site_name.clone(), name_en: config.site_name_en.clone() },
+        keys,
+        policy: zhengwu_core::identity::AuthPolicy::default(),
+        login_limiter: Arc::new(super::auth::LoginLimiter::default()),
     };
     let app = router(state);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
             })
             .await
     });
     Ok(RunningServer { addr, db, stop, task })
+}
+
+/// First start: the three administrator accounts (and, with demo data, demo staff). Outside
+/// the demo their random initial passwords go to a file only the operator can read, never
+/// to the log.
+async fn bootstrap_accounts(config: &Config, db: &Db, key: &zhengwu_core::audit::AuditKey) -> Result<(), StartError> {
+    use zhengwu_core::identity::{bootstrap, Bootstrap};
+    let created = bootstrap(db, key, config.demo, &config.site_name, chrono::Utc::now())
+        .await
+        .map_err(|e| StartError::Serve(format!("creating the first accounts: {e}")))?;
+    let Bootstrap::Created(accounts) = created else { return Ok(()) };
+    let names: Vec<&str> = accounts.iter().map(|(u, _)| u.as_str()).collect();
+    if config.demo {
+        tracing::info!(accounts = ?names, "demo accounts created; their initial password is in the README and must be changed at first sign-in");
+        return Ok(());
+    }
+    let path = config.data_dir.join("initial-passwords.txt");
+    let mut text = String::from("# Zhengwu: initial passwords of the administrator accounts.\n# Each must be changed at first sign-in. Delete this file afterwards.\n");
+    for (u, p) in &accounts {
+        text.push_str(&format!("{u}\t{p}\n"));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(&path).and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
+    if let Err(e) = written {
+        return Err(StartError::DataDir { path: path.display().to_string(), reason: io_reason(&e) });
+    }
+    tracing::warn!(accounts = ?names, file = %path.display(), "administrator accounts created; their initial passwords are in this file (delete it after first sign-in)");
+    Ok(())
 }
 
 /// Checks the data directory, opens the database and applies migrations.

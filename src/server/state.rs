@@ -2,13 +2,13 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::prelude::*;
-use zhengwu_core::Db;
+use zhengwu_core::{audit::AuditKey, identity::AuthPolicy, Db};
 use zhengwu_types::ErrorCode;
 
 use crate::{
     api::ApiError,
     prefs::SiteInfo,
-    server::{metrics::Metrics, page_cache::PageCache},
+    server::{auth::LoginLimiter, metrics::Metrics, page_cache::PageCache},
 };
 
 /// Everything a handler or server function needs; handed through axum state and Leptos
@@ -20,6 +20,21 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub page_cache: Arc<PageCache>,
     pub site: SiteInfo,
+    pub keys: Arc<Keys>,
+    pub policy: AuthPolicy,
+    pub login_limiter: Arc<LoginLimiter>,
+}
+
+/// Keys derived from the master key, for the running server.
+pub struct Keys {
+    pub audit: AuditKey,
+    pub csrf: zeroize::Zeroizing<[u8; 32]>,
+}
+
+impl Keys {
+    pub fn from_master(master: &zhengwu_crypto::keys::MasterKey) -> Self {
+        Keys { audit: AuditKey::from_master(master), csrf: master.mac_key(zhengwu_crypto::keys::Purpose::Csrf) }
+    }
 }
 
 /// The state inside a server function.

@@ -10,6 +10,10 @@ pub enum ErrorCode {
     BadRequest,
     /// No such resource (or not visible to this caller).
     NotFound,
+    /// Not signed in (or the session ended).
+    Unauthorized,
+    /// Signed in, but not allowed to do this.
+    Forbidden,
     /// The server could not complete the request; details are in the log under the request id.
     Internal,
     /// The database or another dependency is unavailable right now.
@@ -21,6 +25,8 @@ impl ErrorCode {
         match self {
             ErrorCode::BadRequest => 400,
             ErrorCode::NotFound => 404,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::Forbidden => 403,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,
         }
@@ -31,6 +37,8 @@ impl ErrorCode {
         match self {
             ErrorCode::BadRequest => "Bad request",
             ErrorCode::NotFound => "Not found",
+            ErrorCode::Unauthorized => "Unauthorized",
+            ErrorCode::Forbidden => "Forbidden",
             ErrorCode::Internal => "Internal server error",
             ErrorCode::Unavailable => "Service unavailable",
         }
@@ -40,6 +48,8 @@ impl ErrorCode {
         match self {
             ErrorCode::BadRequest => "bad-request",
             ErrorCode::NotFound => "not-found",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
         }

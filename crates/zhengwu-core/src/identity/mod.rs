@@ -5,12 +5,14 @@
 //!
 //! Every change writes its audit record in the same transaction ([`crate::audit`]).
 
+mod audit_access;
 mod bootstrap;
 pub mod password;
 pub mod permission;
 pub mod scope;
 mod service;
 
+pub use audit_access::{audit_csv, audit_export, audit_search, audit_verify, AuditFilter, AUDIT_PAGE, EXPORT_LIMIT};
 pub use bootstrap::{bootstrap, Bootstrap, DEMO_PASSWORD};
 pub use password::{PasswordPolicy, PasswordProblem};
 pub use permission::{Duty, Permission};

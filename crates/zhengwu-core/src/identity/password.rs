@@ -47,7 +47,8 @@ impl PasswordPolicy {
             password.chars().any(|c| c.is_lowercase()),
             password.chars().any(|c| c.is_uppercase()),
             password.chars().any(|c| c.is_ascii_digit()),
-            password.chars().any(|c| !c.is_alphanumeric()),
+            // Symbols and uncased scripts (Chinese characters) are "other".
+            password.chars().any(|c| !c.is_ascii_alphanumeric() && !c.is_uppercase() && !c.is_lowercase()),
         ]
         .into_iter()
         .filter(|x| *x)

@@ -1,0 +1,247 @@
+//! Server functions of the staff console. Each one finds the signed-in staff member and calls
+//! one identity service, which checks the permission and the data scope.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::ApiError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub department: String,
+    pub status: String,
+    pub locked: bool,
+    pub must_change_password: bool,
+    pub last_login: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleChoice {
+    pub id: i64,
+    pub name: String,
+    pub duty: String,
+    pub assigned: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffPage {
+    pub staff: StaffRow,
+    pub roles: Vec<String>,
+    /// Present when the viewer may assign roles.
+    pub role_choices: Option<Vec<RoleChoice>>,
+    /// Present when the viewer may disable, unlock or reset this account.
+    pub can_manage: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleRow {
+    pub code: String,
+    pub name: String,
+    pub duty: String,
+    pub scope: String,
+    pub builtin: bool,
+    pub permissions: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub time: String,
+    pub actor: String,
+    pub action: String,
+    pub object: String,
+    pub outcome: String,
+    pub ip: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    pub total: i64,
+    pub page: u32,
+    pub total_pages: u32,
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use zhengwu_core::identity::{Ctx, IdentityError, StaffActor};
+    use zhengwu_types::ErrorCode;
+
+    use crate::server::{
+        auth::{request_meta, CurrentStaff},
+        state::{use_app_state, AppState},
+    };
+
+    impl From<IdentityError> for ApiError {
+        fn from(e: IdentityError) -> Self {
+            match e {
+                IdentityError::Forbidden => ApiError::new(ErrorCode::Forbidden, "not allowed"),
+                IdentityError::NotFound => ApiError::new(ErrorCode::NotFound, "not found"),
+                IdentityError::InvalidCredentials => ApiError::new(ErrorCode::Unauthorized, e.to_string()),
+                IdentityError::Invalid { .. } | IdentityError::SeparationOfDuties(_) => {
+                    ApiError::new(ErrorCode::BadRequest, e.to_string())
+                }
+                IdentityError::Db(_) | IdentityError::Audit(_) => {
+                    tracing::error!(error = %e, "identity operation failed");
+                    ApiError::new(ErrorCode::Internal, ErrorCode::Internal.title())
+                }
+            }
+        }
+    }
+
+    /// The app state, the signed-in staff member, and the request's audit metadata.
+    pub(super) fn staff_context() -> Result<(AppState, CurrentStaff, zhengwu_core::audit::RequestMeta), ApiError> {
+        let state = use_app_state()?;
+        let parts = use_context::<axum::http::request::Parts>()
+            .ok_or_else(|| ApiError::new(ErrorCode::Internal, "request missing"))?;
+        let staff = parts
+            .extensions
+            .get::<CurrentStaff>()
+            .cloned()
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "not signed in"))?;
+        let meta = request_meta(&parts.headers, &parts.extensions);
+        Ok((state, staff, meta))
+    }
+
+    pub(super) fn ctx<'a>(state: &'a AppState, meta: &'a zhengwu_core::audit::RequestMeta) -> Ctx<'a> {
+        Ctx { db: &state.db, audit: &state.keys.audit, meta, now: chrono::Utc::now() }
+    }
+
+    pub(super) fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
+        t.with_timezone(&zhengwu_core::time::shanghai()).format("%Y-%m-%d %H:%M").to_string()
+    }
+
+    pub(super) fn row(s: zhengwu_core::identity::StaffSummary, now: chrono::DateTime<chrono::Utc>) -> StaffRow {
+        StaffRow {
+            id: s.id,
+            username: s.username,
+            display_name: s.display_name,
+            department: s.department_name,
+            status: s.status,
+            locked: s.locked_until.is_some_and(|t| t > now),
+            must_change_password: s.must_change_password,
+            last_login: s.last_login_at.map(local_time),
+        }
+    }
+
+    pub(super) fn actor(staff: &CurrentStaff) -> &StaffActor {
+        staff.actor()
+    }
+}
+
+#[server(prefix = "/sfn", endpoint = "admin/staff")]
+pub async fn staff_list() -> Result<Vec<StaffRow>, ApiError> {
+    let (state, staff, meta) = server::staff_context()?;
+    let now = chrono::Utc::now();
+    let list = zhengwu_core::identity::list_staff(&server::ctx(&state, &meta), server::actor(&staff)).await?;
+    Ok(list.into_iter().map(|s| server::row(s, now)).collect())
+}
+
+#[server(prefix = "/sfn", endpoint = "admin/staff_one")]
+pub async fn load_staff_page(id: String) -> Result<StaffPage, ApiError> {
+    use zhengwu_core::identity::{self, Duty, Permission};
+    let (state, staff, meta) = server::staff_context()?;
+    let ctx = server::ctx(&state, &meta);
+    let id: i64 = id.parse().map_err(|_| ApiError::new(zhengwu_types::ErrorCode::NotFound, "not found"))?;
+    let actor = server::actor(&staff);
+    let detail = identity::get_staff(&ctx, actor, id).await?;
+    let admin_target = detail.roles.iter().any(|r| r.duty != Duty::Business);
+    let can_manage = id != actor.id
+        && if admin_target { actor.can(Permission::RoleAssign) } else { actor.can(Permission::UserManage) };
+    let role_choices = if actor.can(Permission::RoleAssign) && id != actor.id {
+        let all = identity::list_roles(&ctx, actor).await?;
+        Some(
+            all.into_iter()
+                .map(|r| RoleChoice {
+                    assigned: detail.roles.iter().any(|x| x.id == r.id),
+                    id: r.id,
+                    name: r.name,
+                    duty: r.duty.name_zh().to_string(),
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    Ok(StaffPage {
+        roles: detail.roles.iter().map(|r| r.name.clone()).collect(),
+        staff: server::row(detail.summary, ctx.now),
+        role_choices,
+        can_manage,
+    })
+}
+
+/// Departments for the new-account form: (id, name, depth). Account administrators only.
+#[server(prefix = "/sfn", endpoint = "admin/departments")]
+pub async fn department_choices() -> Result<Vec<(i64, String, usize)>, ApiError> {
+    let (state, staff, _) = server::staff_context()?;
+    if !staff.actor().can(zhengwu_core::identity::Permission::UserManage) {
+        return Err(ApiError::new(zhengwu_types::ErrorCode::Forbidden, "not allowed"));
+    }
+    zhengwu_core::identity::department_options(&state.db).await.map_err(|e| {
+        tracing::error!(error = %e, "departments query failed");
+        ApiError::new(zhengwu_types::ErrorCode::Internal, "internal")
+    })
+}
+
+#[server(prefix = "/sfn", endpoint = "admin/roles")]
+pub async fn role_list() -> Result<Vec<RoleRow>, ApiError> {
+    let (state, staff, meta) = server::staff_context()?;
+    let roles = zhengwu_core::identity::list_roles(&server::ctx(&state, &meta), server::actor(&staff)).await?;
+    Ok(roles
+        .into_iter()
+        .map(|r| RoleRow {
+            code: r.code,
+            name: r.name,
+            duty: r.duty.name_zh().to_string(),
+            scope: r.data_scope.name_zh().to_string(),
+            builtin: r.builtin,
+            permissions: r.permissions.iter().map(|p| (p.code().to_string(), p.name_zh().to_string())).collect(),
+        })
+        .collect())
+}
+
+/// The auditor's search; the query values are the raw form fields, validated here.
+#[server(prefix = "/sfn", endpoint = "admin/audit")]
+pub async fn load_audit_page(
+    from: Option<String>,
+    until: Option<String>,
+    actor: Option<String>,
+    action: Option<String>,
+    object: Option<String>,
+    page: Option<String>,
+) -> Result<AuditPage, ApiError> {
+    let (state, staff, meta) = server::staff_context()?;
+    let filter = crate::server::admin::audit_filter(from, until, actor, action, object)?;
+    let page = page.and_then(|p| p.parse::<u32>().ok()).filter(|p| (1..=10_000).contains(p)).unwrap_or(1);
+    let (rows, total) =
+        zhengwu_core::identity::audit_search(&server::ctx(&state, &meta), server::actor(&staff), &filter, page).await?;
+    let per = zhengwu_core::identity::AUDIT_PAGE;
+    Ok(AuditPage {
+        rows: rows
+            .into_iter()
+            .map(|r| AuditRow {
+                seq: r.seq,
+                time: r
+                    .occurred_at
+                    .with_timezone(&zhengwu_core::time::shanghai())
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string(),
+                actor: r.actor_name,
+                action: r.action,
+                object: format!("{} {}", r.object_type, r.object_id.unwrap_or_default()),
+                outcome: r.outcome,
+                ip: r.ip.unwrap_or_default(),
+                detail: r.detail,
+            })
+            .collect(),
+        total,
+        page,
+        total_pages: u32::try_from((total + per - 1) / per).unwrap_or(u32::MAX),
+    })
+}

@@ -1,0 +1,363 @@
+//! The staff console (工作台), in Chinese: the back office is used by government staff.
+//! Every page loads through a server function that checks permission and data scope again;
+//! the links shown here only spare people pages they cannot use.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::{
+    api::admin::{department_choices, load_audit_page, load_staff_page, role_list, staff_list, StaffRow},
+    components::form::{CsrfField, ErrorSummary, Field, Notice},
+    pages::ErrorPage,
+    session::{use_form_echo, use_session},
+};
+
+/// The console's own navigation, by permission.
+#[component]
+fn ConsoleNav() -> impl IntoView {
+    let s = use_session();
+    let can = |p: &str| s.as_ref().is_some_and(|s| s.can(p));
+    let links = [
+        (true, "/admin", "工作台首页"),
+        (can("user:manage") || can("staff:read"), "/admin/staff", "人员账号"),
+        (can("role:manage") || can("role:assign"), "/admin/roles", "角色与权限"),
+        (can("audit:read"), "/admin/audit", "审计记录"),
+        (true, "/account/password", "修改密码"),
+    ];
+    view! {
+        <nav class="console-nav" aria-label="工作台导航">
+            <ul>
+                {links.into_iter().filter(|(show, _, _)| *show).map(|(_, href, label)| view! {
+                    <li><a href=href>{label}</a></li>
+                }).collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+fn done_message(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "password" => "密码已修改。您在其他设备上的登录已全部退出。",
+        "disable" => "账号已停用，其所有登录已结束。",
+        "enable" => "账号已启用。",
+        "unlock" => "账号已解锁。",
+        "roles" => "角色已更新。",
+        _ => return None,
+    })
+}
+
+#[component]
+fn DoneNotice() -> impl IntoView {
+    let q = use_query_map();
+    let msg = q.with_untracked(|q| q.get("done")).as_deref().and_then(done_message);
+    msg.map(|m| view! { <div class="notice" role="status"><p>{m}</p></div> })
+}
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let s = use_session();
+    view! {
+        <Title text="工作台" />
+        <ConsoleNav />
+        <h1>"工作台"</h1>
+        <DoneNotice />
+        {s.map(|s| view! {
+            <dl class="facts">
+                <div><dt>"姓名"</dt><dd>{s.display_name.clone()}</dd></div>
+                <div><dt>"用户名"</dt><dd>{s.username.clone()}</dd></div>
+                <div><dt>"部门"</dt><dd>{s.department.clone()}</dd></div>
+                <div><dt>"角色"</dt><dd>{if s.roles.is_empty() { "尚未分配角色（请联系安全管理员）".to_string() } else { s.roles.join("、") }}</dd></div>
+            </dl>
+        })}
+    }
+}
+
+fn status_label(r: &StaffRow) -> &'static str {
+    if r.status != "active" {
+        "已停用"
+    } else if r.locked {
+        "已锁定"
+    } else if r.must_change_password {
+        "待修改初始密码"
+    } else {
+        "正常"
+    }
+}
+
+#[component]
+pub fn StaffListPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| staff_list());
+    let can_create = use_session().is_some_and(|s| s.can("user:manage"));
+    view! {
+        <Title text="人员账号" />
+        <ConsoleNav />
+        <h1>"人员账号"</h1>
+        {can_create.then(|| view! { <p><a class="button" href="/admin/staff/new">"新建账号"</a></p> })}
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                    Ok(rows) => view! {
+                        <div class="table-wrap">
+                            <table>
+                                <caption>{format!("共 {} 个账号（仅显示您的数据范围内的）", rows.len())}</caption>
+                                <thead><tr><th scope="col">"姓名"</th><th scope="col">"用户名"</th><th scope="col">"部门"</th><th scope="col">"状态"</th><th scope="col">"最近登录"</th></tr></thead>
+                                <tbody>
+                                    {rows.into_iter().map(|r| view! {
+                                        <tr>
+                                            <td><a href=format!("/admin/staff/{}", r.id)>{r.display_name.clone()}</a></td>
+                                            <td>{r.username.clone()}</td>
+                                            <td>{r.department.clone()}</td>
+                                            <td>{status_label(&r)}</td>
+                                            <td>{r.last_login.clone().unwrap_or_else(|| "—".into())}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn StaffNewPage() -> impl IntoView {
+    let depts = Resource::new(|| (), |_| department_choices());
+    let echo = use_form_echo();
+    view! {
+        <Title text="新建账号" />
+        <ConsoleNav />
+        <h1>"新建账号"</h1>
+        <ErrorSummary labels=&[("username", "用户名"), ("display_name", "姓名"), ("department_id", "所属部门")] />
+        <Suspense>
+            {move || {
+                let echo = echo.clone();
+                Suspend::new(async move {
+                match depts.await {
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                    Ok(depts) => {
+                        let chosen = echo.value("department_id");
+                        let error = echo.error("department_id");
+                        view! {
+                            <form method="post" action="/admin/staff" class="form">
+                                <CsrfField />
+                                <Field name="username" label="用户名" hint="3–32 位小写字母、数字或 . _ -，以字母开头，如 zhangsan" autocomplete="off" />
+                                <Field name="display_name" label="姓名" autocomplete="off" />
+                                <div class="field" class:field-error=error.is_some()>
+                                    <label for="department_id">"所属部门"</label>
+                                    {error.clone().map(|e| view! { <p class="error-message" id="department_id-error">{e}</p> })}
+                                    <select id="department_id" name="department_id" required=true
+                                        aria-describedby=error.is_some().then_some("department_id-error")>
+                                        <option value="">"请选择"</option>
+                                        {depts.into_iter().map(|(id, name, depth)| {
+                                            let selected = chosen == id.to_string();
+                                            view! { <option value=id.to_string() selected=selected>{format!("{}{}", "　".repeat(depth), name)}</option> }
+                                        }).collect_view()}
+                                    </select>
+                                </div>
+                                <p class="hint">"账号创建后会生成随机初始密码，本人首次登录时必须修改。角色由安全管理员分配。"</p>
+                                <button type="submit" class="button">"创建账号"</button>
+                            </form>
+                        }.into_any()
+                    }
+                }
+            })}}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn StaffDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let data = Resource::new(id, load_staff_page);
+    view! {
+        <Title text="账号详情" />
+        <ConsoleNav />
+        <DoneNotice />
+        <Notice />
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                    Ok(p) => {
+                        let s = p.staff.clone();
+                        let action = format!("/admin/staff/{}/action", s.id);
+                        let button = move |value: &'static str, label: &'static str| {
+                            let action = action.clone();
+                            view! {
+                                <form method="post" action=action class="inline-form">
+                                    <CsrfField />
+                                    <input type="hidden" name="action" value=value />
+                                    <button type="submit" class="button secondary">{label}</button>
+                                </form>
+                            }
+                        };
+                        view! {
+                            <h1>{s.display_name.clone()}</h1>
+                            <dl class="facts">
+                                <div><dt>"用户名"</dt><dd>{s.username.clone()}</dd></div>
+                                <div><dt>"部门"</dt><dd>{s.department.clone()}</dd></div>
+                                <div><dt>"状态"</dt><dd>{status_label(&s)}</dd></div>
+                                <div><dt>"角色"</dt><dd>{if p.roles.is_empty() { "无".to_string() } else { p.roles.join("、") }}</dd></div>
+                                <div><dt>"最近登录"</dt><dd>{s.last_login.clone().unwrap_or_else(|| "—".into())}</dd></div>
+                            </dl>
+                            {p.can_manage.then(|| view! {
+                                <section aria-labelledby="manage-heading">
+                                    <h2 id="manage-heading">"账号操作"</h2>
+                                    <div class="actions">
+                                        {if s.status == "active" { button("disable", "停用账号").into_any() } else { button("enable", "启用账号").into_any() }}
+                                        {s.locked.then(|| button("unlock", "解锁"))}
+                                        {button("reset_password", "重置密码")}
+                                    </div>
+                                </section>
+                            })}
+                            {p.role_choices.clone().map(|choices| view! {
+                                <section aria-labelledby="roles-heading">
+                                    <h2 id="roles-heading">"分配角色"</h2>
+                                    <form method="post" action=format!("/admin/staff/{}/roles", s.id) class="form">
+                                        <CsrfField />
+                                        <fieldset>
+                                            <legend>"角色（同一账号只能担任一种管理员职责，且管理员不能兼任业务角色）"</legend>
+                                            {choices.into_iter().map(|c| {
+                                                let fid = format!("role-{}", c.id);
+                                                view! {
+                                                    <div class="checkbox">
+                                                        <input type="checkbox" id=fid.clone() name="role" value=c.id.to_string() checked=c.assigned />
+                                                        <label for=fid>{format!("{}（{}）", c.name, c.duty)}</label>
+                                                    </div>
+                                                }
+                                            }).collect_view()}
+                                        </fieldset>
+                                        <button type="submit" class="button">"保存角色"</button>
+                                    </form>
+                                </section>
+                            })}
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn RolesPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| role_list());
+    view! {
+        <Title text="角色与权限" />
+        <ConsoleNav />
+        <h1>"角色与权限"</h1>
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                    Ok(roles) => view! {
+                        <div class="table-wrap">
+                            <table>
+                                <thead><tr><th scope="col">"角色"</th><th scope="col">"职责"</th><th scope="col">"数据范围"</th><th scope="col">"权限"</th></tr></thead>
+                                <tbody>
+                                    {roles.into_iter().map(|r| view! {
+                                        <tr>
+                                            <td>{r.name.clone()}<br /><code>{r.code.clone()}</code>{r.builtin.then_some("（内置）")}</td>
+                                            <td>{r.duty.clone()}</td>
+                                            <td>{r.scope.clone()}</td>
+                                            <td><ul class="plain">{r.permissions.iter().map(|(code, name)| view! {
+                                                <li>{name.clone()}" "<code>{code.clone()}</code></li>
+                                            }).collect_view()}</ul></td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let query = use_query_map();
+    let params = move || {
+        query.with(|q| (q.get("from"), q.get("until"), q.get("actor"), q.get("action"), q.get("object"), q.get("page")))
+    };
+    let data = Resource::new(params, |(from, until, actor, action, object, page)| {
+        load_audit_page(from, until, actor, action, object, page)
+    });
+    let (from, until, actor, action, object, _) = params();
+    let export = {
+        let q: Vec<String> =
+            [("from", &from), ("until", &until), ("actor", &actor), ("action", &action), ("object", &object)]
+                .iter()
+                .filter_map(|(k, v)| v.as_ref().filter(|v| !v.is_empty()).map(|v| format!("{k}={}", urlencode(v))))
+                .collect();
+        format!("/admin/audit.csv?{}", q.join("&"))
+    };
+    let field = |name: &'static str, label: &'static str, kind: &'static str, value: Option<String>| {
+        view! {
+            <div class="field">
+                <label for=name>{label}</label>
+                <input id=name name=name type=kind value=value.unwrap_or_default() />
+            </div>
+        }
+    };
+    view! {
+        <Title text="审计记录" />
+        <ConsoleNav />
+        <h1>"审计记录"</h1>
+        <Notice />
+        <form method="get" action="/admin/audit" class="form filters">
+            {field("from", "起始日期", "date", from)}
+            {field("until", "截止日期", "date", until)}
+            {field("actor", "操作者用户名", "text", actor)}
+            {field("action", "动作（前缀，如 staff.）", "text", action)}
+            {field("object", "对象（如 staff 12）", "text", object)}
+            <button type="submit" class="button">"查询"</button>
+        </form>
+        <div class="actions">
+            <a class="button secondary" href=export download="">"导出 CSV"</a>
+            <form method="post" action="/admin/audit/verify" class="inline-form">
+                <CsrfField />
+                <button type="submit" class="button secondary">"校验审计链"</button>
+            </form>
+        </div>
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                    Ok(p) => view! {
+                        <div class="table-wrap">
+                            <table class="audit">
+                                <caption>{format!("共 {} 条，第 {} / {} 页", p.total, p.page, p.total_pages.max(1))}</caption>
+                                <thead><tr><th scope="col">"序号"</th><th scope="col">"时间"</th><th scope="col">"操作者"</th><th scope="col">"动作"</th><th scope="col">"对象"</th><th scope="col">"结果"</th><th scope="col">"IP"</th><th scope="col">"详情"</th></tr></thead>
+                                <tbody>
+                                    {p.rows.into_iter().map(|r| view! {
+                                        <tr class:failure=r.outcome == "failure">
+                                            <td>{r.seq}</td><td>{r.time}</td><td>{r.actor}</td><td><code>{r.action}</code></td>
+                                            <td>{r.object}</td><td>{if r.outcome == "success" { "成功" } else { "失败" }}</td>
+                                            <td>{r.ip}</td><td class="detail"><code>{r.detail}</code></td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

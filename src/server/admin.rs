@@ -1,0 +1,279 @@
+//! The console's form posts (plain HTML forms; they work without JavaScript) and the audit
+//! CSV export. Each checks the session's anti-forgery token and calls one identity service,
+//! which checks the permission and the data scope. After a success: a redirect (so reloading
+//! does not repeat it) or, where a one-time secret must be shown, the page itself.
+
+use axum::{
+    body::Body,
+    extract::{Path, Request, State},
+    http::{header, request::Parts, StatusCode, Uri},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+    Router,
+};
+use chrono::{NaiveDate, TimeZone};
+use zhengwu_core::identity::{self, AccountAction, AuditFilter, Ctx, IdentityError, NewStaff};
+use zhengwu_types::ErrorCode;
+
+use super::{
+    auth::{csrf_ok, render_page, request_meta, CurrentStaff},
+    state::AppState,
+};
+use crate::{api::ApiError, session::FormEcho};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/staff", post(create_staff))
+        .route("/admin/staff/{id}/action", post(account_action))
+        .route("/admin/staff/{id}/roles", post(assign_roles))
+        .route("/admin/audit/verify", post(verify_audit))
+        .route("/admin/audit.csv", get(export_audit))
+}
+
+/// A posted form: its fields in order (repeated names kept).
+struct Posted {
+    parts: Parts,
+    fields: Vec<(String, String)>,
+    staff: CurrentStaff,
+}
+
+impl Posted {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.fields.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads a form post of a signed-in staff member and checks its anti-forgery token.
+async fn posted(req: Request) -> Result<Posted, Response> {
+    let (parts, body) = req.into_parts();
+    let staff =
+        parts.extensions.get::<CurrentStaff>().cloned().ok_or_else(|| Redirect::to("/login").into_response())?;
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response())?;
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&bytes).into_owned().collect();
+    let given = fields.iter().find(|(k, _)| k == crate::session::CSRF_FIELD).map(|(_, v)| v.as_str());
+    if !csrf_ok(&staff, given) {
+        return Err((StatusCode::FORBIDDEN, "anti-forgery token missing or wrong").into_response());
+    }
+    Ok(Posted { parts, fields, staff })
+}
+
+fn with_path(mut parts: Parts, path: &str) -> Parts {
+    if let Ok(uri) = path.parse::<Uri>() {
+        parts.uri = uri;
+    }
+    parts
+}
+
+/// The response for a service error that is not a form message.
+fn failure(e: IdentityError) -> Response {
+    match e {
+        IdentityError::Forbidden => (StatusCode::FORBIDDEN, "没有权限").into_response(),
+        IdentityError::NotFound => (StatusCode::NOT_FOUND, "不存在").into_response(),
+        other => {
+            tracing::error!(error = %other, "console action failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+async fn create_staff(State(state): State<AppState>, req: Request) -> Response {
+    let p = match posted(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let meta = request_meta(&p.parts.headers, &p.parts.extensions);
+    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let new = NewStaff {
+        username: p.get("username").unwrap_or_default().to_string(),
+        display_name: p.get("display_name").unwrap_or_default().to_string(),
+        department_id: p.get("department_id").and_then(|d| d.parse().ok()),
+    };
+    match identity::create_staff(&ctx, p.staff.actor(), &new).await {
+        Ok((id, initial)) => {
+            let echo = FormEcho {
+                notice: Some(format!(
+                    "账号 {} 已创建。请将初始密码当面或通过安全渠道交给本人，首次登录须修改。",
+                    new.username.trim()
+                )),
+                secret: Some(initial),
+                ..FormEcho::default()
+            };
+            render_page(&state, with_path(p.parts, &format!("/admin/staff/{id}")), StatusCode::CREATED, echo).await
+        }
+        Err(IdentityError::Invalid { field, message }) => {
+            let mut echo = FormEcho::default();
+            echo.errors.insert(field.into(), message);
+            for f in ["username", "display_name", "department_id"] {
+                echo.values.insert(f.into(), p.get(f).unwrap_or_default().to_string());
+            }
+            render_page(&state, with_path(p.parts, "/admin/staff/new"), StatusCode::UNPROCESSABLE_ENTITY, echo).await
+        }
+        Err(e) => failure(e),
+    }
+}
+
+async fn account_action(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    let p = match posted(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<i64>() else { return (StatusCode::NOT_FOUND, "不存在").into_response() };
+    let Some(action) = p.get("action").and_then(AccountAction::parse) else {
+        return (StatusCode::BAD_REQUEST, "unknown action").into_response();
+    };
+    let meta = request_meta(&p.parts.headers, &p.parts.extensions);
+    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    match identity::act_on_account(&ctx, p.staff.actor(), id, action).await {
+        Ok(Some(password)) => {
+            let echo = FormEcho {
+                notice: Some("密码已重置，该账号的所有会话已结束。新初始密码仅显示这一次，首次登录须修改。".into()),
+                secret: Some(password),
+                ..FormEcho::default()
+            };
+            render_page(&state, with_path(p.parts, &format!("/admin/staff/{id}")), StatusCode::OK, echo).await
+        }
+        Ok(None) => {
+            Redirect::to(&format!("/admin/staff/{id}?done={}", p.get("action").unwrap_or_default())).into_response()
+        }
+        Err(IdentityError::Invalid { message, .. }) => {
+            let echo = FormEcho { notice: Some(message), ..FormEcho::default() };
+            render_page(
+                &state,
+                with_path(p.parts, &format!("/admin/staff/{id}")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                echo,
+            )
+            .await
+        }
+        Err(e) => failure(e),
+    }
+}
+
+async fn assign_roles(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    let p = match posted(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<i64>() else { return (StatusCode::NOT_FOUND, "不存在").into_response() };
+    let roles: Vec<i64> = p.all("role").filter_map(|r| r.parse().ok()).collect();
+    let meta = request_meta(&p.parts.headers, &p.parts.extensions);
+    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    match identity::assign_roles(&ctx, p.staff.actor(), id, &roles).await {
+        Ok(()) => Redirect::to(&format!("/admin/staff/{id}?done=roles")).into_response(),
+        Err(e @ (IdentityError::Invalid { .. } | IdentityError::SeparationOfDuties(_))) => {
+            let echo = FormEcho { notice: Some(e.to_string()), ..FormEcho::default() };
+            render_page(
+                &state,
+                with_path(p.parts, &format!("/admin/staff/{id}")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                echo,
+            )
+            .await
+        }
+        Err(e) => failure(e),
+    }
+}
+
+async fn verify_audit(State(state): State<AppState>, req: Request) -> Response {
+    let p = match posted(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let meta = request_meta(&p.parts.headers, &p.parts.extensions);
+    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let notice = match identity::audit_verify(&ctx, p.staff.actor()).await {
+        Ok(Ok(report)) => match report.range {
+            Some((first, last)) => format!("审计链完整：共 {} 条记录（第 {first} 至 {last} 条）。", report.records),
+            None => "审计链完整：尚无记录。".to_string(),
+        },
+        Ok(Err(tamper)) => format!("审计链不完整：{tamper}。请立即报告安全管理员。"),
+        Err(e) => return failure(e),
+    };
+    let echo = FormEcho { notice: Some(notice), ..FormEcho::default() };
+    render_page(&state, with_path(p.parts, "/admin/audit"), StatusCode::OK, echo).await
+}
+
+/// Parses the auditor's search form (dates are Shanghai calendar days, `until` inclusive).
+pub fn audit_filter(
+    from: Option<String>,
+    until: Option<String>,
+    actor: Option<String>,
+    action: Option<String>,
+    object: Option<String>,
+) -> Result<AuditFilter, ApiError> {
+    let day = |v: Option<String>, name: &str, next: bool| -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+        match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => {
+                let d = NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                    .map_err(|_| ApiError::new(ErrorCode::BadRequest, format!("invalid {name}")))?;
+                let d = if next { d.succ_opt().unwrap_or(d) } else { d };
+                let local = zhengwu_core::time::shanghai()
+                    .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+                    .single()
+                    .ok_or_else(|| ApiError::new(ErrorCode::BadRequest, format!("invalid {name}")))?;
+                Ok(Some(local.with_timezone(&chrono::Utc)))
+            }
+        }
+    };
+    let text = |v: Option<String>| v.map(|s| s.trim().chars().take(100).collect::<String>()).filter(|s| !s.is_empty());
+    let (object_type, object_id) = match text(object) {
+        None => (None, None),
+        Some(o) => match o.split_once([' ', ':']) {
+            Some((t, id)) => (Some(t.to_string()), Some(id.trim().to_string()).filter(|s| !s.is_empty())),
+            None => (Some(o), None),
+        },
+    };
+    Ok(AuditFilter {
+        from: day(from, "from", false)?,
+        until: day(until, "until", true)?,
+        actor: text(actor),
+        action: text(action),
+        object_type,
+        object_id,
+    })
+}
+
+async fn export_audit(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    let Some(staff) = parts.extensions.get::<CurrentStaff>().cloned() else {
+        return Redirect::to("/login").into_response();
+    };
+    let q: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
+    let filter = match audit_filter(
+        q.get("from").cloned(),
+        q.get("until").cloned(),
+        q.get("actor").cloned(),
+        q.get("action").cloned(),
+        q.get("object").cloned(),
+    ) {
+        Ok(f) => f,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.message).into_response(),
+    };
+    let meta = request_meta(&parts.headers, &parts.extensions);
+    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    match identity::audit_export(&ctx, staff.actor(), &filter).await {
+        Ok(rows) => {
+            let name = format!(
+                "audit-{}.csv",
+                chrono::Utc::now().with_timezone(&zhengwu_core::time::shanghai()).format("%Y%m%d-%H%M%S")
+            );
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+                ],
+                Body::from(identity::audit_csv(&rows)),
+            )
+                .into_response()
+        }
+        Err(e) => failure(e),
+    }
+}

@@ -1,0 +1,61 @@
+//! What pages know about the signed-in staff member and about a form being shown again.
+//! Both are put into the render context by the server; nothing here is secret except the
+//! anti-forgery token, which belongs in the page's forms anyway.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub const SESSION_COOKIE: &str = "zw_session";
+pub const LOGIN_COOKIE: &str = "zw_login";
+/// The form field (and `X-CSRF-Token` header) carrying the anti-forgery token.
+pub const CSRF_FIELD: &str = "csrf";
+
+/// The signed-in staff member, for display and for the forms' anti-forgery token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub staff_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub department: String,
+    pub roles: Vec<String>,
+    /// Permission codes, to show only the links that will work.
+    pub permissions: Vec<String>,
+    pub must_change_password: bool,
+    pub csrf: String,
+}
+
+impl SessionView {
+    pub fn can(&self, permission: &str) -> bool {
+        !self.must_change_password && self.permissions.iter().any(|p| p == permission)
+    }
+}
+
+pub fn use_session() -> Option<SessionView> {
+    leptos::prelude::use_context::<Option<SessionView>>().flatten()
+}
+
+/// A form shown again after a POST: the messages by field, the values typed (never
+/// passwords), and a notice for the whole form (success or failure).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormEcho {
+    pub errors: BTreeMap<String, String>,
+    pub values: BTreeMap<String, String>,
+    pub notice: Option<String>,
+    /// A one-time secret to show (an initial password), never stored in the page cache.
+    pub secret: Option<String>,
+}
+
+impl FormEcho {
+    pub fn error(&self, field: &str) -> Option<String> {
+        self.errors.get(field).cloned()
+    }
+
+    pub fn value(&self, field: &str) -> String {
+        self.values.get(field).cloned().unwrap_or_default()
+    }
+}
+
+pub fn use_form_echo() -> FormEcho {
+    leptos::prelude::use_context::<FormEcho>().unwrap_or_default()
+}
