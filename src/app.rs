@@ -11,8 +11,11 @@ use zhengwu_types::Channel;
 use crate::{
     components::layout::Layout,
     pages::{
-        console::{AuditLogPage, DashboardPage, RolesPage, StaffDetailPage, StaffListPage, StaffNewPage},
+        console::{
+            AuditLogPage, DashboardPage, RolesPage, StaffCitizenPage, StaffDetailPage, StaffListPage, StaffNewPage,
+        },
         login::{LoginPage, PasswordPage},
+        my::{CitizenLoginPage, MyPage},
         ArticleDetailPage, ArticleListPage, HomePage, NotFound,
     },
     prefs::Prefs,
@@ -73,6 +76,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/staff/:id") view=StaffDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/roles") view=RolesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/citizens/:id") view=StaffCitizenPage ssr=SsrMode::Async />
+                    <Route path=path!("/my/login") view=CitizenLoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/my") view=MyPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub const SESSION_COOKIE: &str = "zw_session";
 pub const LOGIN_COOKIE: &str = "zw_login";
+pub const CITIZEN_COOKIE: &str = "zw_citizen";
 /// The form field (and `X-CSRF-Token` header) carrying the anti-forgery token.
 pub const CSRF_FIELD: &str = "csrf";
 
@@ -33,6 +34,18 @@ impl SessionView {
 
 pub fn use_session() -> Option<SessionView> {
     leptos::prelude::use_context::<Option<SessionView>>().flatten()
+}
+
+/// The signed-in citizen (no personal data: the pages load that masked, on demand).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CitizenView {
+    pub citizen_id: i64,
+    pub verified: bool,
+    pub csrf: String,
+}
+
+pub fn use_citizen() -> Option<CitizenView> {
+    leptos::prelude::use_context::<Option<CitizenView>>().flatten()
 }
 
 /// A form shown again after a POST: the messages by field, the values typed (never

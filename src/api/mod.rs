@@ -4,5 +4,6 @@
 pub mod admin;
 pub mod articles;
 pub mod error;
+pub mod my;
 
 pub use error::ApiError;

@@ -361,3 +361,50 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// A citizen for staff who verify identities: masked, with an audited "show in full".
+#[component]
+pub fn StaffCitizenPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let data = Resource::new(id, crate::api::my::staff_citizen);
+    view! {
+        <Title text="群众信息" />
+        <ConsoleNav />
+        <h1>"群众信息"</h1>
+        <Notice />
+        <ErrorSummary labels=&[("reason", "查看事由")] />
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                    Ok(p) => view! {
+                        <dl class="facts">
+                            <div><dt>"账号编号"</dt><dd>{p.id}</dd></div>
+                            <div><dt>"手机号码"</dt><dd>{p.phone.clone()}</dd></div>
+                            <div><dt>"姓名"</dt><dd>{p.real_name.clone().unwrap_or_else(|| "未实名".into())}</dd></div>
+                            <div><dt>"身份证号码"</dt><dd>{p.id_number.clone().unwrap_or_else(|| "未实名".into())}</dd></div>
+                        </dl>
+                        <section aria-labelledby="unmask-heading">
+                            <h2 id="unmask-heading">"查看完整信息"</h2>
+                            <p class="hint">"每次查看都会记录操作人、时间和事由，供安全审计员检查。"</p>
+                            <form method="post" action=format!("/admin/citizens/{}/unmask", p.id) class="form">
+                                <CsrfField />
+                                <div class="field">
+                                    <label for="field">"要查看的信息"</label>
+                                    <select id="field" name="field">
+                                        <option value="id_number">"身份证号码"</option>
+                                        <option value="real_name">"姓名"</option>
+                                        <option value="phone">"手机号码"</option>
+                                    </select>
+                                </div>
+                                <Field name="reason" label="查看事由" hint="如：窗口核验申请人身份" />
+                                <button type="submit" class="button secondary">"查看完整信息"</button>
+                            </form>
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -120,6 +120,9 @@ impl ServeArgs {
             site_name: self.site_name.clone(),
             site_name_en: self.site_name_en.clone(),
             page_cache_ttl: self.page_cache_ttl.clone(),
+            sms_provider: std::env::var("ZHENGWU_SMS_PROVIDER").ok(),
+            sms_http_url: std::env::var("ZHENGWU_SMS_HTTP_URL").ok(),
+            sms_http_token: std::env::var("ZHENGWU_SMS_HTTP_TOKEN").ok(),
             ..self.common.settings()
         }
     }

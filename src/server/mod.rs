@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod citizen;
 pub mod cli;
 pub mod health;
 pub mod metrics;

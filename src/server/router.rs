@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
-use super::{admin, auth, health, metrics, middleware, page_cache, prefs, rest, security, state::AppState};
+use super::{admin, auth, citizen, health, metrics, middleware, page_cache, prefs, rest, security, state::AppState};
 
 /// The console and account pages are for signed-in staff only ([`auth::gate`]).
 async fn console_gate(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
@@ -48,11 +48,12 @@ pub fn provide_page_context(site: crate::prefs::SiteInfo) {
             provide_context(leptos::nonce::Nonce::from_value(n.0.clone()));
         }
         provide_context(parts.extensions.get::<auth::CurrentStaff>().map(|s| s.view()));
+        provide_context(parts.extensions.get::<citizen::CurrentCitizen>().map(|c| c.view()));
     }
 }
 
 /// Paths answered by handlers of their own rather than by the page router.
-const OWN_GET_HANDLERS: &[&str] = &["/login"];
+const OWN_GET_HANDLERS: &[&str] = &["/login", "/my/login"];
 
 pub fn router(state: AppState) -> Router {
     let routes: Vec<AxumRouteListing> =
@@ -76,12 +77,15 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(auth::logout))
         .route("/account/password", post(auth::change_password))
         .merge(admin::routes())
+        .merge(citizen::routes())
         .nest("/api/v1", rest::router())
         .nest_service(&format!("/{}", options.site_pkg_dir), pkg)
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(from_fn(console_gate))
+        .layer(from_fn(citizen::gate))
         .layer(from_fn_with_state(state.clone(), auth::resolve_session))
+        .layer(from_fn_with_state(state.clone(), citizen::resolve))
         .layer(from_fn_with_state(state.clone(), page_cache::serve_cached))
         .layer(from_fn(security::headers))
         .layer(from_fn_with_state(state.clone(), middleware::observe))

@@ -18,7 +18,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::session::SESSION_COOKIE;
+use crate::session::{CITIZEN_COOKIE, SESSION_COOKIE};
 
 /// The CSP nonce of the response being built.
 #[derive(Debug, Clone)]
@@ -38,12 +38,14 @@ pub fn is_https(headers: &HeaderMap) -> bool {
 
 /// Paths whose responses are never stored by browsers or proxies.
 fn private_path(path: &str) -> bool {
-    ["/admin", "/login", "/logout", "/account"].iter().any(|p| path == *p || path.starts_with(&format!("{p}/")))
+    ["/admin", "/login", "/logout", "/account", "/my"].iter().any(|p| path == *p || path.starts_with(&format!("{p}/")))
 }
 
 pub fn has_session_cookie(headers: &HeaderMap) -> bool {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).any(|c| {
-        c.split(';').any(|p| p.trim().split_once('=').is_some_and(|(n, v)| n == SESSION_COOKIE && !v.is_empty()))
+        c.split(';').any(|p| {
+            p.trim().split_once('=').is_some_and(|(n, v)| (n == SESSION_COOKIE || n == CITIZEN_COOKIE) && !v.is_empty())
+        })
     })
 }
 

@@ -189,7 +189,18 @@ impl RunningServer {
 pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
     let master = load_key(&config)?;
     let keys = Arc::new(super::state::Keys::from_master(&master));
+    let personal = Arc::new(zhengwu_core::citizen::PersonalKeys::from_master(&master));
     drop(master);
+    let sms = match &config.sms {
+        zhengwu_core::config::SmsConfig::None => None,
+        zhengwu_core::config::SmsConfig::Log => {
+            tracing::warn!("SMS provider 'log': citizens' sign-in codes are written to the log; for development only");
+            Some(Arc::new(zhengwu_core::citizen::SmsSender::Log))
+        }
+        zhengwu_core::config::SmsConfig::Http { url, token } => {
+            Some(Arc::new(zhengwu_core::citizen::SmsSender::http(url.clone(), token.clone())))
+        }
+    };
     let db = open_database(&config).await?;
     if config.demo {
         match demo::seed(&db).await {
@@ -235,6 +246,8 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         keys,
         policy: zhengwu_core::identity::AuthPolicy::default(),
         login_limiter: Arc::new(super::auth::LoginLimiter::default()),
+        personal,
+        sms,
     };
     let app = router(state);
     let (stop, stopped) = oneshot::channel::<()>();

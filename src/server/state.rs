@@ -2,7 +2,12 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::prelude::*;
-use zhengwu_core::{audit::AuditKey, identity::AuthPolicy, Db};
+use zhengwu_core::{
+    audit::AuditKey,
+    citizen::{PersonalKeys, SmsSender},
+    identity::AuthPolicy,
+    Db,
+};
 use zhengwu_types::ErrorCode;
 
 use crate::{
@@ -23,6 +28,9 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub policy: AuthPolicy,
     pub login_limiter: Arc<LoginLimiter>,
+    pub personal: Arc<PersonalKeys>,
+    /// `None` when no SMS provider is configured (citizens cannot sign in).
+    pub sms: Option<Arc<SmsSender>>,
 }
 
 /// Keys derived from the master key, for the running server.

@@ -36,6 +36,11 @@ pub struct Settings {
     /// The master key itself (64 hex digits); for the environment, not for files.
     pub master_key: Option<String>,
     pub audit_retention_days: Option<String>,
+    /// How citizens' sign-in codes are sent: `log` (development), `http`, or `none`.
+    pub sms_provider: Option<String>,
+    pub sms_http_url: Option<String>,
+    /// Bearer token for the SMS gateway; for the environment, not for files.
+    pub sms_http_token: Option<String>,
 }
 
 impl Settings {
@@ -55,6 +60,9 @@ impl Settings {
             master_key_file: self.master_key_file.or(lower.master_key_file),
             master_key: self.master_key.or(lower.master_key),
             audit_retention_days: self.audit_retention_days.or(lower.audit_retention_days),
+            sms_provider: self.sms_provider.or(lower.sms_provider),
+            sms_http_url: self.sms_http_url.or(lower.sms_http_url),
+            sms_http_token: self.sms_http_token.or(lower.sms_http_token),
         }
     }
 
@@ -120,6 +128,20 @@ pub struct Config {
     pub master_key: MasterKeySource,
     /// Audit records older than this many days may be purged (never fewer than 186).
     pub audit_retention_days: u32,
+    pub sms: SmsConfig,
+}
+
+/// Where citizens' sign-in codes go.
+#[derive(Clone, Debug)]
+pub enum SmsConfig {
+    /// Not configured: citizens cannot sign in (the page says so).
+    None,
+    /// Development only: codes are written to the log.
+    Log,
+    Http {
+        url: String,
+        token: Option<SecretString>,
+    },
 }
 
 /// Where the master key is read from, in order of preference.
@@ -178,6 +200,8 @@ pub fn source_names(setting: &str) -> String {
         "master_key_file" => "--master-key-file / ZHENGWU_MASTER_KEY_FILE".into(),
         "master_key" => "ZHENGWU_MASTER_KEY".into(),
         "audit_retention_days" => "--audit-retention-days / ZHENGWU_AUDIT_RETENTION_DAYS".into(),
+        "sms_provider" => "ZHENGWU_SMS_PROVIDER".into(),
+        "sms_http_url" => "ZHENGWU_SMS_HTTP_URL".into(),
         other => other.to_string(),
     }
 }
@@ -260,11 +284,34 @@ impl Config {
             },
         };
 
+        let demo = s.demo.unwrap_or(false);
+        let sms = match s.sms_provider.as_deref().map(str::trim) {
+            None | Some("") if demo => SmsConfig::Log,
+            None | Some("") | Some("none") => SmsConfig::None,
+            Some("log") => SmsConfig::Log,
+            Some("http") => {
+                let url = s.sms_http_url.as_deref().map(str::trim).unwrap_or_default();
+                if !url.starts_with("http://") || url.len() <= "http://".len() {
+                    return Err(ConfigError::new(
+                        "sms_http_url",
+                        format!("'{url}' is not an http:// URL (required with ZHENGWU_SMS_PROVIDER=http)"),
+                    ));
+                }
+                SmsConfig::Http {
+                    url: url.to_string(),
+                    token: s.sms_http_token.filter(|t| !t.is_empty()).map(SecretString::from),
+                }
+            }
+            Some(other) => {
+                return Err(ConfigError::new("sms_provider", format!("'{other}' is not one of none, log, http")))
+            }
+        };
+
         Ok(Config {
             addr,
             data_dir,
             database,
-            demo: s.demo.unwrap_or(false),
+            demo,
             log_format,
             site_root: PathBuf::from(s.site_root.unwrap_or_else(|| DEFAULT_SITE_ROOT.into())),
             db_max_connections,
@@ -273,6 +320,7 @@ impl Config {
             page_cache_ttl,
             master_key,
             audit_retention_days,
+            sms,
         })
     }
 }

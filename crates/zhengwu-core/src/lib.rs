@@ -6,6 +6,7 @@
 
 pub mod articles;
 pub mod audit;
+pub mod citizen;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -123,6 +123,40 @@ impl TestDb {
         Some((DatabaseTarget::Postgres { url: SecretString::from(url.to_string()) }, dir, Some(name)))
     }
 
+    /// Everything the database holds, as text: for SQLite the file's bytes (WAL checkpointed
+    /// first), for PostgreSQL every row of every table. For "this value is stored nowhere in
+    /// clear" checks.
+    pub async fn dump_all_text(&self) -> String {
+        match (&self.db, &self.target) {
+            (Db::Sqlite(pool), DatabaseTarget::Sqlite { path }) => {
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await.expect("checkpoint");
+                let mut bytes = std::fs::read(path).expect("read database file");
+                if let Ok(wal) = std::fs::read(path.with_extension("db-wal")) {
+                    bytes.extend(wal);
+                }
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            (Db::Postgres(pool), _) => {
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+                )
+                .fetch_all(pool)
+                .await
+                .expect("list tables");
+                let mut out = String::new();
+                for t in tables {
+                    let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT x::text FROM \"{t}\" x"))
+                        .fetch_all(pool)
+                        .await
+                        .expect("dump table");
+                    out.push_str(&rows.join("\n"));
+                }
+                out
+            }
+            _ => unreachable!("a SQLite pool always has a SQLite target"),
+        }
+    }
+
     /// Closes the pool and removes the database.
     pub async fn finish(self) {
         self.db.close().await;

@@ -8,6 +8,7 @@ pub mod articles;
 pub mod error;
 pub mod i18n;
 pub mod page;
+pub mod personal;
 
 pub use articles::{ArticleDetail, ArticleSummary, Attachment, Category, Channel};
 pub use error::ErrorCode;

@@ -58,7 +58,7 @@ const DEMO_ROLES: &[RoleSeed] = &[
         name: "窗口受理人员",
         duty: Duty::Business,
         scope: DataScope::Department,
-        permissions: &[Permission::CaseRead, Permission::StaffRead],
+        permissions: &[Permission::CaseRead, Permission::StaffRead, Permission::PersonalUnmask],
     },
     RoleSeed {
         code: "bureau_reviewer",

@@ -1,0 +1,83 @@
+//! Server functions for citizens' own pages and for staff looking at a citizen. Personal data
+//! leaves the server masked only; the full value comes from an audited form post.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::ApiError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaskedProfile {
+    pub id: i64,
+    pub phone: String,
+    pub real_name: Option<String>,
+    pub id_number: Option<String>,
+    pub verified: bool,
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use zhengwu_core::citizen::CitizenError;
+    use zhengwu_types::ErrorCode;
+
+    impl From<CitizenError> for ApiError {
+        fn from(e: CitizenError) -> Self {
+            match e {
+                CitizenError::Forbidden => ApiError::new(ErrorCode::Forbidden, "not allowed"),
+                CitizenError::NotFound => ApiError::new(ErrorCode::NotFound, "not found"),
+                CitizenError::Invalid { .. }
+                | CitizenError::BadCode
+                | CitizenError::TooSoon(_)
+                | CitizenError::DailyLimit => ApiError::new(ErrorCode::BadRequest, e.to_string()),
+                other => {
+                    tracing::error!(error = %other, "citizen operation failed");
+                    ApiError::new(ErrorCode::Internal, ErrorCode::Internal.title())
+                }
+            }
+        }
+    }
+
+    pub(super) fn convert(p: zhengwu_core::citizen::MaskedProfile) -> MaskedProfile {
+        MaskedProfile { id: p.id, phone: p.phone, real_name: p.real_name, id_number: p.id_number, verified: p.verified }
+    }
+}
+
+/// The signed-in citizen's profile, masked.
+#[server(prefix = "/sfn", endpoint = "my/profile")]
+pub async fn my_profile() -> Result<MaskedProfile, ApiError> {
+    use zhengwu_types::ErrorCode;
+    let state = crate::server::state::use_app_state()?;
+    let parts = use_context::<axum::http::request::Parts>()
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "request missing"))?;
+    let c = parts
+        .extensions
+        .get::<crate::server::citizen::CurrentCitizen>()
+        .cloned()
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "not signed in"))?;
+    let meta = crate::server::auth::request_meta(&parts.headers, &parts.extensions);
+    let ctx =
+        zhengwu_core::identity::Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let p = zhengwu_core::citizen::own_profile(&ctx, &state.personal, &c.0 .1).await?;
+    Ok(server::convert(p))
+}
+
+/// A citizen for staff with `personal:unmask`, masked.
+#[server(prefix = "/sfn", endpoint = "admin/citizen")]
+pub async fn staff_citizen(id: String) -> Result<MaskedProfile, ApiError> {
+    use zhengwu_types::ErrorCode;
+    let state = crate::server::state::use_app_state()?;
+    let parts = use_context::<axum::http::request::Parts>()
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "request missing"))?;
+    let staff = parts
+        .extensions
+        .get::<crate::server::auth::CurrentStaff>()
+        .cloned()
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "not signed in"))?;
+    let id: i64 = id.parse().map_err(|_| ApiError::new(ErrorCode::NotFound, "not found"))?;
+    let meta = crate::server::auth::request_meta(&parts.headers, &parts.extensions);
+    let ctx =
+        zhengwu_core::identity::Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let p = zhengwu_core::citizen::citizen_for_staff(&ctx, &state.personal, staff.actor(), id).await?;
+    Ok(server::convert(p))
+}

@@ -1,0 +1,214 @@
+//! Citizens over HTTP, with a real HTTP SMS gateway stand-in: sign-in by code, real-name
+//! registration with messages next to the fields, and a staff member unmasking with a reason.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use common::TestApp;
+use zhengwu_core::testing::Backend;
+
+zhengwu_core::on_both!(a_citizen_signs_in_registers_and_staff_unmask_with_a_reason);
+
+/// A request the gateway received: its JSON body and `Authorization` header.
+type Sent = (serde_json::Value, Option<String>);
+
+/// A stand-in for the SMS gateway: records what it was asked to send; fails when told to.
+#[derive(Clone, Default)]
+struct Gateway {
+    sent: Arc<Mutex<Vec<Sent>>>,
+    failing: Arc<Mutex<bool>>,
+}
+
+impl Gateway {
+    async fn start(&self) -> String {
+        let me = self.clone();
+        let app = axum::Router::new().route(
+            "/send",
+            axum::routing::post(
+                move |headers: axum::http::HeaderMap, axum::Json(body): axum::Json<serde_json::Value>| {
+                    let me = me.clone();
+                    async move {
+                        let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
+                        me.sent.lock().unwrap().push((body, auth));
+                        if *me.failing.lock().unwrap() {
+                            axum::http::StatusCode::INTERNAL_SERVER_ERROR
+                        } else {
+                            axum::http::StatusCode::OK
+                        }
+                    }
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}/send")
+    }
+
+    fn last_code(&self) -> String {
+        self.sent.lock().unwrap().last().unwrap().0["code"].as_str().unwrap().to_string()
+    }
+}
+
+fn attr<'a>(html: &'a str, name: &str) -> Option<&'a str> {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = html.find(&marker)? + marker.len();
+    html[start..].split('"').next()
+}
+
+fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap().to_string())
+}
+
+async fn post(app: &TestApp, path: &str, cookie: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .header("cookie", cookie)
+        .header("origin", &app.base)
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn a_citizen_signs_in_registers_and_staff_unmask_with_a_reason(b: Backend) {
+    let gateway = Gateway::default();
+    let url = gateway.start().await;
+    let Some(app) = TestApp::with(b, "citizen_web", |s| zhengwu_core::Settings {
+        sms_provider: Some("http".into()),
+        sms_http_url: Some(url),
+        sms_http_token: Some("gateway-secret".into()),
+        ..s
+    })
+    .await
+    else {
+        return;
+    };
+    assert_eq!(app.get("/my").await.headers()["location"], "/my/login");
+    let form = app.get("/my/login").await;
+    let form_cookie = set_cookie(&form, "zw_mylogin").unwrap();
+    let token = attr(&form.text().await.unwrap(), "csrf").unwrap().to_string();
+
+    let bad = post(&app, "/my/login", &form_cookie, &[("csrf", &token), ("phone", "12345")]).await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("请输入 11 位手机号码"));
+
+    let sent = post(&app, "/my/login", &form_cookie, &[("csrf", &token), ("phone", "138 0013 8000")]).await;
+    assert_eq!(sent.status(), 200);
+    let html = sent.text().await.unwrap();
+    assert!(html.contains("验证码已发送") && html.contains("138****8000"), "{html}");
+    let (body, auth) = gateway.sent.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(body["phone"], "13800138000");
+    assert_eq!(body["template"], "sign_in");
+    assert_eq!(auth.as_deref(), Some("Bearer gateway-secret"));
+    let code = gateway.last_code();
+
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let r =
+        post(&app, "/my/login/verify", &form_cookie, &[("csrf", &token), ("phone", "13800138000"), ("code", wrong)])
+            .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("验证码不正确或已过期"));
+    let r =
+        post(&app, "/my/login/verify", &form_cookie, &[("csrf", &token), ("phone", "13800138000"), ("code", &code)])
+            .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/my");
+    let me = set_cookie(&r, "zw_citizen").unwrap();
+
+    let page = app.page_with_cookie("/my", &me).await;
+    assert_eq!(page.0, 200);
+    assert!(page.1.contains("138****8000") && page.1.contains("实名登记"));
+    let csrf = attr(&page.1, "csrf").unwrap().to_string();
+    let r = post(
+        &app,
+        "/my/real-name",
+        &me,
+        &[("csrf", &csrf), ("real_name", "张三"), ("id_number", "110105194912310028")],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("身份证号码校验位不正确"), "message next to the field");
+    assert!(html.contains(r#"value="张三""#) && html.contains(r#"value="110105194912310028""#), "input kept");
+    let r = post(
+        &app,
+        "/my/real-name",
+        &me,
+        &[("csrf", &csrf), ("real_name", "张三"), ("id_number", "11010519491231002X")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let page = app.page_with_cookie("/my", &me).await.1;
+    assert!(page.contains("110105********002X") && !page.contains("11010519491231002X"));
+    let citizen_id: i64 =
+        zhengwu_core::with_db!(&app.db, pool => sqlx::query_scalar("SELECT id FROM citizens").fetch_one(pool).await)
+            .unwrap();
+
+    // A window clerk checks the applicant's identity; a system administrator may not.
+    let clerk = staff_session(&app, "zhangwei").await;
+    let sys = staff_session(&app, "sysadmin").await;
+    let path = format!("/admin/citizens/{citizen_id}");
+    assert_eq!(app.page_with_cookie(&path, &sys.0).await.0, 403);
+    let masked = app.page_with_cookie(&path, &clerk.0).await;
+    assert_eq!(masked.0, 200);
+    assert!(masked.1.contains("110105********002X"));
+    let unmask = format!("{path}/unmask");
+    let r = post(&app, &unmask, &clerk.0, &[("csrf", &clerk.1), ("field", "id_number"), ("reason", "")]).await;
+    assert_eq!(r.status(), 422);
+    let r =
+        post(&app, &unmask, &clerk.0, &[("csrf", &clerk.1), ("field", "id_number"), ("reason", "窗口核验申请人身份")])
+            .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("11010519491231002X"));
+    assert_eq!(
+        post(&app, &unmask, &sys.0, &[("csrf", &sys.1), ("field", "id_number"), ("reason", "好奇")]).await.status(),
+        403
+    );
+
+    // The gateway fails: the citizen is told, and no code is kept.
+    *gateway.failing.lock().unwrap() = true;
+    let r = post(&app, "/my/login", &form_cookie, &[("csrf", &token), ("phone", "13900139000")]).await;
+    assert_eq!(r.status(), 503);
+    assert!(r.text().await.unwrap().contains("短信发送失败"));
+    let kept: i64 = zhengwu_core::with_db!(&app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM sms_codes").fetch_one(pool).await).unwrap();
+    assert_eq!(kept, 1, "only the first number's (used) code row");
+    app.finish().await;
+}
+
+/// Signs a demo staff member in (changing the demo password) and returns (cookie, csrf).
+async fn staff_session(app: &TestApp, username: &str) -> (String, String) {
+    let form = app.get("/login").await;
+    let login_cookie = set_cookie(&form, "zw_login").unwrap();
+    let token = attr(&form.text().await.unwrap(), "csrf").unwrap().to_string();
+    let r = post(
+        app,
+        "/login",
+        &login_cookie,
+        &[("username", username), ("password", "Demo@2026"), ("csrf", &token), ("next", "/admin")],
+    )
+    .await;
+    let cookie = set_cookie(&r, "zw_session").unwrap();
+    let page = app.page_with_cookie("/account/password", &cookie).await.1;
+    let csrf = attr(&page, "csrf").unwrap().to_string();
+    let r = post(
+        app,
+        "/account/password",
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("current_password", "Demo@2026"),
+            ("new_password", "Qingshan-2026!"),
+            ("confirm_password", "Qingshan-2026!"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    (cookie, csrf)
+}
