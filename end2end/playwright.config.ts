@@ -8,6 +8,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 const port = Number(process.env.ZHENGWU_E2E_PORT ?? 3111);
+const smsPort = port + 1;
+process.env.SMS_GATEWAY_URL = `http://127.0.0.1:${smsPort}`;
 const bin = process.env.ZHENGWU_BIN ?? path.resolve(__dirname, "../target/debug/zhengwu");
 const siteRoot = path.resolve(__dirname, "../target/site");
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "zhengwu-e2e-"));
@@ -56,13 +58,27 @@ export default defineConfig({
     { name: "phone-nowasm", use: { ...phone, javaScriptEnabled: true }, metadata: { noWasm: true } },
     { name: "wechat", use: { ...phone, javaScriptEnabled: true, userAgent: wechatUA } },
   ],
-  webServer: {
-    command: `"${bin}" serve --addr 127.0.0.1:${port} --data-dir "${dataDir}" --site-root "${siteRoot}" --demo`,
-    url: `http://127.0.0.1:${port}/readyz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: "ignore",
-    stderr: "pipe",
-    env: { ZHENGWU_LOG: "warn" },
-  },
+  webServer: [
+    {
+      command: `node sms-gateway.js`,
+      url: `http://127.0.0.1:${smsPort}/health`,
+      reuseExistingServer: false,
+      env: { SMS_GATEWAY_PORT: String(smsPort) },
+    },
+    {
+      command: `"${bin}" serve --addr 127.0.0.1:${port} --data-dir "${dataDir}" --site-root "${siteRoot}" --demo`,
+      url: `http://127.0.0.1:${port}/readyz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "ignore",
+      stderr: "pipe",
+      env: {
+        ZHENGWU_LOG: "warn",
+        ZHENGWU_SMS_PROVIDER: "http",
+        ZHENGWU_SMS_HTTP_URL: `http://127.0.0.1:${smsPort}/send`,
+        // Every browser project signs in from 127.0.0.1; the per-address limit has its own test.
+        ZHENGWU_LOGIN_RATE_LIMIT: "1000",
+      },
+    },
+  ],
 });

@@ -18,11 +18,12 @@ export const test = base.extend<{ page: Page }>({
       });
     }
     const problems: { text: string; url: string }[] = [];
-    // Pages the test opened on purpose that answer 404 (the 404 page itself). Chromium logs
-    // "Failed to load resource" for them; that line is expected, any other error is not.
+    // Pages that answer with an error status on purpose (the 404 page, a form shown again with
+    // its messages as 422, a 403 page). Chromium logs "Failed to load resource" for the document
+    // itself; that line is expected, any other error (a script, a style, CSP) is not.
     const notFoundDocuments = new Set<string>();
     page.on("response", (res) => {
-      if (res.status() === 404 && res.request().isNavigationRequest()) notFoundDocuments.add(res.url());
+      if (res.status() >= 400 && res.request().isNavigationRequest()) notFoundDocuments.add(res.url());
     });
     page.on("console", (msg) => {
       if (msg.type() === "error") problems.push({ text: `console error: ${msg.text()}`, url: msg.location().url });

@@ -146,17 +146,18 @@ fn login_token(state: &AppState, cookie: &str) -> String {
     zhengwu_crypto::to_hex(&zhengwu_crypto::hmac_sm3(state.keys.csrf.as_ref(), &[b"login", cookie.as_bytes()]))
 }
 
-/// Sign-in attempts allowed per address per minute.
-const ATTEMPTS_PER_MINUTE: u32 = 10;
-
 /// A fixed-window counter of sign-in attempts per IP address (per instance; with several
 /// instances each counts its own, so the effective limit is N times higher).
-#[derive(Default)]
 pub struct LoginLimiter {
+    per_minute: u32,
     windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
 }
 
 impl LoginLimiter {
+    pub fn new(per_minute: u32) -> Self {
+        LoginLimiter { per_minute, windows: Mutex::new(HashMap::new()) }
+    }
+
     /// Counts an attempt; `false` when the address is over the limit.
     pub fn allow(&self, ip: IpAddr) -> bool {
         let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
@@ -169,7 +170,7 @@ impl LoginLimiter {
             *entry = (now, 0);
         }
         entry.1 += 1;
-        entry.1 <= ATTEMPTS_PER_MINUTE
+        entry.1 <= self.per_minute
     }
 }
 

@@ -132,6 +132,14 @@ async fn login_page(State(state): State<AppState>, req: Request) -> Response {
     res
 }
 
+/// The same per-address limit as staff sign-in, for sending and checking codes.
+fn over_limit(state: &AppState, parts: &Parts) -> bool {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .is_some_and(|c| !state.login_limiter.allow(c.0.ip()))
+}
+
 fn token_ok(state: &AppState, parts: &Parts, given: &str) -> Option<String> {
     let cookie = cookie_value(&parts.headers, CODE_FORM_COOKIE)?;
     let expected = form_token(state, cookie);
@@ -145,6 +153,9 @@ async fn send_code(State(state): State<AppState>, req: Request) -> Response {
     let Some(token) = token_ok(&state, &parts, field(&f, CSRF_FIELD)) else {
         return (StatusCode::FORBIDDEN, Redirect::to("/my/login")).into_response();
     };
+    if over_limit(&state, &parts) {
+        return (StatusCode::TOO_MANY_REQUESTS, "尝试次数过多，请一分钟后再试").into_response();
+    }
     let phone = field(&f, "phone").to_string();
     let mut echo = FormEcho::default();
     echo.values.insert(CSRF_FIELD.into(), token);
@@ -196,6 +207,9 @@ async fn verify_code(State(state): State<AppState>, req: Request) -> Response {
     let Some(token) = token_ok(&state, &parts, field(&f, CSRF_FIELD)) else {
         return (StatusCode::FORBIDDEN, Redirect::to("/my/login")).into_response();
     };
+    if over_limit(&state, &parts) {
+        return (StatusCode::TOO_MANY_REQUESTS, "尝试次数过多，请一分钟后再试").into_response();
+    }
     let phone = field(&f, "phone").to_string();
     let meta = request_meta(&parts.headers, &parts.extensions);
     let previous = cookie_value(&parts.headers, CITIZEN_COOKIE);

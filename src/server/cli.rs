@@ -123,6 +123,7 @@ impl ServeArgs {
             sms_provider: std::env::var("ZHENGWU_SMS_PROVIDER").ok(),
             sms_http_url: std::env::var("ZHENGWU_SMS_HTTP_URL").ok(),
             sms_http_token: std::env::var("ZHENGWU_SMS_HTTP_TOKEN").ok(),
+            login_rate_limit: std::env::var("ZHENGWU_LOGIN_RATE_LIMIT").ok(),
             ..self.common.settings()
         }
     }

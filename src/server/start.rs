@@ -245,7 +245,7 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         site: SiteInfo { name: config.site_name.clone(), name_en: config.site_name_en.clone() },
         keys,
         policy: zhengwu_core::identity::AuthPolicy::default(),
-        login_limiter: Arc::new(super::auth::LoginLimiter::default()),
+        login_limiter: Arc::new(super::auth::LoginLimiter::new(config.login_rate_limit)),
         personal,
         sms,
     };

@@ -41,6 +41,8 @@ pub struct Settings {
     pub sms_http_url: Option<String>,
     /// Bearer token for the SMS gateway; for the environment, not for files.
     pub sms_http_token: Option<String>,
+    /// Sign-in attempts allowed per IP address per minute (staff and citizens).
+    pub login_rate_limit: Option<String>,
 }
 
 impl Settings {
@@ -63,6 +65,7 @@ impl Settings {
             sms_provider: self.sms_provider.or(lower.sms_provider),
             sms_http_url: self.sms_http_url.or(lower.sms_http_url),
             sms_http_token: self.sms_http_token.or(lower.sms_http_token),
+            login_rate_limit: self.login_rate_limit.or(lower.login_rate_limit),
         }
     }
 
@@ -129,6 +132,7 @@ pub struct Config {
     /// Audit records older than this many days may be purged (never fewer than 186).
     pub audit_retention_days: u32,
     pub sms: SmsConfig,
+    pub login_rate_limit: u32,
 }
 
 /// Where citizens' sign-in codes go.
@@ -202,6 +206,7 @@ pub fn source_names(setting: &str) -> String {
         "audit_retention_days" => "--audit-retention-days / ZHENGWU_AUDIT_RETENTION_DAYS".into(),
         "sms_provider" => "ZHENGWU_SMS_PROVIDER".into(),
         "sms_http_url" => "ZHENGWU_SMS_HTTP_URL".into(),
+        "login_rate_limit" => "ZHENGWU_LOGIN_RATE_LIMIT".into(),
         other => other.to_string(),
     }
 }
@@ -307,6 +312,19 @@ impl Config {
             }
         };
 
+        let login_rate_limit = match s.login_rate_limit.as_deref() {
+            None => 10,
+            Some(v) => match v.trim().parse::<u32>() {
+                Ok(n) if (1..=100_000).contains(&n) => n,
+                _ => {
+                    return Err(ConfigError::new(
+                        "login_rate_limit",
+                        format!("'{v}' is not a number of sign-in attempts per minute from 1 to 100000"),
+                    ))
+                }
+            },
+        };
+
         Ok(Config {
             addr,
             data_dir,
@@ -321,6 +339,7 @@ impl Config {
             master_key,
             audit_retention_days,
             sms,
+            login_rate_limit,
         })
     }
 }

@@ -1,0 +1,62 @@
+import AxeBuilder from "@axe-core/playwright";
+import { test, expect, shot, jsOn } from "./fixtures";
+
+/** A different mobile number per browser project (they run at the same time). */
+const phones: Record<string, string> = {
+  "desktop-js": "13800000001",
+  "desktop-nojs": "13800000002",
+  "phone-js": "13800000003",
+  "phone-nojs": "13800000004",
+  "phone-nowasm": "13800000005",
+  wechat: "13800000006",
+};
+
+/** A valid identity number per project (check characters computed per GB 11643). */
+const ids: Record<string, string> = {
+  "desktop-js": "11010519491231002X",
+  "desktop-nojs": "110101199003070011",
+  "phone-js": "110101200002290018",
+  "phone-nojs": "440106198001010019",
+  "phone-nowasm": "320102197503150014",
+  wechat: "510104198812120014",
+};
+
+test("a citizen signs in with an SMS code and registers their real name", async ({ page, request }, info) => {
+  const phone = phones[info.project.name];
+  await page.goto("/my");
+  await expect(page).toHaveURL(/\/my\/login$/);
+  await page.getByLabel("手机号码").fill("123");
+  await page.getByRole("button", { name: "获取验证码" }).click();
+  await expect(page.locator("#phone-error")).toContainText("11 位手机号码");
+  await page.getByLabel("手机号码").fill(phone);
+  await page.getByRole("button", { name: "获取验证码" }).click();
+  await expect(page.getByText("验证码已发送至")).toBeVisible();
+  await shot(page, info, "citizen-1-code");
+  const code = await (await request.get(`${process.env.SMS_GATEWAY_URL}/code?phone=${phone}`)).text();
+  expect(code).toMatch(/^\d{6}$/);
+  await page.getByLabel("短信验证码").fill(code);
+  await page.getByRole("button", { name: "登录" }).click();
+  await expect(page).toHaveURL(/\/my$/);
+  await expect(page.getByRole("main")).toContainText(phone.slice(0, 3) + "****" + phone.slice(7));
+
+  const id = ids[info.project.name];
+  const wrong = id.slice(0, 17) + (id[17] === "0" ? "1" : "0");
+  await page.getByLabel("姓名").fill("王小明");
+  await page.getByLabel("居民身份证号码").fill(wrong);
+  await page.getByRole("button", { name: "保存" }).click();
+  await expect(page.locator("#id_number-error")).toContainText("校验位不正确");
+  await expect(page.getByLabel("姓名")).toHaveValue("王小明");
+  await shot(page, info, "citizen-2-wrong-id");
+  await page.getByLabel("居民身份证号码").fill(id);
+  await page.getByRole("button", { name: "保存" }).click();
+  await expect(page.getByText("实名信息已保存")).toBeVisible();
+  await expect(page.getByRole("main")).toContainText(id.slice(0, 6) + "********" + id.slice(14));
+  await expect(page.getByRole("main")).not.toContainText(id);
+  await shot(page, info, "citizen-3-registered");
+  if (jsOn(info)) {
+    const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    expect(result.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  }
+  await page.getByRole("button", { name: "退出登录" }).click();
+  await expect(page).toHaveURL(/\/$/);
+});

@@ -1,0 +1,113 @@
+import AxeBuilder from "@axe-core/playwright";
+import { test, expect, shot, jsOn, type Page } from "./fixtures";
+
+const DEMO = "Demo@2026";
+const CHANGED = "Qingshan-2026!";
+
+/** One demo account per browser project, so projects running at once never share one. */
+const accountFor: Record<string, { user: string; name: string; staffList: boolean }> = {
+  "desktop-js": { user: "zhangwei", name: "张伟", staffList: true },
+  "desktop-nojs": { user: "liuyang", name: "刘洋", staffList: true },
+  "phone-js": { user: "lina", name: "李娜", staffList: true },
+  "phone-nojs": { user: "chenjing", name: "陈静", staffList: true },
+  "phone-nowasm": { user: "wangfang", name: "王芳", staffList: true },
+  wechat: { user: "zhaolei", name: "赵磊", staffList: false },
+};
+
+async function signIn(page: Page, user: string, password: string) {
+  await page.goto("/login");
+  await page.getByLabel("用户名").fill(user);
+  await page.getByLabel("密码", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "登录" }).click();
+}
+
+async function changePassword(page: Page, from: string, to: string) {
+  await page.getByLabel("当前密码").fill(from);
+  await page.getByLabel("新密码", { exact: true }).fill(to);
+  await page.getByLabel("确认新密码").fill(to);
+  await page.getByRole("button", { name: "保存新密码" }).click();
+}
+
+test("staff sign in, must replace the initial password, then use the console", async ({ page }, info) => {
+  const me = accountFor[info.project.name];
+  // A wrong password: one message, the user name kept, the password not.
+  await signIn(page, me.user, "Wrong-2026");
+  await expect(page.getByRole("alert")).toContainText("用户名或密码错误");
+  await expect(page.getByLabel("用户名")).toHaveValue(me.user);
+  await expect(page.getByLabel("密码", { exact: true })).toHaveValue("");
+  await shot(page, info, "staff-1-wrong-password");
+
+  await signIn(page, me.user, DEMO);
+  await expect(page).toHaveURL(/\/account\/password$/);
+  await expect(page.getByText("这是初始密码")).toBeVisible();
+  await shot(page, info, "staff-2-forced-change");
+  // Too weak: the message next to the field.
+  await changePassword(page, DEMO, "weakpassword");
+  await expect(page.locator("#new_password-error")).toContainText("至少 3 类");
+  await shot(page, info, "staff-3-weak-password");
+  await changePassword(page, DEMO, CHANGED);
+  await expect(page).toHaveURL(/\/admin\?done=password$/);
+  await expect(page.getByRole("heading", { level: 1, name: "工作台" })).toBeVisible();
+  await expect(page.getByRole("banner")).toContainText(me.name);
+  await shot(page, info, "staff-4-console");
+
+  if (me.staffList) {
+    await page.getByRole("navigation", { name: "工作台导航" }).getByRole("link", { name: "人员账号" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "人员账号" })).toBeVisible();
+    await expect(page.getByRole("cell", { name: me.user })).toBeVisible();
+    await shot(page, info, "staff-5-staff-list");
+  }
+  if (jsOn(info)) {
+    const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    expect(result.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  }
+  await page.getByRole("banner").getByRole("button", { name: "退出登录" }).click();
+  await expect(page).toHaveURL(/\/login\?signed_out=1$/);
+  await page.goto("/admin");
+  await expect(page).toHaveURL(/\/login\?next=\/admin$/);
+});
+
+test("the system administrator creates an account and the colleague signs in with it", async ({ page, browser }, info) => {
+  test.skip(info.project.name !== "desktop-nojs", "one administrator journey, without JavaScript");
+  await signIn(page, "sysadmin", DEMO);
+  await changePassword(page, DEMO, CHANGED);
+  await page.goto("/admin/staff/new");
+  // The browser checks required fields itself; the server checks the rules.
+  await page.getByLabel("用户名").fill("Sun Li");
+  await page.getByLabel("姓名").fill("孙丽");
+  await page.getByLabel("所属部门").selectOption({ index: 5 });
+  await page.getByRole("button", { name: "创建账号" }).click();
+  await expect(page.locator(".error-summary")).toContainText("用户名为 3–32 位小写字母");
+  await expect(page.getByLabel("姓名")).toHaveValue("孙丽");
+  await shot(page, info, "admin-1-create-errors");
+  await page.getByLabel("用户名").fill("sunli");
+  await page.getByLabel("姓名").fill("孙丽");
+  await page.getByLabel("所属部门").selectOption({ index: 5 });
+  await page.getByRole("button", { name: "创建账号" }).click();
+  await expect(page.getByText("初始密码（仅显示这一次）")).toBeVisible();
+  const initial = (await page.locator(".secret-value").textContent())!.trim();
+  await shot(page, info, "admin-2-created");
+
+  const colleague = await browser.newContext({ javaScriptEnabled: false, locale: "zh-CN" });
+  const p2 = await colleague.newPage();
+  await signIn(p2, "sunli", initial);
+  await expect(p2).toHaveURL(/\/account\/password$/);
+  await colleague.close();
+});
+
+test("the auditor searches, verifies and exports the audit trail", async ({ page }, info) => {
+  test.skip(info.project.name !== "phone-nojs", "one auditor journey, on a phone without JavaScript");
+  await signIn(page, "auditor", DEMO);
+  await changePassword(page, DEMO, CHANGED);
+  await page.goto("/admin/audit");
+  await expect(page.getByRole("heading", { level: 1, name: "审计记录" })).toBeVisible();
+  await page.getByLabel("动作（前缀，如 staff.）").fill("auth.");
+  await page.getByRole("button", { name: "查询" }).click();
+  await expect(page.locator("table.audit tbody tr").first()).toContainText("auth.");
+  await shot(page, info, "audit-1-search");
+  await page.getByRole("button", { name: "校验审计链" }).click();
+  await expect(page.getByRole("status")).toContainText("审计链完整");
+  await shot(page, info, "audit-2-verified");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "导出 CSV" }).click()]);
+  expect(download.suggestedFilename()).toMatch(/^audit-\d{8}-\d{6}\.csv$/);
+});
