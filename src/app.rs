@@ -12,7 +12,8 @@ use crate::{
     components::layout::Layout,
     pages::{
         console::{
-            AuditLogPage, DashboardPage, RolesPage, StaffCitizenPage, StaffDetailPage, StaffListPage, StaffNewPage,
+            AuditLogPage, DashboardPage, DepartmentsPage, RoleEditPage, RolesPage, StaffCitizenPage, StaffDetailPage,
+            StaffListPage, StaffNewPage,
         },
         login::{LoginPage, PasswordPage},
         my::{CitizenLoginPage, MyPage},
@@ -75,6 +76,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/staff/new") view=StaffNewPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/staff/:id") view=StaffDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/roles") view=RolesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/roles/new") view=RoleEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/roles/:id") view=RoleEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/departments") view=DepartmentsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/citizens/:id") view=StaffCitizenPage ssr=SsrMode::Async />
                     <Route path=path!("/my/login") view=CitizenLoginPage ssr=SsrMode::Async />

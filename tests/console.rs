@@ -133,6 +133,8 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
         (&lina_page, [303, 200, 403, 403, 404, 200]),
         ("/admin/staff/999999", [303, 404, 403, 403, 404, 404]),
         ("/admin/roles", [303, 403, 200, 403, 403, 403]),
+        ("/admin/roles/new", [303, 403, 200, 403, 403, 403]),
+        ("/admin/departments", [303, 200, 403, 403, 403, 403]),
         ("/admin/audit", [303, 403, 403, 200, 403, 403]),
         ("/admin/audit.csv", [303, 403, 403, 200, 403, 403]),
         ("/account/password", [303, 200, 200, 200, 200, 200]),
@@ -168,6 +170,22 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
         (&unlock, vec![("action", "unlock")], [303, 303, 404, 404, 404, 403]),
         (&roles_path, vec![("role", "5")], [303, 403, 303, 403, 403, 403]),
         ("/admin/audit/verify", vec![], [303, 403, 403, 200, 403, 403]),
+        (
+            "/admin/departments",
+            vec![("code", "QS-TEST"), ("name", "测试局"), ("parent_id", "3"), ("level", "department")],
+            [303, 303, 403, 403, 403, 403],
+        ),
+        (
+            "/admin/roles",
+            vec![
+                ("code", "tester"),
+                ("name", "测试"),
+                ("duty", "business"),
+                ("data_scope", "self"),
+                ("permission", "staff:read"),
+            ],
+            [303, 403, 303, 403, 403, 403],
+        ),
     ];
     for (path, fields, expected) in &posts {
         for (i, s) in sessions.iter().enumerate() {

@@ -88,6 +88,16 @@ test("the system administrator creates an account and the colleague signs in wit
   const initial = (await page.locator(".secret-value").textContent())!.trim();
   await shot(page, info, "admin-2-created");
 
+  // The organisation: add a department under the county government.
+  await page.goto("/admin/departments");
+  await page.getByLabel("上级部门").selectOption({ label: "　　青山县人民政府" });
+  await page.getByLabel("代码").fill("QS-TJJ");
+  await page.getByLabel("名称", { exact: true }).fill("青山县统计局");
+  await page.getByRole("button", { name: "添加部门" }).click();
+  await expect(page.getByText("部门已添加")).toBeVisible();
+  await expect(page.locator("ul.tree")).toContainText("青山县统计局");
+  await shot(page, info, "admin-3-departments");
+
   const colleague = await browser.newContext({ javaScriptEnabled: false, locale: "zh-CN" });
   const p2 = await colleague.newPage();
   await signIn(p2, "sunli", initial);
@@ -110,4 +120,26 @@ test("the auditor searches, verifies and exports the audit trail", async ({ page
   await shot(page, info, "audit-2-verified");
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "导出 CSV" }).click()]);
   expect(download.suggestedFilename()).toMatch(/^audit-\d{8}-\d{6}\.csv$/);
+});
+
+test("the security administrator creates a role within one duty", async ({ page }, info) => {
+  test.skip(info.project.name !== "phone-js", "one security-administrator journey");
+  await signIn(page, "secadmin", DEMO);
+  await changePassword(page, DEMO, CHANGED);
+  await page.goto("/admin/roles/new");
+  await page.getByLabel("代码").fill("street_clerk");
+  await page.getByLabel("名称").fill("街道受理人员");
+  await page.getByLabel(/查看数据范围内的人员/).check();
+  await page.getByLabel(/查阅审计记录/).check();
+  await page.getByRole("button", { name: "保存角色" }).click();
+  await expect(page.getByRole("status")).toContainText("三员分立");
+  await expect(page.getByLabel("名称")).toHaveValue("街道受理人员");
+  await shot(page, info, "secadmin-1-separation");
+  await page.getByLabel(/查阅审计记录/).uncheck();
+  await page.getByRole("button", { name: "保存角色" }).click();
+  await expect(page).toHaveURL(/\/admin\/roles\?done=role$/);
+  await expect(page.getByRole("cell", { name: /街道受理人员/ })).toBeVisible();
+  await shot(page, info, "secadmin-2-roles");
+  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  expect(result.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 });

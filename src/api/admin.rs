@@ -38,6 +38,7 @@ pub struct StaffPage {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleRow {
+    pub id: i64,
     pub code: String,
     pub name: String,
     pub duty: String,
@@ -196,6 +197,7 @@ pub async fn role_list() -> Result<Vec<RoleRow>, ApiError> {
     Ok(roles
         .into_iter()
         .map(|r| RoleRow {
+            id: r.id,
             code: r.code,
             name: r.name,
             duty: r.duty.name_zh().to_string(),
@@ -243,5 +245,97 @@ pub async fn load_audit_page(
         total,
         page,
         total_pages: u32::try_from((total + per - 1) / per).unwrap_or(u32::MAX),
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionChoice {
+    pub code: String,
+    pub name: String,
+    pub duty: String,
+    pub duty_name: String,
+    pub checked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleEditor {
+    /// `None` for a new role.
+    pub id: Option<i64>,
+    pub code: String,
+    pub name: String,
+    pub duty: String,
+    pub data_scope: String,
+    pub builtin: bool,
+    pub permissions: Vec<PermissionChoice>,
+    /// (id, name, depth, checked)
+    pub departments: Vec<(i64, String, usize, bool)>,
+    pub duties: Vec<(String, String)>,
+    pub scopes: Vec<(String, String)>,
+}
+
+/// The form to create (`id` empty or "new") or edit a role. Security administrators only.
+#[server(prefix = "/sfn", endpoint = "admin/role_editor")]
+pub async fn load_role_editor(id: String) -> Result<RoleEditor, ApiError> {
+    use zhengwu_core::identity::{self, DataScope, Duty, Permission};
+    let (state, staff, meta) = server::staff_context()?;
+    let actor = server::actor(&staff);
+    if !actor.can(Permission::RoleManage) {
+        return Err(ApiError::new(zhengwu_types::ErrorCode::Forbidden, "not allowed"));
+    }
+    let ctx = server::ctx(&state, &meta);
+    let role = if id.is_empty() || id == "new" {
+        None
+    } else {
+        let id: i64 = id.parse().map_err(|_| ApiError::new(zhengwu_types::ErrorCode::NotFound, "not found"))?;
+        Some(
+            identity::list_roles(&ctx, actor)
+                .await?
+                .into_iter()
+                .find(|r| r.id == id)
+                .ok_or_else(|| ApiError::new(zhengwu_types::ErrorCode::NotFound, "not found"))?,
+        )
+    };
+    let depts = identity::department_options(&state.db).await.map_err(|e| {
+        tracing::error!(error = %e, "departments query failed");
+        ApiError::new(zhengwu_types::ErrorCode::Internal, "internal")
+    })?;
+    Ok(RoleEditor {
+        id: role.as_ref().map(|r| r.id),
+        code: role.as_ref().map(|r| r.code.clone()).unwrap_or_default(),
+        name: role.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
+        duty: role.as_ref().map(|r| r.duty.code().to_string()).unwrap_or_else(|| "business".into()),
+        data_scope: role.as_ref().map(|r| r.data_scope.code().to_string()).unwrap_or_else(|| "department".into()),
+        builtin: role.as_ref().is_some_and(|r| r.builtin),
+        permissions: Permission::ALL
+            .iter()
+            .map(|p| PermissionChoice {
+                code: p.code().into(),
+                name: p.name_zh().into(),
+                duty: p.duty().code().into(),
+                duty_name: p.duty().name_zh().into(),
+                checked: role.as_ref().is_some_and(|r| r.permissions.contains(p)),
+            })
+            .collect(),
+        departments: depts
+            .into_iter()
+            .map(|(id, name, depth)| (id, name, depth, role.as_ref().is_some_and(|r| r.departments.contains(&id))))
+            .collect(),
+        duties: Duty::ALL.iter().map(|d| (d.code().into(), d.name_zh().into())).collect(),
+        scopes: DataScope::ALL.iter().map(|s| (s.code().into(), s.name_zh().into())).collect(),
+    })
+}
+
+/// The department tree for the organisation page: (id, code, name, depth).
+#[server(prefix = "/sfn", endpoint = "admin/department_tree")]
+pub async fn department_tree() -> Result<Vec<(i64, String, String, usize)>, ApiError> {
+    use zhengwu_core::identity::Permission;
+    let (state, staff, _) = server::staff_context()?;
+    let actor = server::actor(&staff);
+    if !actor.can(Permission::DeptManage) && !actor.can(Permission::UserManage) {
+        return Err(ApiError::new(zhengwu_types::ErrorCode::Forbidden, "not allowed"));
+    }
+    zhengwu_core::identity::department_listing(&state.db).await.map_err(|e| {
+        tracing::error!(error = %e, "departments query failed");
+        ApiError::new(zhengwu_types::ErrorCode::Internal, "internal")
     })
 }

@@ -22,6 +22,7 @@ fn ConsoleNav() -> impl IntoView {
         (true, "/admin", "工作台首页"),
         (can("user:manage") || can("staff:read"), "/admin/staff", "人员账号"),
         (can("role:manage") || can("role:assign"), "/admin/roles", "角色与权限"),
+        (can("dept:manage") || can("user:manage"), "/admin/departments", "组织机构"),
         (can("audit:read"), "/admin/audit", "审计记录"),
         (true, "/account/password", "修改密码"),
     ];
@@ -43,6 +44,7 @@ fn done_message(done: &str) -> Option<&'static str> {
         "enable" => "账号已启用。",
         "unlock" => "账号已解锁。",
         "roles" => "角色已更新。",
+        "role" => "角色已保存。",
         _ => return None,
     })
 }
@@ -247,10 +249,13 @@ pub fn StaffDetailPage() -> impl IntoView {
 #[component]
 pub fn RolesPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| role_list());
+    let can_manage = use_session().is_some_and(|s| s.can("role:manage"));
     view! {
         <Title text="角色与权限" />
         <ConsoleNav />
         <h1>"角色与权限"</h1>
+        <DoneNotice />
+        {can_manage.then(|| view! { <p><a class="button" href="/admin/roles/new">"新建角色"</a></p> })}
         <Suspense>
             {move || Suspend::new(async move {
                 match data.await {
@@ -262,7 +267,10 @@ pub fn RolesPage() -> impl IntoView {
                                 <tbody>
                                     {roles.into_iter().map(|r| view! {
                                         <tr>
-                                            <td>{r.name.clone()}<br /><code>{r.code.clone()}</code>{r.builtin.then_some("（内置）")}</td>
+                                            <td>
+                                                {if can_manage { view! { <a href=format!("/admin/roles/{}", r.id)>{r.name.clone()}</a> }.into_any() } else { r.name.clone().into_any() }}
+                                                <br /><code>{r.code.clone()}</code>{r.builtin.then_some("（内置）")}
+                                            </td>
                                             <td>{r.duty.clone()}</td>
                                             <td>{r.scope.clone()}</td>
                                             <td><ul class="plain">{r.permissions.iter().map(|(code, name)| view! {
@@ -405,6 +413,160 @@ pub fn StaffCitizenPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
+        </Suspense>
+    }
+}
+
+/// Create (`/admin/roles/new`) or edit (`/admin/roles/:id`) a role.
+#[component]
+pub fn RoleEditPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_else(|| "new".into()));
+    let data = Resource::new(id, crate::api::admin::load_role_editor);
+    let echo = use_form_echo();
+    view! {
+        <Title text="编辑角色" />
+        <ConsoleNav />
+        <Suspense>
+            {move || {
+                let echo = echo.clone();
+                Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                    Ok(r) => {
+                        // After a failed post, show what was submitted; otherwise the stored role.
+                        let posted = !echo.errors.is_empty() || echo.notice.is_some();
+                        let pick = |field: &str, stored: &str| if posted { echo.value(field) } else { stored.to_string() };
+                        let chosen_perms: Vec<String> = if posted { echo.value("permission").split(',').map(str::to_string).collect() }
+                            else { r.permissions.iter().filter(|p| p.checked).map(|p| p.code.clone()).collect() };
+                        let chosen_depts: Vec<String> = if posted { echo.value("department").split(',').map(str::to_string).collect() }
+                            else { r.departments.iter().filter(|d| d.3).map(|d| d.0.to_string()).collect() };
+                        let action = r.id.map(|id| format!("/admin/roles/{id}")).unwrap_or_else(|| "/admin/roles".into());
+                        let title = if r.id.is_some() { format!("编辑角色：{}", r.name) } else { "新建角色".to_string() };
+                        let duty = pick("duty", &r.duty);
+                        let scope = pick("data_scope", &r.data_scope);
+                        let is_new = r.id.is_none();
+                        view! {
+                            <h1>{title}</h1>
+                            <Notice />
+                            <ErrorSummary labels=&[("code", "代码"), ("name", "名称"), ("duty", "职责"), ("data_scope", "数据范围"), ("permissions", "权限"), ("departments", "部门")] />
+                            <form method="post" action=action class="form">
+                                <CsrfField />
+                                {is_new.then(|| view! { <Field name="code" label="代码" hint="3–32 位小写字母、数字或下划线，如 street_clerk" autocomplete="off" /> })}
+                                <Field name="name" label="名称" value=pick("name", &r.name) autocomplete="off" />
+                                <div class="field">
+                                    <label for="duty">"职责"</label>
+                                    {(!is_new).then(|| view! { <p class="hint" id="duty-hint">"已创建的角色不能更改职责（三员分立）。"</p> })}
+                                    <select id="duty" name="duty" disabled=!is_new>
+                                        {r.duties.iter().map(|(code, name)| view! {
+                                            <option value=code.clone() selected=*code == duty>{name.clone()}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </div>
+                                <div class="field">
+                                    <label for="data_scope">"数据范围"</label>
+                                    <select id="data_scope" name="data_scope">
+                                        {r.scopes.iter().map(|(code, name)| view! {
+                                            <option value=code.clone() selected=*code == scope>{name.clone()}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </div>
+                                <fieldset id="permissions">
+                                    <legend>"权限（只能选择与角色职责相同的权限）"</legend>
+                                    {r.permissions.iter().map(|p| {
+                                        let fid = format!("perm-{}", p.code.replace(':', "-"));
+                                        view! {
+                                            <div class="checkbox">
+                                                <input type="checkbox" id=fid.clone() name="permission" value=p.code.clone() checked=chosen_perms.contains(&p.code) />
+                                                <label for=fid>{format!("{}（{}）", p.name, p.duty_name)}" "<code>{p.code.clone()}</code></label>
+                                            </div>
+                                        }
+                                    }).collect_view()}
+                                </fieldset>
+                                <fieldset id="departments">
+                                    <legend>"自定义部门（数据范围为“自定义部门”时选择）"</legend>
+                                    {r.departments.iter().map(|(id, name, depth, _)| {
+                                        let fid = format!("dept-{id}");
+                                        view! {
+                                            <div class=format!("checkbox depth-{}", depth.min(&6))>
+                                                <input type="checkbox" id=fid.clone() name="department" value=id.to_string() checked=chosen_depts.contains(&id.to_string()) />
+                                                <label for=fid>{name.clone()}</label>
+                                            </div>
+                                        }
+                                    }).collect_view()}
+                                </fieldset>
+                                <button type="submit" class="button">"保存角色"</button>
+                            </form>
+                        }.into_any()
+                    }
+                }
+            })}}
+        </Suspense>
+    }
+}
+
+/// The organisation: the department tree, and a form to add a department.
+#[component]
+pub fn DepartmentsPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| crate::api::admin::department_tree());
+    let can_manage = use_session().is_some_and(|s| s.can("dept:manage"));
+    let echo = use_form_echo();
+    let done = use_query_map().with_untracked(|q| q.get("done")).is_some_and(|d| d == "department");
+    view! {
+        <Title text="组织机构" />
+        <ConsoleNav />
+        <h1>"组织机构"</h1>
+        {done.then(|| view! { <div class="notice" role="status"><p>"部门已添加。"</p></div> })}
+        <Suspense>
+            {move || {
+                let echo = echo.clone();
+                Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                    Ok(tree) => {
+                        let parent = echo.value("parent_id");
+                        let level = echo.value("level");
+                        let options = tree.clone();
+                        view! {
+                            <ul class="tree">
+                                {tree.into_iter().map(|(_, code, name, depth)| view! {
+                                    <li class=format!("depth-{}", depth.min(6))>{name}" "<code>{code}</code></li>
+                                }).collect_view()}
+                            </ul>
+                            {can_manage.then(|| view! {
+                                <section aria-labelledby="add-dept">
+                                    <h2 id="add-dept">"添加部门"</h2>
+                                    <ErrorSummary labels=&[("code", "代码"), ("name", "名称"), ("name_en", "英文名称"), ("parent_id", "上级部门"), ("level", "层级")] />
+                                    <form method="post" action="/admin/departments" class="form">
+                                        <CsrfField />
+                                        <div class="field">
+                                            <label for="parent_id">"上级部门"</label>
+                                            <select id="parent_id" name="parent_id" required=true>
+                                                <option value="">"请选择"</option>
+                                                {options.into_iter().map(|(id, _, name, depth)| view! {
+                                                    <option value=id.to_string() selected=parent == id.to_string()>{format!("{}{}", "　".repeat(depth), name)}</option>
+                                                }).collect_view()}
+                                            </select>
+                                        </div>
+                                        <Field name="code" label="代码" hint="如 QS-TJJ" autocomplete="off" />
+                                        <Field name="name" label="名称" autocomplete="off" />
+                                        <Field name="name_en" label="英文名称" required=false autocomplete="off" />
+                                        <div class="field">
+                                            <label for="level">"层级"</label>
+                                            <select id="level" name="level">
+                                                {[("department", "部门"), ("township", "乡镇（街道）"), ("county", "县级"), ("city", "市级"), ("province", "省级")].into_iter().map(|(v, l)| view! {
+                                                    <option value=v selected=level == v>{l}</option>
+                                                }).collect_view()}
+                                            </select>
+                                        </div>
+                                        <button type="submit" class="button">"添加部门"</button>
+                                    </form>
+                                </section>
+                            })}
+                        }.into_any()
+                    }
+                }
+            })}}
         </Suspense>
     }
 }

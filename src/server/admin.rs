@@ -12,7 +12,9 @@ use axum::{
     Router,
 };
 use chrono::{NaiveDate, TimeZone};
-use zhengwu_core::identity::{self, AccountAction, AuditFilter, Ctx, IdentityError, NewStaff};
+use zhengwu_core::identity::{
+    self, AccountAction, AuditFilter, Ctx, DepartmentForm, IdentityError, NewStaff, RoleForm,
+};
 use zhengwu_types::ErrorCode;
 
 use super::{
@@ -27,6 +29,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/staff/{id}/action", post(account_action))
         .route("/admin/staff/{id}/roles", post(assign_roles))
         .route("/admin/audit/verify", post(verify_audit))
+        .route("/admin/roles", post(save_role))
+        .route("/admin/roles/{id}", post(save_role_id))
+        .route("/admin/departments", post(create_department))
         .route("/admin/audit.csv", get(export_audit))
 }
 
@@ -273,6 +278,94 @@ async fn export_audit(State(state): State<AppState>, req: Request) -> Response {
                 Body::from(identity::audit_csv(&rows)),
             )
                 .into_response()
+        }
+        Err(e) => failure(e),
+    }
+}
+
+fn role_form(p: &Posted) -> RoleForm {
+    RoleForm {
+        code: p.get("code").unwrap_or_default().to_string(),
+        name: p.get("name").unwrap_or_default().to_string(),
+        duty: p.get("duty").unwrap_or_default().to_string(),
+        data_scope: p.get("data_scope").unwrap_or_default().to_string(),
+        permissions: p.all("permission").map(str::to_string).collect(),
+        departments: p.all("department").filter_map(|d| d.parse().ok()).collect(),
+    }
+}
+
+async fn save_role(State(state): State<AppState>, req: Request) -> Response {
+    save_role_inner(state, None, req).await
+}
+
+async fn save_role_id(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    match id.parse::<i64>() {
+        Ok(id) => save_role_inner(state, Some(id), req).await,
+        Err(_) => (StatusCode::NOT_FOUND, "不存在").into_response(),
+    }
+}
+
+/// Creates (`id` none) or updates a role; the form comes back with its message on a problem.
+async fn save_role_inner(state: AppState, id: Option<i64>, req: Request) -> Response {
+    let p = match posted(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let form = role_form(&p);
+    let meta = request_meta(&p.parts.headers, &p.parts.extensions);
+    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let result = match id {
+        None => identity::create_role(&ctx, p.staff.actor(), &form).await.map(|_| ()),
+        Some(id) => identity::update_role(&ctx, p.staff.actor(), id, &form).await,
+    };
+    let back = match id {
+        Some(id) => format!("/admin/roles/{id}"),
+        None => "/admin/roles/new".to_string(),
+    };
+    match result {
+        Ok(()) => Redirect::to("/admin/roles?done=role").into_response(),
+        Err(e @ (IdentityError::Invalid { .. } | IdentityError::SeparationOfDuties(_))) => {
+            let mut echo = FormEcho::default();
+            match &e {
+                IdentityError::Invalid { field, message } => {
+                    echo.errors.insert((*field).into(), message.clone());
+                }
+                other => echo.notice = Some(other.to_string()),
+            }
+            for f in ["code", "name", "duty", "data_scope"] {
+                echo.values.insert(f.into(), p.get(f).unwrap_or_default().to_string());
+            }
+            echo.values.insert("permission".into(), p.all("permission").collect::<Vec<_>>().join(","));
+            echo.values.insert("department".into(), p.all("department").collect::<Vec<_>>().join(","));
+            render_page(&state, with_path(p.parts, &back), StatusCode::UNPROCESSABLE_ENTITY, echo).await
+        }
+        Err(e) => failure(e),
+    }
+}
+
+async fn create_department(State(state): State<AppState>, req: Request) -> Response {
+    let p = match posted(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let form = DepartmentForm {
+        code: p.get("code").unwrap_or_default().to_string(),
+        name: p.get("name").unwrap_or_default().to_string(),
+        name_en: p.get("name_en").unwrap_or_default().to_string(),
+        parent_id: p.get("parent_id").and_then(|v| v.parse().ok()),
+        level: p.get("level").unwrap_or_default().to_string(),
+    };
+    let meta = request_meta(&p.parts.headers, &p.parts.extensions);
+    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    match identity::create_department(&ctx, p.staff.actor(), &form).await {
+        Ok(_) => Redirect::to("/admin/departments?done=department").into_response(),
+        Err(IdentityError::Invalid { field, message }) => {
+            let mut echo = FormEcho::default();
+            echo.errors.insert(field.into(), message);
+            for f in ["code", "name", "name_en", "parent_id", "level"] {
+                echo.values.insert(f.into(), p.get(f).unwrap_or_default().to_string());
+            }
+            render_page(&state, with_path(p.parts, "/admin/departments"), StatusCode::UNPROCESSABLE_ENTITY, echo).await
         }
         Err(e) => failure(e),
     }

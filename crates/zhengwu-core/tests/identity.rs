@@ -7,6 +7,7 @@ use zhengwu_core::{
     identity::{
         self as id, AccountAction, AuthPolicy, Bootstrap, Ctx, IdentityError, NewStaff, Permission, StaffActor,
     },
+    identity::{DepartmentForm, RoleForm},
     testing::{Backend, TestDb},
     with_db, Db,
 };
@@ -21,6 +22,8 @@ zhengwu_core::on_both!(
     the_three_duties_cannot_do_each_others_jobs,
     staff_see_only_accounts_in_their_data_scope,
     disabling_an_account_ends_its_sessions,
+    roles_keep_to_their_duty_and_a_custom_scope_takes_effect,
+    only_the_system_administrator_adds_departments,
 );
 
 const NEW_PASSWORD: &str = "Qingshan-2026!";
@@ -318,6 +321,92 @@ async fn disabling_an_account_ends_its_sessions(b: Backend) {
     assert!(id::sign_in(&ctx, &w.policy, "liuyang", NEW_PASSWORD, None).await.is_ok());
     let log = w.audit_actions().await;
     assert!(log.iter().any(|(a, _, d)| a == "staff.disable" && d.contains("\"before\":{\"status\":\"active\"}")));
+    w.intact().await;
+    w.finish().await;
+}
+
+async fn roles_keep_to_their_duty_and_a_custom_scope_takes_effect(b: Backend) {
+    let Some(w) = World::new(b, "id_roles").await else { return };
+    let (_, sec) = w.sign_in("secadmin").await;
+    let (_, sys) = w.sign_in("sysadmin").await;
+    let ctx = w.ctx();
+    let rsj: i64 = with_db!(w.db(), pool => sqlx::query_scalar("SELECT id FROM departments WHERE code = 'QS-RSJ'")
+        .fetch_one(pool).await)
+    .unwrap();
+    let form = |perms: &[&str], scope: &str, depts: Vec<i64>| RoleForm {
+        code: "social_security_viewer".into(),
+        name: "社保查询".into(),
+        duty: "business".into(),
+        data_scope: scope.into(),
+        permissions: perms.iter().map(|p| p.to_string()).collect(),
+        departments: depts,
+    };
+    assert!(matches!(
+        id::create_role(&ctx, &sys, &form(&["staff:read"], "custom", vec![rsj])).await,
+        Err(IdentityError::Forbidden)
+    ));
+    assert!(matches!(
+        id::create_role(&ctx, &sec, &form(&["staff:read", "audit:read"], "custom", vec![rsj])).await,
+        Err(IdentityError::SeparationOfDuties(_))
+    ));
+    assert!(matches!(
+        id::create_role(&ctx, &sec, &form(&["staff:read"], "custom", vec![])).await,
+        Err(IdentityError::Invalid { field: "departments", .. })
+    ));
+    let role = id::create_role(&ctx, &sec, &form(&["staff:read"], "custom", vec![rsj])).await.unwrap();
+    // zhaolei (self scope, no staff:read) gets the new role: now sees 人社局's staff, and only them.
+    let zhaolei = w.staff_id("zhaolei").await;
+    let editor = id::list_roles(&ctx, &sec).await.unwrap().into_iter().find(|r| r.code == "content_editor").unwrap().id;
+    id::assign_roles(&ctx, &sec, zhaolei, &[editor, role]).await.unwrap();
+    let (_, z) = w.sign_in("zhaolei").await;
+    let seen: Vec<String> = id::list_staff(&ctx, &z).await.unwrap().into_iter().map(|s| s.username).collect();
+    assert_eq!(seen, ["chenjing", "zhaolei"], "the custom department plus themselves");
+    // Widen the role to all departments: effective at the next request.
+    id::update_role(&ctx, &sec, role, &form(&["staff:read"], "all", vec![])).await.unwrap();
+    let z = id::session_actor(&ctx, &w.policy, &w.sign_in("zhaolei").await.0).await.unwrap().unwrap();
+    assert!(id::list_staff(&ctx, &z).await.unwrap().len() >= 9);
+    // A role's duty never changes, whatever the form says.
+    let mut sneaky = form(&["audit:read"], "all", vec![]);
+    sneaky.duty = "audit".into();
+    assert!(matches!(id::update_role(&ctx, &sec, role, &sneaky).await, Err(IdentityError::SeparationOfDuties(_))));
+    let log = w.audit_actions().await;
+    assert!(log.iter().any(|(a, _, d)| a == "role.update"
+        && d.contains("\"before\"")
+        && d.contains("custom")
+        && d.contains("\"all\"")));
+    w.intact().await;
+    w.finish().await;
+}
+
+async fn only_the_system_administrator_adds_departments(b: Backend) {
+    let Some(w) = World::new(b, "id_depts").await else { return };
+    let (_, sys) = w.sign_in("sysadmin").await;
+    let (_, sec) = w.sign_in("secadmin").await;
+    let ctx = w.ctx();
+    let county: i64 = with_db!(w.db(), pool => sqlx::query_scalar("SELECT id FROM departments WHERE code = 'JN-LC-QS'")
+        .fetch_one(pool).await)
+    .unwrap();
+    let form = DepartmentForm {
+        code: "qs-tjj".into(),
+        name: "青山县统计局".into(),
+        name_en: "Qingshan County Statistics Bureau".into(),
+        parent_id: Some(county),
+        level: "department".into(),
+    };
+    assert!(matches!(id::create_department(&ctx, &sec, &form).await, Err(IdentityError::Forbidden)));
+    let bad = DepartmentForm { parent_id: Some(999_999), ..form.clone() };
+    assert!(matches!(
+        id::create_department(&ctx, &sys, &bad).await,
+        Err(IdentityError::Invalid { field: "parent_id", .. })
+    ));
+    let new = id::create_department(&ctx, &sys, &form).await.unwrap();
+    assert!(matches!(
+        id::create_department(&ctx, &sys, &form).await,
+        Err(IdentityError::Invalid { field: "code", .. })
+    ));
+    let listing = id::department_listing(w.db()).await.unwrap();
+    let row = listing.iter().find(|d| d.0 == new).unwrap();
+    assert_eq!((row.1.as_str(), row.3), ("QS-TJJ", 3), "upper-cased code, under the county");
     w.intact().await;
     w.finish().await;
 }

@@ -9,6 +9,7 @@ mod audit_access;
 mod bootstrap;
 pub mod password;
 pub mod permission;
+mod roles;
 pub mod scope;
 mod service;
 
@@ -16,5 +17,6 @@ pub use audit_access::{audit_csv, audit_export, audit_search, audit_verify, Audi
 pub use bootstrap::{bootstrap, Bootstrap, DEMO_PASSWORD};
 pub use password::{PasswordPolicy, PasswordProblem};
 pub use permission::{Duty, Permission};
+pub use roles::{create_department, create_role, update_role, DepartmentForm, RoleForm};
 pub use scope::{DataScope, DepartmentTree, Scope};
 pub use service::*;

@@ -736,23 +736,25 @@ pub async fn assign_roles(
 
 /// Departments for forms: (id, name, depth) in tree order.
 pub async fn department_options(db: &Db) -> Result<Vec<(i64, String, usize)>, sqlx::Error> {
-    let rows: Vec<(i64, Option<i64>, String, String)> = with_db!(db, pool => sqlx::query_as(
-        "SELECT id, parent_id, name, code FROM departments ORDER BY code").fetch_all(pool).await)?;
-    let mut out = Vec::with_capacity(rows.len());
-    fn walk(
-        rows: &[(i64, Option<i64>, String, String)],
-        parent: Option<i64>,
-        depth: usize,
-        out: &mut Vec<(i64, String, usize)>,
-    ) {
+    Ok(department_listing(db).await?.into_iter().map(|(id, _, name, depth)| (id, name, depth)).collect())
+}
+
+/// Departments in tree order: (id, code, name, depth).
+pub async fn department_listing(db: &Db) -> Result<Vec<(i64, String, String, usize)>, sqlx::Error> {
+    type Row = (i64, Option<i64>, String, String);
+    let rows: Vec<Row> = with_db!(db, pool => sqlx::query_as(
+        "SELECT id, parent_id, code, name FROM departments ORDER BY code").fetch_all(pool).await)?;
+    fn walk(rows: &[Row], parent: Option<i64>, depth: usize, out: &mut Vec<(i64, String, String, usize)>) {
+        // A tree deeper than this is a data error (a cycle); stop rather than recurse forever.
         if depth > 16 {
             return;
         }
         for r in rows.iter().filter(|r| r.1 == parent) {
-            out.push((r.0, r.2.clone(), depth));
+            out.push((r.0, r.2.clone(), r.3.clone(), depth));
             walk(rows, Some(r.0), depth + 1, out);
         }
     }
+    let mut out = Vec::with_capacity(rows.len());
     walk(&rows, None, 0, &mut out);
     Ok(out)
 }
