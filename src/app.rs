@@ -15,7 +15,7 @@ use crate::{
             AuditLogPage, DashboardPage, DepartmentsPage, RoleEditPage, RolesPage, StaffCitizenPage, StaffDetailPage,
             StaffListPage, StaffNewPage,
         },
-        login::{LoginPage, PasswordPage},
+        login::{LoginPage, PasswordPage, TotpPage},
         my::{CitizenLoginPage, MyPage},
         ArticleDetailPage, ArticleListPage, HomePage, NotFound,
     },
@@ -71,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/updates/:id") view=|| view! { <ArticleDetailPage channel=Channel::Updates /> } ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/totp") view=TotpPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/staff") view=StaffListPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/staff/new") view=StaffNewPage ssr=SsrMode::Async />

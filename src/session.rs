@@ -23,12 +23,15 @@ pub struct SessionView {
     /// Permission codes, to show only the links that will work.
     pub permissions: Vec<String>,
     pub must_change_password: bool,
+    /// A second factor must be set up before anything else.
+    pub needs_totp: bool,
+    pub has_totp: bool,
     pub csrf: String,
 }
 
 impl SessionView {
     pub fn can(&self, permission: &str) -> bool {
-        !self.must_change_password && self.permissions.iter().any(|p| p == permission)
+        !self.must_change_password && !self.needs_totp && self.permissions.iter().any(|p| p == permission)
     }
 }
 

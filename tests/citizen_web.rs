@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::TestApp;
+use common::{attr, set_cookie, TestApp};
 use zhengwu_core::testing::Backend;
 
 zhengwu_core::on_both!(a_citizen_signs_in_registers_and_staff_unmask_with_a_reason);
@@ -49,21 +49,6 @@ impl Gateway {
     fn last_code(&self) -> String {
         self.sent.lock().unwrap().last().unwrap().0["code"].as_str().unwrap().to_string()
     }
-}
-
-fn attr<'a>(html: &'a str, name: &str) -> Option<&'a str> {
-    let marker = format!(r#"name="{name}" value=""#);
-    let start = html.find(&marker)? + marker.len();
-    html[start..].split('"').next()
-}
-
-fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with(&format!("{name}=")))
-        .map(|c| c.split(';').next().unwrap().to_string())
 }
 
 async fn post(app: &TestApp, path: &str, cookie: &str, fields: &[(&str, &str)]) -> reqwest::Response {
@@ -152,23 +137,29 @@ async fn a_citizen_signs_in_registers_and_staff_unmask_with_a_reason(b: Backend)
             .unwrap();
 
     // A window clerk checks the applicant's identity; a system administrator may not.
-    let clerk = staff_session(&app, "zhangwei").await;
-    let sys = staff_session(&app, "sysadmin").await;
+    let clerk = app.sign_in("zhangwei").await;
+    let sys = app.sign_in("sysadmin").await;
     let path = format!("/admin/citizens/{citizen_id}");
-    assert_eq!(app.page_with_cookie(&path, &sys.0).await.0, 403);
-    let masked = app.page_with_cookie(&path, &clerk.0).await;
+    assert_eq!(app.page_with_cookie(&path, &sys.cookie).await.0, 403);
+    let masked = app.page_with_cookie(&path, &clerk.cookie).await;
     assert_eq!(masked.0, 200);
     assert!(masked.1.contains("110105********002X"));
     let unmask = format!("{path}/unmask");
-    let r = post(&app, &unmask, &clerk.0, &[("csrf", &clerk.1), ("field", "id_number"), ("reason", "")]).await;
+    let r = post(&app, &unmask, &clerk.cookie, &[("csrf", &clerk.csrf), ("field", "id_number"), ("reason", "")]).await;
     assert_eq!(r.status(), 422);
-    let r =
-        post(&app, &unmask, &clerk.0, &[("csrf", &clerk.1), ("field", "id_number"), ("reason", "窗口核验申请人身份")])
-            .await;
+    let r = post(
+        &app,
+        &unmask,
+        &clerk.cookie,
+        &[("csrf", &clerk.csrf), ("field", "id_number"), ("reason", "窗口核验申请人身份")],
+    )
+    .await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("11010519491231002X"));
     assert_eq!(
-        post(&app, &unmask, &sys.0, &[("csrf", &sys.1), ("field", "id_number"), ("reason", "好奇")]).await.status(),
+        post(&app, &unmask, &sys.cookie, &[("csrf", &sys.csrf), ("field", "id_number"), ("reason", "好奇")])
+            .await
+            .status(),
         403
     );
 
@@ -180,35 +171,4 @@ async fn a_citizen_signs_in_registers_and_staff_unmask_with_a_reason(b: Backend)
     let kept: i64 = zhengwu_core::with_db!(&app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM sms_codes").fetch_one(pool).await).unwrap();
     assert_eq!(kept, 1, "only the first number's (used) code row");
     app.finish().await;
-}
-
-/// Signs a demo staff member in (changing the demo password) and returns (cookie, csrf).
-async fn staff_session(app: &TestApp, username: &str) -> (String, String) {
-    let form = app.get("/login").await;
-    let login_cookie = set_cookie(&form, "zw_login").unwrap();
-    let token = attr(&form.text().await.unwrap(), "csrf").unwrap().to_string();
-    let r = post(
-        app,
-        "/login",
-        &login_cookie,
-        &[("username", username), ("password", "Demo@2026"), ("csrf", &token), ("next", "/admin")],
-    )
-    .await;
-    let cookie = set_cookie(&r, "zw_session").unwrap();
-    let page = app.page_with_cookie("/account/password", &cookie).await.1;
-    let csrf = attr(&page, "csrf").unwrap().to_string();
-    let r = post(
-        app,
-        "/account/password",
-        &cookie,
-        &[
-            ("csrf", &csrf),
-            ("current_password", "Demo@2026"),
-            ("new_password", "Qingshan-2026!"),
-            ("confirm_password", "Qingshan-2026!"),
-        ],
-    )
-    .await;
-    assert_eq!(r.status(), 303);
-    (cookie, csrf)
 }

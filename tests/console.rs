@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::TestApp;
+use common::{attr, set_cookie, Session, TestApp, CHANGED, DEMO};
 use zhengwu_core::testing::Backend;
 
 zhengwu_core::on_both!(
@@ -15,101 +15,6 @@ zhengwu_core::on_both!(
     security_headers_are_on_every_response,
     a_new_account_shows_its_initial_password_once,
 );
-
-const DEMO: &str = "Demo@2026";
-const CHANGED: &str = "Qingshan-2026!";
-
-/// A signed-in browser, reduced to its two secrets.
-#[derive(Clone)]
-struct Session {
-    cookie: String,
-    csrf: String,
-}
-
-fn attr<'a>(html: &'a str, name: &str) -> Option<&'a str> {
-    let marker = format!(r#"name="{name}" value=""#);
-    let start = html.find(&marker)? + marker.len();
-    html[start..].split('"').next()
-}
-
-fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with(&format!("{name}=")))
-        .map(|c| c.split(';').next().unwrap().to_string())
-}
-
-impl TestApp {
-    /// Fetches the sign-in form and posts it; returns the response.
-    async fn post_login(&self, username: &str, password: &str, next: &str) -> reqwest::Response {
-        let form = self.get("/login").await;
-        let login_cookie = set_cookie(&form, "zw_login").expect("the form sets its cookie");
-        let html = form.text().await.unwrap();
-        let token = attr(&html, "csrf").expect("token in form").to_string();
-        self.client
-            .post(self.url("/login"))
-            .header("cookie", &login_cookie)
-            .header("origin", &self.base)
-            .form(&[("username", username), ("password", password), ("csrf", &token), ("next", next)])
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Signs in, changing the demo password on first use.
-    async fn sign_in(&self, username: &str) -> Session {
-        let mut r = self.post_login(username, DEMO, "/admin").await;
-        if r.status() != 303 {
-            r = self.post_login(username, CHANGED, "/admin").await;
-        }
-        assert_eq!(r.status(), 303, "{username} signs in");
-        let cookie = set_cookie(&r, "zw_session").expect("session cookie");
-        let to = r.headers()["location"].to_str().unwrap().to_string();
-        let page = self.page_with_cookie("/account/password", &cookie).await.1;
-        let csrf = attr(&page, "csrf").expect("csrf on console pages").to_string();
-        let s = Session { cookie, csrf };
-        if to == "/account/password" {
-            let r = self
-                .post_form(
-                    &s,
-                    "/account/password",
-                    &[("current_password", DEMO), ("new_password", CHANGED), ("confirm_password", CHANGED)],
-                )
-                .await;
-            assert_eq!(r.status(), 303, "password changed");
-        }
-        s
-    }
-
-    async fn post_form(&self, s: &Session, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        let mut all: Vec<(&str, &str)> = fields.to_vec();
-        all.push(("csrf", &s.csrf));
-        self.client
-            .post(self.url(path))
-            .header("cookie", &s.cookie)
-            .header("origin", &self.base)
-            .form(&all)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn get_as(&self, s: Option<&Session>, path: &str) -> reqwest::Response {
-        let mut r = self.client.get(self.url(path));
-        if let Some(s) = s {
-            r = r.header("cookie", &s.cookie);
-        }
-        r.send().await.unwrap()
-    }
-
-    async fn staff_id(&self, username: &str) -> i64 {
-        zhengwu_core::with_db!(&self.db, pool => sqlx::query_scalar("SELECT id FROM staff WHERE username = $1")
-            .bind(username).fetch_one(pool).await)
-        .unwrap()
-    }
-}
 
 /// A form post of the matrix: path, fields, expected status per role.
 type Post<'a> = (&'a str, Vec<(&'a str, &'a str)>, [u16; 6]);
@@ -252,7 +157,7 @@ async fn wrong_passwords_lock_the_account_with_one_answer(b: Backend) {
         assert_eq!(r.status(), 422);
         wrong_body = r.text().await.unwrap();
     }
-    let message = "用户名或密码错误。连续 5 次错误将锁定账号 30 分钟。";
+    let message = "用户名、密码或动态口令错误。连续 5 次错误将锁定账号 30 分钟。";
     assert!(unknown_body.contains(message) && wrong_body.contains(message));
     assert!(wrong_body.contains(r#"value="chenjing""#), "the user name is kept");
     assert!(!wrong_body.contains("Wrong-2026"), "the password is not sent back");

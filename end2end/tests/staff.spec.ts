@@ -1,4 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
+import { createHmac } from "node:crypto";
 import { test, expect, shot, jsOn, type Page } from "./fixtures";
 
 const DEMO = "Demo@2026";
@@ -21,6 +22,32 @@ async function signIn(page: Page, user: string, password: string) {
   await page.getByRole("button", { name: "登录" }).click();
 }
 
+/** RFC 6238 code of a base32 secret, as an authenticator app computes it. */
+function totp(base32: string, at = Date.now()): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of base32.replace(/\s+/g, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const h = createHmac("sha1", key).update(counter).digest();
+  const o = h[h.length - 1] & 0xf;
+  const n = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
+  return String(n % 1_000_000).padStart(6, "0");
+}
+
+/** Administrators set up their second factor right after the password. */
+async function setUpTotp(page: Page, info: import("@playwright/test").TestInfo) {
+  await expect(page).toHaveURL(/\/account\/totp$/);
+  await expect(page.getByText("管理员账号必须使用动态口令")).toBeVisible();
+  await shot(page, info, "totp-1-set-up");
+  const secret = (await page.locator("#totp-secret").textContent())!;
+  await page.getByLabel("动态口令").fill(totp(secret));
+  await page.getByRole("button", { name: "完成绑定" }).click();
+  await expect(page).toHaveURL(/\/admin\?done=totp$/);
+  return secret;
+}
+
 async function changePassword(page: Page, from: string, to: string) {
   await page.getByLabel("当前密码").fill(from);
   await page.getByLabel("新密码", { exact: true }).fill(to);
@@ -32,7 +59,7 @@ test("staff sign in, must replace the initial password, then use the console", a
   const me = accountFor[info.project.name];
   // A wrong password: one message, the user name kept, the password not.
   await signIn(page, me.user, "Wrong-2026");
-  await expect(page.getByRole("alert")).toContainText("用户名或密码错误");
+  await expect(page.getByRole("alert")).toContainText("用户名、密码或动态口令错误");
   await expect(page.getByLabel("用户名")).toHaveValue(me.user);
   await expect(page.getByLabel("密码", { exact: true })).toHaveValue("");
   await shot(page, info, "staff-1-wrong-password");
@@ -71,6 +98,7 @@ test("the system administrator creates an account and the colleague signs in wit
   test.skip(info.project.name !== "desktop-nojs", "one administrator journey, without JavaScript");
   await signIn(page, "sysadmin", DEMO);
   await changePassword(page, DEMO, CHANGED);
+  await setUpTotp(page, info);
   await page.goto("/admin/staff/new");
   // The browser checks required fields itself; the server checks the rules.
   await page.getByLabel("用户名").fill("Sun Li");
@@ -109,6 +137,15 @@ test("the auditor searches, verifies and exports the audit trail", async ({ page
   test.skip(info.project.name !== "phone-nojs", "one auditor journey, on a phone without JavaScript");
   await signIn(page, "auditor", DEMO);
   await changePassword(page, DEMO, CHANGED);
+  const secret = await setUpTotp(page, info);
+  // Signing in again now needs the code as well.
+  await page.getByRole("banner").getByRole("button", { name: "退出登录" }).click();
+  await signIn(page, "auditor", CHANGED);
+  await expect(page.getByRole("alert")).toContainText("动态口令错误");
+  await page.getByLabel("密码", { exact: true }).fill(CHANGED);
+  await page.getByLabel("动态口令").fill(totp(secret, Date.now() + 30_000));
+  await page.getByRole("button", { name: "登录" }).click();
+  await expect(page).toHaveURL(/\/admin$/);
   await page.goto("/admin/audit");
   await expect(page.getByRole("heading", { level: 1, name: "审计记录" })).toBeVisible();
   await page.getByLabel("动作（前缀，如 staff.）").fill("auth.");
@@ -126,6 +163,7 @@ test("the security administrator creates a role within one duty", async ({ page 
   test.skip(info.project.name !== "phone-js", "one security-administrator journey");
   await signIn(page, "secadmin", DEMO);
   await changePassword(page, DEMO, CHANGED);
+  await setUpTotp(page, info);
   await page.goto("/admin/roles/new");
   await page.getByLabel("代码").fill("street_clerk");
   await page.getByLabel("名称").fill("街道受理人员");

@@ -339,3 +339,10 @@ pub async fn department_tree() -> Result<Vec<(i64, String, String, usize)>, ApiE
         ApiError::new(zhengwu_types::ErrorCode::Internal, "internal")
     })
 }
+
+/// A fresh secret for setting up the signed-in staff member's authenticator: (base32, URI).
+#[server(prefix = "/sfn", endpoint = "account/totp_secret")]
+pub async fn new_totp_secret() -> Result<(String, String), ApiError> {
+    let (state, staff, _) = server::staff_context()?;
+    Ok(zhengwu_core::identity::new_totp_secret(&state.site.name, &staff.actor().username))
+}

@@ -25,6 +25,7 @@ fn ConsoleNav() -> impl IntoView {
         (can("dept:manage") || can("user:manage"), "/admin/departments", "组织机构"),
         (can("audit:read"), "/admin/audit", "审计记录"),
         (true, "/account/password", "修改密码"),
+        (true, "/account/totp", "动态口令"),
     ];
     view! {
         <nav class="console-nav" aria-label="工作台导航">
@@ -45,6 +46,8 @@ fn done_message(done: &str) -> Option<&'static str> {
         "unlock" => "账号已解锁。",
         "roles" => "角色已更新。",
         "role" => "角色已保存。",
+        "totp" => "动态口令已绑定。以后登录时请同时输入动态口令。",
+        "reset_totp" => "动态口令已解除绑定，该账号的所有登录已结束。",
         _ => return None,
     })
 }
@@ -214,6 +217,7 @@ pub fn StaffDetailPage() -> impl IntoView {
                                         {if s.status == "active" { button("disable", "停用账号").into_any() } else { button("enable", "启用账号").into_any() }}
                                         {s.locked.then(|| button("unlock", "解锁"))}
                                         {button("reset_password", "重置密码")}
+                                        {button("reset_totp", "解除动态口令")}
                                     </div>
                                 </section>
                             })}

@@ -29,6 +29,7 @@ pub fn LoginPage() -> impl IntoView {
                 <input type="hidden" name="next" value=echo.value("next") />
                 <Field name="username" label="用户名" autocomplete="username" />
                 <Field name="password" label="密码" kind="password" autocomplete="current-password" />
+                <Field name="totp" label="动态口令" hint="已绑定动态口令（身份验证器）的账号填写 6 位数字" autocomplete="one-time-code" required=false />
                 <button type="submit" class="button">"登录"</button>
             </form>
             <p class="hint">"连续 5 次输入错误，账号将锁定 30 分钟。忘记密码请联系系统管理员重置。"</p>
@@ -57,6 +58,57 @@ pub fn PasswordPage() -> impl IntoView {
                 <Field name="confirm_password" label="确认新密码" kind="password" autocomplete="new-password" />
                 <button type="submit" class="button">"保存新密码"</button>
             </form>
+        </section>
+    }
+}
+
+/// Setting up the second factor: the secret to add to an authenticator app, and the code it
+/// shows to confirm. Without JavaScript the secret is typed in (or the `otpauth://` link opened).
+#[component]
+pub fn TotpPage() -> impl IntoView {
+    let echo = use_form_echo();
+    let kept = echo.value("secret");
+    let data = Resource::new(|| (), |_| crate::api::admin::new_totp_secret());
+    let session = use_session();
+    let required = session.as_ref().is_some_and(|s| s.needs_totp);
+    view! {
+        <Title text="绑定动态口令" />
+        <section class="narrow">
+            <h1>"绑定动态口令"</h1>
+            {required.then(|| view! {
+                <div class="notice" role="status"><p>"管理员账号必须使用动态口令（双因素认证）。绑定后才能使用工作台。"</p></div>
+            })}
+            <ErrorSummary labels=&[("code", "动态口令")] />
+            <Suspense>
+                {move || {
+                    let kept = kept.clone();
+                    Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <crate::pages::ErrorPage error=e /> }.into_any(),
+                        Ok((fresh, uri)) => {
+                            let secret = if kept.is_empty() { fresh } else { kept };
+                            let uri = if secret == uri.split("secret=").nth(1).and_then(|s| s.split('&').next()).unwrap_or_default() { uri } else {
+                                String::new()
+                            };
+                            let grouped = secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ");
+                            view! {
+                                <ol>
+                                    <li>"在手机上打开身份验证器应用（如“腾讯身份验证器”或任一支持 TOTP 的应用），添加账号。"</li>
+                                    <li>"输入以下密钥（或在手机上打开下面的链接）："<br /><code class="secret-value" id="totp-secret">{grouped}</code></li>
+                                    {(!uri.is_empty()).then(|| view! { <li><a href=uri>"用身份验证器打开"</a></li> })}
+                                    <li>"输入应用显示的 6 位动态口令。"</li>
+                                </ol>
+                                <form method="post" action="/account/totp" class="form">
+                                    <CsrfField />
+                                    <input type="hidden" name="secret" value=secret />
+                                    <Field name="code" label="动态口令" autocomplete="one-time-code" hint="6 位数字，每 30 秒变化" />
+                                    <button type="submit" class="button">"完成绑定"</button>
+                                </form>
+                            }.into_any()
+                        }
+                    }
+                })}}
+            </Suspense>
         </section>
     }
 }

@@ -48,6 +48,8 @@ impl CurrentStaff {
             roles: a.roles.iter().map(|r| r.name.clone()).collect(),
             permissions: a.permissions.iter().map(|p| p.code().to_string()).collect(),
             must_change_password: a.must_change_password,
+            needs_totp: a.needs_totp,
+            has_totp: a.has_totp,
             csrf: a.csrf_token.clone(),
         }
     }
@@ -122,6 +124,9 @@ pub async fn gate(req: Request, next: Next) -> Response {
         }
         Some(staff) if staff.actor().must_change_password && path != "/account/password" => {
             Redirect::to("/account/password").into_response()
+        }
+        Some(staff) if !staff.actor().must_change_password && staff.actor().needs_totp && path != "/account/totp" => {
+            Redirect::to("/account/totp").into_response()
         }
         Some(_) => next.run(req).await,
     }
@@ -202,6 +207,8 @@ pub struct LoginForm {
     username: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    totp: String,
     #[serde(default)]
     next: String,
     #[serde(default)]
@@ -299,8 +306,10 @@ pub async fn login_submit(State(state): State<AppState>, req: Request) -> Respon
     let meta = request_meta(&parts.headers, &parts.extensions);
     let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
     let previous = cookie_value(&parts.headers, SESSION_COOKIE);
-    match identity::sign_in(&ctx, &state.policy, &form.username, &form.password, previous).await {
+    let second = identity::SecondFactor { key: &state.keys.totp, code: &form.totp };
+    match identity::sign_in(&ctx, &state.policy, &form.username, &form.password, Some(second), previous).await {
         Ok(session) => {
+            // The gate sends on to the password change or the second-factor set-up if needed.
             let to = if session.must_change_password { "/account/password".to_string() } else { next };
             let mut res = Redirect::to(&to).into_response();
             if let Ok(v) = HeaderValue::from_str(&session_cookie(&session.token, is_https(&parts.headers))) {
@@ -309,8 +318,11 @@ pub async fn login_submit(State(state): State<AppState>, req: Request) -> Respon
             res
         }
         Err(IdentityError::InvalidCredentials) => {
-            let (echo, status) =
-                again("用户名或密码错误。连续 5 次错误将锁定账号 30 分钟。", None, StatusCode::UNPROCESSABLE_ENTITY);
+            let (echo, status) = again(
+                "用户名、密码或动态口令错误。连续 5 次错误将锁定账号 30 分钟。",
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
             render_page(&state, parts, status, echo).await
         }
         Err(e) => {
@@ -400,6 +412,48 @@ pub async fn change_password(State(state): State<AppState>, req: Request) -> Res
         }
         Err(e) => {
             tracing::error!(error = %e, "password change failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response()
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TotpForm {
+    #[serde(default)]
+    secret: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Confirms a new second factor: the code from the authenticator must match the secret shown.
+pub async fn enroll_totp(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let Some(staff) = parts.extensions.get::<CurrentStaff>().cloned() else {
+        return Redirect::to("/login").into_response();
+    };
+    let Some(form) =
+        axum::body::to_bytes(body, 4096).await.ok().and_then(|b| serde_urlencoded::from_bytes::<TotpForm>(&b).ok())
+    else {
+        return (StatusCode::BAD_REQUEST, "malformed form").into_response();
+    };
+    if !csrf_ok(&staff, Some(&form.csrf)) {
+        return (StatusCode::FORBIDDEN, "anti-forgery token missing or wrong").into_response();
+    }
+    let meta = request_meta(&parts.headers, &parts.extensions);
+    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    match identity::enroll_totp(&ctx, staff.actor(), &state.keys.totp, &form.secret, &form.code).await {
+        Ok(()) => Redirect::to("/admin?done=totp").into_response(),
+        Err(IdentityError::Invalid { field, message }) => {
+            let mut echo = FormEcho::default();
+            echo.errors.insert(field.into(), message);
+            // The same secret again: the authenticator already holds it.
+            echo.values.insert("secret".into(), form.secret.chars().take(64).collect());
+            render_page(&state, parts, StatusCode::UNPROCESSABLE_ENTITY, echo).await
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "TOTP enrolment failed");
             (StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response()
         }
     }

@@ -76,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(auth::login_page).post(auth::login_submit))
         .route("/logout", post(auth::logout))
         .route("/account/password", post(auth::change_password))
+        .route("/account/totp", post(auth::enroll_totp))
         .merge(admin::routes())
         .merge(citizen::routes())
         .nest("/api/v1", rest::router())

@@ -244,7 +244,10 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         page_cache: Arc::new(PageCache::new(config.page_cache_ttl)),
         site: SiteInfo { name: config.site_name.clone(), name_en: config.site_name_en.clone() },
         keys,
-        policy: zhengwu_core::identity::AuthPolicy::default(),
+        policy: zhengwu_core::identity::AuthPolicy {
+            require_totp_for_admins: config.require_totp_for_admins,
+            ..zhengwu_core::identity::AuthPolicy::default()
+        },
         login_limiter: Arc::new(super::auth::LoginLimiter::new(config.login_rate_limit)),
         personal,
         sms,

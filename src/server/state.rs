@@ -37,11 +37,17 @@ pub struct AppState {
 pub struct Keys {
     pub audit: AuditKey,
     pub csrf: zeroize::Zeroizing<[u8; 32]>,
+    /// Seals staff members' TOTP secrets.
+    pub totp: zhengwu_crypto::sm4gcm::Sm4Key,
 }
 
 impl Keys {
     pub fn from_master(master: &zhengwu_crypto::keys::MasterKey) -> Self {
-        Keys { audit: AuditKey::from_master(master), csrf: master.mac_key(zhengwu_crypto::keys::Purpose::Csrf) }
+        Keys {
+            audit: AuditKey::from_master(master),
+            csrf: master.mac_key(zhengwu_crypto::keys::Purpose::Csrf),
+            totp: master.sm4_key(zhengwu_crypto::keys::Purpose::Totp),
+        }
     }
 }
 

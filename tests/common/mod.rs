@@ -112,3 +112,111 @@ impl TestApp {
 pub fn count(hay: &str, needle: &str) -> usize {
     hay.matches(needle).count()
 }
+
+// Signing in as staff, as a browser would.
+
+pub const DEMO: &str = "Demo@2026";
+pub const CHANGED: &str = "Qingshan-2026!";
+
+/// A signed-in browser, reduced to its two secrets.
+#[derive(Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+pub fn attr<'a>(html: &'a str, name: &str) -> Option<&'a str> {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = html.find(&marker)? + marker.len();
+    html[start..].split('"').next()
+}
+
+pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap().to_string())
+}
+
+impl TestApp {
+    /// Fetches the sign-in form and posts it; returns the response.
+    pub async fn post_login(&self, username: &str, password: &str, next: &str) -> reqwest::Response {
+        let form = self.get("/login").await;
+        let login_cookie = set_cookie(&form, "zw_login").expect("the form sets its cookie");
+        let html = form.text().await.unwrap();
+        let token = attr(&html, "csrf").expect("token in form").to_string();
+        self.client
+            .post(self.url("/login"))
+            .header("cookie", &login_cookie)
+            .header("origin", &self.base)
+            .form(&[("username", username), ("password", password), ("csrf", &token), ("next", next)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs in, changing the demo password on first use.
+    pub async fn sign_in(&self, username: &str) -> Session {
+        let mut r = self.post_login(username, DEMO, "/admin").await;
+        if r.status() != 303 {
+            r = self.post_login(username, CHANGED, "/admin").await;
+        }
+        assert_eq!(r.status(), 303, "{username} signs in");
+        let cookie = set_cookie(&r, "zw_session").expect("session cookie");
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let page = self.page_with_cookie("/account/password", &cookie).await.1;
+        let csrf = attr(&page, "csrf").expect("csrf on console pages").to_string();
+        let s = Session { cookie, csrf };
+        if to == "/account/password" {
+            let r = self
+                .post_form(
+                    &s,
+                    "/account/password",
+                    &[("current_password", DEMO), ("new_password", CHANGED), ("confirm_password", CHANGED)],
+                )
+                .await;
+            assert_eq!(r.status(), 303, "password changed");
+        }
+        // Administrators must set up a second factor before anything else.
+        let next = self.get_as(Some(&s), "/admin").await;
+        if next.status() == 303 && next.headers()["location"] == "/account/totp" {
+            let page = self.page_with_cookie("/account/totp", &s.cookie).await.1;
+            let secret = attr(&page, "secret").expect("secret on the set-up page").to_string();
+            let key = data_encoding::BASE32_NOPAD.decode(secret.as_bytes()).expect("base32 secret");
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+            let code = zhengwu_crypto::totp::code_at(&key, now);
+            let r = self.post_form(&s, "/account/totp", &[("secret", &secret), ("code", &code)]).await;
+            assert_eq!(r.status(), 303, "second factor set up");
+        }
+        s
+    }
+
+    pub async fn post_form(&self, s: &Session, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", &s.csrf));
+        self.client
+            .post(self.url(path))
+            .header("cookie", &s.cookie)
+            .header("origin", &self.base)
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_as(&self, s: Option<&Session>, path: &str) -> reqwest::Response {
+        let mut r = self.client.get(self.url(path));
+        if let Some(s) = s {
+            r = r.header("cookie", &s.cookie);
+        }
+        r.send().await.unwrap()
+    }
+
+    pub async fn staff_id(&self, username: &str) -> i64 {
+        zhengwu_core::with_db!(&self.db, pool => sqlx::query_scalar("SELECT id FROM staff WHERE username = $1")
+            .bind(username).fetch_one(pool).await)
+        .unwrap()
+    }
+}

@@ -43,6 +43,8 @@ pub struct Settings {
     pub sms_http_token: Option<String>,
     /// Sign-in attempts allowed per IP address per minute (staff and citizens).
     pub login_rate_limit: Option<String>,
+    /// Whether administrator accounts must use a TOTP second factor (`true`/`false`).
+    pub require_totp_for_admins: Option<String>,
 }
 
 impl Settings {
@@ -66,6 +68,7 @@ impl Settings {
             sms_http_url: self.sms_http_url.or(lower.sms_http_url),
             sms_http_token: self.sms_http_token.or(lower.sms_http_token),
             login_rate_limit: self.login_rate_limit.or(lower.login_rate_limit),
+            require_totp_for_admins: self.require_totp_for_admins.or(lower.require_totp_for_admins),
         }
     }
 
@@ -133,6 +136,7 @@ pub struct Config {
     pub audit_retention_days: u32,
     pub sms: SmsConfig,
     pub login_rate_limit: u32,
+    pub require_totp_for_admins: bool,
 }
 
 /// Where citizens' sign-in codes go.
@@ -207,6 +211,7 @@ pub fn source_names(setting: &str) -> String {
         "sms_provider" => "ZHENGWU_SMS_PROVIDER".into(),
         "sms_http_url" => "ZHENGWU_SMS_HTTP_URL".into(),
         "login_rate_limit" => "ZHENGWU_LOGIN_RATE_LIMIT".into(),
+        "require_totp_for_admins" => "ZHENGWU_REQUIRE_TOTP_FOR_ADMINS".into(),
         other => other.to_string(),
     }
 }
@@ -325,6 +330,14 @@ impl Config {
             },
         };
 
+        let require_totp_for_admins = match s.require_totp_for_admins.as_deref().map(str::trim) {
+            None | Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(other) => {
+                return Err(ConfigError::new("require_totp_for_admins", format!("'{other}' is not true or false")))
+            }
+        };
+
         Ok(Config {
             addr,
             data_dir,
@@ -340,6 +353,7 @@ impl Config {
             audit_retention_days,
             sms,
             login_rate_limit,
+            require_totp_for_admins,
         })
     }
 }

@@ -182,7 +182,7 @@ async fn unmasking_needs_the_permission_and_is_audited(b: Backend) {
     let staff = |username: &'static str| {
         let ctx = w.at(Utc::now());
         async move {
-            let s = identity::sign_in(&ctx, &policy, username, identity::DEMO_PASSWORD, None).await.unwrap();
+            let s = identity::sign_in(&ctx, &policy, username, identity::DEMO_PASSWORD, None, None).await.unwrap();
             let a = identity::session_actor(&ctx, &policy, &s.token).await.unwrap().unwrap();
             identity::change_password(
                 &ctx,

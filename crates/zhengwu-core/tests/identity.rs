@@ -24,6 +24,7 @@ zhengwu_core::on_both!(
     disabling_an_account_ends_its_sessions,
     roles_keep_to_their_duty_and_a_custom_scope_takes_effect,
     only_the_system_administrator_adds_departments,
+    administrators_must_set_up_and_then_use_a_second_factor,
 );
 
 const NEW_PASSWORD: &str = "Qingshan-2026!";
@@ -50,7 +51,8 @@ impl World {
             t,
             key,
             meta: RequestMeta { ip: Some("192.0.2.1".into()), ..Default::default() },
-            policy: AuthPolicy::default(),
+            // The second factor has its own test; elsewhere administrators sign in with a password.
+            policy: AuthPolicy { require_totp_for_admins: false, ..AuthPolicy::default() },
         })
     }
 
@@ -69,9 +71,9 @@ impl World {
     /// Signs in with the demo password, changing it first time; returns the session and actor.
     async fn sign_in(&self, username: &str) -> (String, StaffActor) {
         let ctx = self.ctx();
-        let s = match id::sign_in(&ctx, &self.policy, username, id::DEMO_PASSWORD, None).await {
+        let s = match id::sign_in(&ctx, &self.policy, username, id::DEMO_PASSWORD, None, None).await {
             Ok(s) => s,
-            Err(_) => id::sign_in(&ctx, &self.policy, username, NEW_PASSWORD, None).await.expect("sign in"),
+            Err(_) => id::sign_in(&ctx, &self.policy, username, NEW_PASSWORD, None, None).await.expect("sign in"),
         };
         let actor = id::session_actor(&ctx, &self.policy, &s.token).await.unwrap().expect("session");
         if actor.must_change_password {
@@ -121,8 +123,8 @@ async fn bootstrap_creates_the_three_administrators_once(b: Backend) {
 async fn wrong_password_and_unknown_user_get_the_same_answer_and_are_audited(b: Backend) {
     let Some(w) = World::new(b, "id_same").await else { return };
     let ctx = w.ctx();
-    let wrong = id::sign_in(&ctx, &w.policy, "zhangwei", "Wrong-2026", None).await.unwrap_err();
-    let unknown = id::sign_in(&ctx, &w.policy, "nobody", "Wrong-2026", None).await.unwrap_err();
+    let wrong = id::sign_in(&ctx, &w.policy, "zhangwei", "Wrong-2026", None, None).await.unwrap_err();
+    let unknown = id::sign_in(&ctx, &w.policy, "nobody", "Wrong-2026", None, None).await.unwrap_err();
     assert_eq!(wrong.to_string(), unknown.to_string());
     assert!(matches!(wrong, IdentityError::InvalidCredentials) && matches!(unknown, IdentityError::InvalidCredentials));
     let log = w.audit_actions().await;
@@ -138,25 +140,26 @@ async fn five_failures_lock_the_account_for_thirty_minutes(b: Backend) {
     let Some(w) = World::new(b, "id_lock").await else { return };
     let t0 = Utc::now();
     for _ in 0..5 {
-        assert!(id::sign_in(&w.at(t0), &w.policy, "lina", "Wrong-2026", None).await.is_err());
+        assert!(id::sign_in(&w.at(t0), &w.policy, "lina", "Wrong-2026", None, None).await.is_err());
     }
     // The right password does not help while locked...
-    let locked = id::sign_in(&w.at(t0 + Duration::minutes(29)), &w.policy, "lina", id::DEMO_PASSWORD, None).await;
+    let locked = id::sign_in(&w.at(t0 + Duration::minutes(29)), &w.policy, "lina", id::DEMO_PASSWORD, None, None).await;
     assert!(matches!(locked, Err(IdentityError::InvalidCredentials)));
     // ...and works once the 30 minutes are over.
-    let s = id::sign_in(&w.at(t0 + Duration::minutes(31)), &w.policy, "lina", id::DEMO_PASSWORD, None).await.unwrap();
+    let s =
+        id::sign_in(&w.at(t0 + Duration::minutes(31)), &w.policy, "lina", id::DEMO_PASSWORD, None, None).await.unwrap();
     assert!(s.must_change_password);
     let log = w.audit_actions().await;
     assert_eq!(log.iter().filter(|(a, _, _)| a == "staff.lock").count(), 1);
     assert!(log.iter().any(|(a, o, d)| a == "auth.sign_in" && o == "failure" && d.contains("locked")));
     // An administrator can unlock early.
     for _ in 0..5 {
-        let _ = id::sign_in(&w.ctx(), &w.policy, "chenjing", "Wrong-2026", None).await;
+        let _ = id::sign_in(&w.ctx(), &w.policy, "chenjing", "Wrong-2026", None, None).await;
     }
     let (_, sys) = w.sign_in("sysadmin").await;
     let chenjing = w.staff_id("chenjing").await;
     id::act_on_account(&w.ctx(), &sys, chenjing, AccountAction::Unlock).await.unwrap();
-    assert!(id::sign_in(&w.ctx(), &w.policy, "chenjing", id::DEMO_PASSWORD, None).await.is_ok());
+    assert!(id::sign_in(&w.ctx(), &w.policy, "chenjing", id::DEMO_PASSWORD, None, None).await.is_ok());
     w.intact().await;
     w.finish().await;
 }
@@ -173,8 +176,8 @@ async fn sessions_end_when_idle_when_signed_out_and_at_sign_in(b: Backend) {
     assert!(id::session_actor(&w.at(t0 + Duration::minutes(46)), &w.policy, &token).await.unwrap().is_none());
 
     // Signing in again with an old session ends the old one (a fresh id at sign-in).
-    let first = id::sign_in(&w.ctx(), &w.policy, "zhangwei", NEW_PASSWORD, None).await.unwrap();
-    let second = id::sign_in(&w.ctx(), &w.policy, "zhangwei", NEW_PASSWORD, Some(&first.token)).await.unwrap();
+    let first = id::sign_in(&w.ctx(), &w.policy, "zhangwei", NEW_PASSWORD, None, None).await.unwrap();
+    let second = id::sign_in(&w.ctx(), &w.policy, "zhangwei", NEW_PASSWORD, None, Some(&first.token)).await.unwrap();
     assert_ne!(first.token, second.token);
     assert!(id::session_actor(&w.ctx(), &w.policy, &first.token).await.unwrap().is_none());
     // Signing out ends it everywhere.
@@ -182,7 +185,7 @@ async fn sessions_end_when_idle_when_signed_out_and_at_sign_in(b: Backend) {
     assert!(id::session_actor(&w.ctx(), &w.policy, &second.token).await.unwrap().is_none());
     // The absolute limit holds even for a session in constant use.
     let start = Utc::now();
-    let s = id::sign_in(&w.at(start), &w.policy, "zhangwei", NEW_PASSWORD, None).await.unwrap();
+    let s = id::sign_in(&w.at(start), &w.policy, "zhangwei", NEW_PASSWORD, None, None).await.unwrap();
     let mut now = start;
     loop {
         now += Duration::minutes(25);
@@ -201,7 +204,7 @@ async fn sessions_end_when_idle_when_signed_out_and_at_sign_in(b: Backend) {
 async fn nothing_is_allowed_before_the_initial_password_is_changed(b: Backend) {
     let Some(w) = World::new(b, "id_must").await else { return };
     let ctx = w.ctx();
-    let s = id::sign_in(&ctx, &w.policy, "sysadmin", id::DEMO_PASSWORD, None).await.unwrap();
+    let s = id::sign_in(&ctx, &w.policy, "sysadmin", id::DEMO_PASSWORD, None, None).await.unwrap();
     let actor = id::session_actor(&ctx, &w.policy, &s.token).await.unwrap().unwrap();
     assert!(actor.must_change_password && !actor.can(Permission::UserManage));
     assert!(matches!(id::list_staff(&ctx, &actor).await, Err(IdentityError::Forbidden)));
@@ -224,7 +227,10 @@ async fn nothing_is_allowed_before_the_initial_password_is_changed(b: Backend) {
         .unwrap();
     let actor = id::session_actor(&ctx, &w.policy, &s.token).await.unwrap().unwrap();
     assert!(actor.can(Permission::UserManage));
-    assert!(id::sign_in(&ctx, &w.policy, "sysadmin", id::DEMO_PASSWORD, None).await.is_err(), "old password gone");
+    assert!(
+        id::sign_in(&ctx, &w.policy, "sysadmin", id::DEMO_PASSWORD, None, None).await.is_err(),
+        "old password gone"
+    );
     w.intact().await;
     w.finish().await;
 }
@@ -312,13 +318,13 @@ async fn disabling_an_account_ends_its_sessions(b: Backend) {
     let ctx = w.ctx();
     id::act_on_account(&ctx, &sys, clerk.id, AccountAction::Disable).await.unwrap();
     assert!(id::session_actor(&ctx, &w.policy, &token).await.unwrap().is_none());
-    assert!(id::sign_in(&ctx, &w.policy, "liuyang", NEW_PASSWORD, None).await.is_err());
+    assert!(id::sign_in(&ctx, &w.policy, "liuyang", NEW_PASSWORD, None, None).await.is_err());
     assert!(matches!(
         id::act_on_account(&ctx, &sys, sys.id, AccountAction::Disable).await,
         Err(IdentityError::Invalid { .. })
     ));
     id::act_on_account(&ctx, &sys, clerk.id, AccountAction::Enable).await.unwrap();
-    assert!(id::sign_in(&ctx, &w.policy, "liuyang", NEW_PASSWORD, None).await.is_ok());
+    assert!(id::sign_in(&ctx, &w.policy, "liuyang", NEW_PASSWORD, None, None).await.is_ok());
     let log = w.audit_actions().await;
     assert!(log.iter().any(|(a, _, d)| a == "staff.disable" && d.contains("\"before\":{\"status\":\"active\"}")));
     w.intact().await;
@@ -407,6 +413,60 @@ async fn only_the_system_administrator_adds_departments(b: Backend) {
     let listing = id::department_listing(w.db()).await.unwrap();
     let row = listing.iter().find(|d| d.0 == new).unwrap();
     assert_eq!((row.1.as_str(), row.3), ("QS-TJJ", 3), "upper-cased code, under the county");
+    w.intact().await;
+    w.finish().await;
+}
+
+async fn administrators_must_set_up_and_then_use_a_second_factor(b: Backend) {
+    use zhengwu_crypto::{keys::Purpose, totp};
+    let Some(mut w) = World::new(b, "id_totp").await else { return };
+    w.policy.require_totp_for_admins = true;
+    let totp_key = MasterKey::from_bytes([3; 32]).sm4_key(Purpose::Totp);
+    let t0 = Utc::now();
+    let ctx = w.at(t0);
+    let s = id::sign_in(&ctx, &w.policy, "auditor", id::DEMO_PASSWORD, None, None).await.unwrap();
+    let a = id::session_actor(&ctx, &w.policy, &s.token).await.unwrap().unwrap();
+    id::change_password(&ctx, &w.policy, &a, &s.token, id::DEMO_PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await.unwrap();
+    let a = id::session_actor(&ctx, &w.policy, &s.token).await.unwrap().unwrap();
+    assert!(a.needs_totp && !a.can(Permission::AuditRead), "nothing before the second factor");
+    let (_, clerk) = w.sign_in("zhangwei").await;
+    assert!(!clerk.needs_totp && clerk.can(Permission::StaffRead), "business staff are not required to");
+
+    let (secret_b32, uri) = id::new_totp_secret("青山县人民政府", "auditor");
+    assert!(uri.contains(&format!("secret={secret_b32}")));
+    let secret = data_encoding::BASE32_NOPAD.decode(secret_b32.as_bytes()).unwrap();
+    let code = totp::code_at(&secret, t0.timestamp() as u64);
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let e = id::enroll_totp(&ctx, &a, &totp_key, &secret_b32, wrong).await;
+    assert!(matches!(e, Err(IdentityError::Invalid { field: "code", .. })), "{e:?}");
+    id::enroll_totp(&ctx, &a, &totp_key, &secret_b32, &code).await.unwrap();
+    let a = id::session_actor(&ctx, &w.policy, &s.token).await.unwrap().unwrap();
+    assert!(!a.needs_totp && a.can(Permission::AuditRead));
+
+    // From now on the password alone is not enough, and a code works once.
+    let t1 = t0 + Duration::seconds(90);
+    let at = w.at(t1);
+    let second = |code: &'static str| Some(id::SecondFactor { key: &totp_key, code });
+    assert!(matches!(
+        id::sign_in(&at, &w.policy, "auditor", NEW_PASSWORD, None, None).await,
+        Err(IdentityError::InvalidCredentials)
+    ));
+    let good: &'static str = Box::leak(totp::code_at(&secret, t1.timestamp() as u64).into_boxed_str());
+    let bad: &'static str = if good == "123456" { "654321" } else { "123456" };
+    assert!(id::sign_in(&at, &w.policy, "auditor", NEW_PASSWORD, second(bad), None).await.is_err());
+    id::sign_in(&at, &w.policy, "auditor", NEW_PASSWORD, second(good), None).await.unwrap();
+    assert!(id::sign_in(&at, &w.policy, "auditor", NEW_PASSWORD, second(good), None).await.is_err(), "used once");
+    let log = w.audit_actions().await;
+    assert!(log.iter().any(|(a, _, _)| a == "staff.totp_enroll"));
+    assert!(log.iter().any(|(a, o, d)| a == "auth.sign_in" && o == "failure" && d.contains("bad_totp")));
+    // A lost phone: the security administrator removes it; set-up is required again.
+    w.policy.require_totp_for_admins = false;
+    let (_, sec) = w.sign_in("secadmin").await;
+    w.policy.require_totp_for_admins = true;
+    id::act_on_account(&w.at(t1), &sec, a.id, AccountAction::ResetTotp).await.unwrap();
+    let t2 = t1 + Duration::seconds(60);
+    let s = id::sign_in(&w.at(t2), &w.policy, "auditor", NEW_PASSWORD, None, None).await.unwrap();
+    assert!(id::session_actor(&w.at(t2), &w.policy, &s.token).await.unwrap().unwrap().needs_totp);
     w.intact().await;
     w.finish().await;
 }

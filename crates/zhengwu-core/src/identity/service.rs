@@ -2,7 +2,14 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
-use zhengwu_crypto::{sm3, to_hex};
+use zhengwu_crypto::{
+    sm3,
+    sm4gcm::{self, Sm4Key},
+    to_hex, totp,
+};
+
+/// Associated data of sealed TOTP secrets.
+const TOTP_AAD: &[u8] = b"staff.totp";
 
 use super::{
     password::{self, PasswordPolicy, PasswordProblem},
@@ -26,6 +33,8 @@ pub struct AuthPolicy {
     pub idle_timeout: Duration,
     /// A session ends this long after sign-in whatever happens.
     pub absolute_timeout: Duration,
+    /// Accounts holding an administrator duty must use a TOTP second factor.
+    pub require_totp_for_admins: bool,
 }
 
 impl Default for AuthPolicy {
@@ -36,6 +45,7 @@ impl Default for AuthPolicy {
             lock_for: Duration::minutes(30),
             idle_timeout: Duration::minutes(30),
             absolute_timeout: Duration::hours(12),
+            require_totp_for_admins: true,
         }
     }
 }
@@ -90,6 +100,10 @@ pub struct StaffActor {
     pub department_id: i64,
     pub department_name: String,
     pub must_change_password: bool,
+    /// An administrator without a second factor while the policy requires one: nothing is
+    /// allowed until one is set up.
+    pub needs_totp: bool,
+    pub has_totp: bool,
     pub roles: Vec<RoleRef>,
     pub permissions: BTreeSet<Permission>,
     pub scope: Scope,
@@ -116,7 +130,7 @@ impl StaffActor {
     }
 
     pub fn can(&self, p: Permission) -> bool {
-        !self.must_change_password && self.permissions.contains(&p)
+        !self.must_change_password && !self.needs_totp && self.permissions.contains(&p)
     }
 
     pub fn audit_actor(&self) -> Actor {
@@ -162,6 +176,16 @@ struct LoginRow {
     failed_logins: i32,
     locked_until: Option<DateTime<Utc>>,
     must_change_password: bool,
+    totp_sealed: Option<Vec<u8>>,
+    totp_last_step: Option<i64>,
+}
+
+/// The second factor given at sign-in: the key that opens stored TOTP secrets, and the code
+/// typed (empty when the form field was left blank).
+#[derive(Clone, Copy)]
+pub struct SecondFactor<'a> {
+    pub key: &'a Sm4Key,
+    pub code: &'a str,
 }
 
 /// Signs a staff member in and starts a new session (a new id every time: a session id known
@@ -173,6 +197,7 @@ pub async fn sign_in(
     policy: &AuthPolicy,
     username: &str,
     password: &str,
+    second: Option<SecondFactor<'_>>,
     previous: Option<&str>,
 ) -> Result<NewSession, IdentityError> {
     let username = username.trim();
@@ -180,8 +205,8 @@ pub async fn sign_in(
         None
     } else {
         with_db!(ctx.db, pool => sqlx::query_as(
-            "SELECT id, username, password_hash, status, failed_logins, locked_until, must_change_password \
-             FROM staff WHERE username = $1")
+            "SELECT id, username, password_hash, status, failed_logins, locked_until, must_change_password, \
+             totp_sealed, totp_last_step FROM staff WHERE username = $1")
             .bind(username).fetch_optional(pool).await)?
     };
     let hash = row.as_ref().map(|r| r.password_hash.clone()).unwrap_or_else(|| password::dummy_hash().to_string());
@@ -209,6 +234,22 @@ pub async fn sign_in(
         audit_alone(ctx, &actor, fail("locked", Some(row.id))).await?;
         return Err(IdentityError::InvalidCredentials);
     }
+    // With a second factor on the account, the password alone is not enough.
+    let mut totp_step = None;
+    let mut reason = "bad_password";
+    let matches = matches
+        && match &row.totp_sealed {
+            None => true,
+            Some(sealed) => {
+                reason = "bad_totp";
+                let secret = second.and_then(|s| sm4gcm::open(s.key, sealed, TOTP_AAD).ok().map(|k| (k, s.code)));
+                totp_step = secret.and_then(|(k, code)| {
+                    let now = u64::try_from(ctx.now.timestamp()).unwrap_or(0);
+                    totp::verify(&k, code, now, row.totp_last_step.and_then(|s| u64::try_from(s).ok()))
+                });
+                totp_step.is_some()
+            }
+        };
     let mut tx = ctx.db.begin_write().await?;
     if !matches {
         let failures = row.failed_logins + 1;
@@ -217,7 +258,7 @@ pub async fn sign_in(
         with_tx!(&mut tx, conn => sqlx::query(
             "UPDATE staff SET failed_logins = $1, locked_until = COALESCE($2, locked_until) WHERE id = $3")
             .bind(count).bind(until).bind(row.id).execute(conn).await.map(|_| ()))?;
-        audit::append(&mut tx, ctx.audit, &actor, ctx.meta, &fail("bad_password", Some(row.id)), ctx.now).await?;
+        audit::append(&mut tx, ctx.audit, &actor, ctx.meta, &fail(reason, Some(row.id)), ctx.now).await?;
         if locks {
             let e = AuditEvent::new("staff.lock", "staff", row.id)
                 .with_detail(json!({ "failures": failures, "until": until.map(|u| u.to_rfc3339()) }));
@@ -227,8 +268,9 @@ pub async fn sign_in(
         return Err(IdentityError::InvalidCredentials);
     }
     with_tx!(&mut tx, conn => sqlx::query(
-        "UPDATE staff SET failed_logins = 0, locked_until = NULL, last_login_at = $1 WHERE id = $2")
-        .bind(ctx.now).bind(row.id).execute(conn).await.map(|_| ()))?;
+        "UPDATE staff SET failed_logins = 0, locked_until = NULL, last_login_at = $1, \
+         totp_last_step = COALESCE($3, totp_last_step) WHERE id = $2")
+        .bind(ctx.now).bind(row.id).bind(totp_step.and_then(|s| i64::try_from(s).ok())).execute(conn).await.map(|_| ()))?;
     if let Some(old) = previous {
         end_session_in(&mut tx, old).await?;
     }
@@ -279,6 +321,7 @@ struct SessionRow {
     department_name: String,
     must_change_password: bool,
     status: String,
+    has_totp: bool,
 }
 
 /// The staff member behind a session token, or `None` when the session is unknown, idle too
@@ -294,7 +337,8 @@ pub async fn session_actor(
     let d = digest(token);
     let row: Option<SessionRow> = with_db!(ctx.db, pool => sqlx::query_as(
         "SELECT s.staff_id, s.csrf_secret, s.last_seen_at, s.expires_at, u.username, u.display_name, \
-         u.department_id, d.name AS department_name, u.must_change_password, u.status \
+         u.department_id, d.name AS department_name, u.must_change_password, u.status, \
+         (u.totp_sealed IS NOT NULL) AS has_totp \
          FROM sessions s JOIN staff u ON u.id = s.staff_id JOIN departments d ON d.id = u.department_id \
          WHERE s.id_digest = $1")
         .bind(&d).fetch_optional(pool).await)?;
@@ -310,7 +354,10 @@ pub async fn session_actor(
             .bind(ctx.now).bind(&d).execute(pool).await.map(|_| ()))?;
     }
     let (roles, permissions, scope) = load_grants(ctx.db, row.staff_id, row.department_id).await?;
+    let admin = roles.iter().any(|r| r.duty != Duty::Business);
     Ok(Some(StaffActor {
+        needs_totp: policy.require_totp_for_admins && admin && !row.has_totp,
+        has_totp: row.has_totp,
         id: row.staff_id,
         username: row.username,
         display_name: row.display_name,
@@ -402,6 +449,40 @@ pub async fn change_password(
         ctx.now,
     )
     .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A secret for enrolment (shown to the user once, as base32 and an `otpauth://` URI).
+pub fn new_totp_secret(issuer: &str, username: &str) -> (String, String) {
+    let secret = totp::generate_secret();
+    (totp::secret_base32(&secret), totp::provisioning_uri(&secret, issuer, username))
+}
+
+/// Sets up the signed-in staff member's second factor: the code typed must match the secret
+/// shown. Stored sealed; the code's step is remembered so it cannot be used again.
+pub async fn enroll_totp(
+    ctx: &Ctx<'_>,
+    actor: &StaffActor,
+    key: &Sm4Key,
+    secret_base32: &str,
+    code: &str,
+) -> Result<(), IdentityError> {
+    let secret = data_encoding::BASE32_NOPAD
+        .decode(secret_base32.trim().as_bytes())
+        .ok()
+        .filter(|s| s.len() >= 16)
+        .ok_or_else(|| IdentityError::invalid("code", "密钥无效，请刷新页面重新绑定"))?;
+    let now = u64::try_from(ctx.now.timestamp()).unwrap_or(0);
+    let step = totp::verify(&secret, code, now, None)
+        .ok_or_else(|| IdentityError::invalid("code", "动态口令不正确，请核对手机时间后重试"))?;
+    let mut tx = ctx.db.begin_write().await?;
+    with_tx!(&mut tx, conn => sqlx::query(
+        "UPDATE staff SET totp_sealed = $1, totp_last_step = $2, updated_at = $3 WHERE id = $4")
+        .bind(sm4gcm::seal(key, &secret, TOTP_AAD)).bind(i64::try_from(step).unwrap_or(0)).bind(ctx.now).bind(actor.id)
+        .execute(conn).await.map(|_| ()))?;
+    let e = AuditEvent::new("staff.totp_enroll", "staff", actor.id).with_detail(json!({ "replaced": actor.has_totp }));
+    audit::append(&mut tx, ctx.audit, &actor.audit_actor(), ctx.meta, &e, ctx.now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -550,6 +631,8 @@ pub enum AccountAction {
     Unlock,
     /// Returns a new initial password.
     ResetPassword,
+    /// Removes the second factor (a lost phone); the account sets up a new one at sign-in.
+    ResetTotp,
 }
 
 impl AccountAction {
@@ -559,6 +642,7 @@ impl AccountAction {
             "enable" => AccountAction::Enable,
             "unlock" => AccountAction::Unlock,
             "reset_password" => AccountAction::ResetPassword,
+            "reset_totp" => AccountAction::ResetTotp,
             _ => return None,
         })
     }
@@ -569,6 +653,7 @@ impl AccountAction {
             AccountAction::Enable => "staff.enable",
             AccountAction::Unlock => "staff.unlock",
             AccountAction::ResetPassword => "staff.reset_password",
+            AccountAction::ResetTotp => "staff.reset_totp",
         }
     }
 }
@@ -614,6 +699,10 @@ pub async fn act_on_account(
              updated_at = $1 WHERE id = $2",
             true,
         ),
+        AccountAction::ResetTotp => (
+            "UPDATE staff SET totp_sealed = NULL, totp_last_step = NULL, updated_at = $1 WHERE id = $2",
+            true,
+        ),
     };
     with_tx!(&mut tx, conn => {
         let q = sqlx::query(sql).bind(ctx.now).bind(id);
@@ -631,6 +720,7 @@ pub async fn act_on_account(
         }),
         AccountAction::Unlock => json!({ "before": { "locked_until": target.locked_until.map(|t| t.to_rfc3339()) } }),
         AccountAction::ResetPassword => json!({ "after": { "must_change_password": true } }),
+        AccountAction::ResetTotp => json!({ "after": { "totp": false } }),
     };
     let e = AuditEvent::new(action.audit_action(), "staff", id).with_detail(detail);
     audit::append(&mut tx, ctx.audit, &actor.audit_actor(), ctx.meta, &e, ctx.now).await?;
