@@ -34,12 +34,25 @@ else
   pg_state=skipped
 fi
 
+# Redis: for the tests of sessions shared by several instances (they skip themselves without it).
+redis_url=${ZHENGWU_TEST_REDIS_URL:-redis://127.0.0.1:6379}
+export ZHENGWU_TEST_REDIS_URL=$redis_url
+redis_hostport=${redis_url#redis://}; redis_hostport=${redis_hostport%%/*}
+if (exec 3<>"/dev/tcp/${redis_hostport%:*}/${redis_hostport##*:}" && printf 'PING\r\n' >&3 && read -r -t 2 reply <&3 && [[ $reply == +PONG* ]]) 2>/dev/null; then
+  say "Redis answers at $redis_url: the shared-session tests run"
+elif $ci; then
+  echo "error: CI=true requires Redis at $redis_url (ZHENGWU_TEST_REDIS_URL), and none answers"
+  exit 1
+else
+  say "Redis: no server at $redis_url — the shared-session tests are SKIPPED (CI=true makes them required)"
+fi
+
 say "building the site (WebAssembly islands, CSS)"
 bash scripts/build.sh site || { echo "error: site build failed"; exit 1; }
 
 say "checking the WebAssembly boundary: no server crates in the browser build"
 if cargo tree --quiet --target wasm32-unknown-unknown --features hydrate -e normal --prefix none \
-    | grep -E '^(tokio|mio|sqlx[a-z-]*|axum|hyper|zhengwu-core) ' ; then
+    | grep -E '^(tokio|mio|sqlx[a-z-]*|axum|hyper|redis|zhengwu-core) ' ; then
   echo "error: server-only crates are in the wasm32 dependency tree (above)"; exit 1
 fi
 

@@ -14,7 +14,11 @@ zhengwu_core::on_both!(
     return_to_paths_never_leave_the_site,
     security_headers_are_on_every_response,
     a_new_account_shows_its_initial_password_once,
+    instances_share_sessions_through_redis,
 );
+
+/// A server function of the matrix: endpoint, arguments, allowed per role.
+type Sfn<'a> = (&'a str, Vec<(&'a str, &'a str)>, [bool; 6]);
 
 /// A form post of the matrix: path, fields, expected status per role.
 type Post<'a> = (&'a str, Vec<(&'a str, &'a str)>, [u16; 6]);
@@ -50,18 +54,34 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
             assert_eq!(status, expected[i], "GET {path} as {}", ROLES[i]);
         }
     }
-    // Server functions answer the same way when called directly.
-    for (i, s) in sessions.iter().enumerate() {
-        let mut r = app.client.post(app.url("/sfn/admin/staff")).header("origin", &app.base);
-        if let Some(s) = s {
-            r = r.header("cookie", &s.cookie);
+    // Server functions answer the same way when called directly: (endpoint, arguments, allowed per role).
+    let lina_id = lina.to_string();
+    let sfns: Vec<Sfn> = vec![
+        ("admin/staff", vec![], [false, true, false, false, true, true]),
+        ("admin/staff_one", vec![("id", &lina_id)], [false, true, false, false, false, true]),
+        ("admin/departments", vec![], [false, true, false, false, false, false]),
+        ("admin/department_tree", vec![], [false, true, false, false, false, false]),
+        ("admin/roles", vec![], [false, false, true, false, false, false]),
+        ("admin/role_editor", vec![("id", "new")], [false, false, true, false, false, false]),
+        ("admin/audit", vec![], [false, false, false, true, false, false]),
+        ("account/totp_secret", vec![], [false, true, true, true, true, true]),
+        ("my/profile", vec![], [false, false, false, false, false, false]),
+        ("admin/citizen", vec![("id", "1")], [false, false, false, false, false, false]),
+    ];
+    for (endpoint, args, allowed) in &sfns {
+        for (i, s) in sessions.iter().enumerate() {
+            let mut r = app.client.post(app.url(&format!("/sfn/{endpoint}"))).header("origin", &app.base).form(args);
+            if let Some(s) = s {
+                r = r.header("cookie", &s.cookie);
+            }
+            let r = r.send().await.unwrap();
+            let ok = r.status().is_success();
+            let body = r.text().await.unwrap();
+            assert_eq!(ok, allowed[i], "server function {endpoint} as {}: {body}", ROLES[i]);
+            if *endpoint == "admin/staff" && ok {
+                assert_eq!(body.contains("lina"), matches!(ROLES[i], "sysadmin" | "wangfang"), "scope as {}", ROLES[i]);
+            }
         }
-        let r = r.send().await.unwrap();
-        let ok = r.status().is_success();
-        let body = r.text().await.unwrap();
-        let allowed = matches!(ROLES[i], "sysadmin" | "zhangwei" | "wangfang");
-        assert_eq!(ok, allowed, "server function admin/staff as {}: {body}", ROLES[i]);
-        assert_eq!(body.contains("lina"), matches!(ROLES[i], "sysadmin" | "wangfang"), "scope as {}", ROLES[i]);
     }
     // Posts: (path, fields, expected per role). Each role acts on its own fresh target where it matters.
     let unlock = format!("/admin/staff/{chenjing}/action");
@@ -314,4 +334,29 @@ async fn a_new_account_shows_its_initial_password_once(b: Backend) {
     assert!(details.iter().any(|d| d.contains("sunli")));
     assert!(details.iter().all(|d| !d.contains(&secret)));
     app.finish().await;
+}
+
+/// Two instances behind a load balancer: a session started on one is valid on the other, and
+/// signing out on either ends it on both. Sessions live in Redis, not in the database.
+async fn instances_share_sessions_through_redis(b: Backend) {
+    let Some((_, url, prefix)) = zhengwu_core::testing::test_redis("redis_instances").await else { return };
+    let Some(a) = TestApp::with(b, "redis_instances", |s| zhengwu_core::Settings {
+        redis_url: Some(url.clone()),
+        redis_prefix: Some(prefix.clone()),
+        ..s
+    })
+    .await
+    else {
+        return;
+    };
+    let b_instance = a.another_instance().await;
+    let s = a.sign_in("wangfang").await;
+    assert_eq!(b_instance.get_as(Some(&s), "/admin/staff").await.status(), 200, "valid on the other instance");
+    let rows: i64 = zhengwu_core::with_db!(&a.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(pool).await)
+        .unwrap();
+    assert_eq!(rows, 0, "sessions are in Redis, not in the database");
+    assert_eq!(b_instance.post_form(&s, "/logout", &[]).await.status(), 303);
+    assert_eq!(a.get_as(Some(&s), "/admin").await.status(), 303, "signed out everywhere");
+    b_instance.stop().await;
+    a.finish().await;
 }

@@ -70,7 +70,7 @@ pub struct AuditPage {
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use zhengwu_core::identity::{Ctx, IdentityError, StaffActor};
+    use zhengwu_core::identity::{IdentityError, StaffActor};
     use zhengwu_types::ErrorCode;
 
     use crate::server::{
@@ -87,7 +87,7 @@ mod server {
                 IdentityError::Invalid { .. } | IdentityError::SeparationOfDuties(_) => {
                     ApiError::new(ErrorCode::BadRequest, e.to_string())
                 }
-                IdentityError::Db(_) | IdentityError::Audit(_) => {
+                IdentityError::Db(_) | IdentityError::Audit(_) | IdentityError::Sessions(_) => {
                     tracing::error!(error = %e, "identity operation failed");
                     ApiError::new(ErrorCode::Internal, ErrorCode::Internal.title())
                 }
@@ -107,10 +107,6 @@ mod server {
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "not signed in"))?;
         let meta = request_meta(&parts.headers, &parts.extensions);
         Ok((state, staff, meta))
-    }
-
-    pub(super) fn ctx<'a>(state: &'a AppState, meta: &'a zhengwu_core::audit::RequestMeta) -> Ctx<'a> {
-        Ctx { db: &state.db, audit: &state.keys.audit, meta, now: chrono::Utc::now() }
     }
 
     pub(super) fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -139,7 +135,7 @@ mod server {
 pub async fn staff_list() -> Result<Vec<StaffRow>, ApiError> {
     let (state, staff, meta) = server::staff_context()?;
     let now = chrono::Utc::now();
-    let list = zhengwu_core::identity::list_staff(&server::ctx(&state, &meta), server::actor(&staff)).await?;
+    let list = zhengwu_core::identity::list_staff(&state.ctx(&meta), server::actor(&staff)).await?;
     Ok(list.into_iter().map(|s| server::row(s, now)).collect())
 }
 
@@ -147,7 +143,7 @@ pub async fn staff_list() -> Result<Vec<StaffRow>, ApiError> {
 pub async fn load_staff_page(id: String) -> Result<StaffPage, ApiError> {
     use zhengwu_core::identity::{self, Duty, Permission};
     let (state, staff, meta) = server::staff_context()?;
-    let ctx = server::ctx(&state, &meta);
+    let ctx = state.ctx(&meta);
     let id: i64 = id.parse().map_err(|_| ApiError::new(zhengwu_types::ErrorCode::NotFound, "not found"))?;
     let actor = server::actor(&staff);
     let detail = identity::get_staff(&ctx, actor, id).await?;
@@ -193,7 +189,7 @@ pub async fn department_choices() -> Result<Vec<(i64, String, usize)>, ApiError>
 #[server(prefix = "/sfn", endpoint = "admin/roles")]
 pub async fn role_list() -> Result<Vec<RoleRow>, ApiError> {
     let (state, staff, meta) = server::staff_context()?;
-    let roles = zhengwu_core::identity::list_roles(&server::ctx(&state, &meta), server::actor(&staff)).await?;
+    let roles = zhengwu_core::identity::list_roles(&state.ctx(&meta), server::actor(&staff)).await?;
     Ok(roles
         .into_iter()
         .map(|r| RoleRow {
@@ -222,7 +218,7 @@ pub async fn load_audit_page(
     let filter = crate::server::admin::audit_filter(from, until, actor, action, object)?;
     let page = page.and_then(|p| p.parse::<u32>().ok()).filter(|p| (1..=10_000).contains(p)).unwrap_or(1);
     let (rows, total) =
-        zhengwu_core::identity::audit_search(&server::ctx(&state, &meta), server::actor(&staff), &filter, page).await?;
+        zhengwu_core::identity::audit_search(&state.ctx(&meta), server::actor(&staff), &filter, page).await?;
     let per = zhengwu_core::identity::AUDIT_PAGE;
     Ok(AuditPage {
         rows: rows
@@ -282,7 +278,7 @@ pub async fn load_role_editor(id: String) -> Result<RoleEditor, ApiError> {
     if !actor.can(Permission::RoleManage) {
         return Err(ApiError::new(zhengwu_types::ErrorCode::Forbidden, "not allowed"));
     }
-    let ctx = server::ctx(&state, &meta);
+    let ctx = state.ctx(&meta);
     let role = if id.is_empty() || id == "new" {
         None
     } else {

@@ -56,8 +56,7 @@ pub async fn my_profile() -> Result<MaskedProfile, ApiError> {
         .cloned()
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "not signed in"))?;
     let meta = crate::server::auth::request_meta(&parts.headers, &parts.extensions);
-    let ctx =
-        zhengwu_core::identity::Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let ctx = state.ctx(&meta);
     let p = zhengwu_core::citizen::own_profile(&ctx, &state.personal, &c.0 .1).await?;
     Ok(server::convert(p))
 }
@@ -76,8 +75,7 @@ pub async fn staff_citizen(id: String) -> Result<MaskedProfile, ApiError> {
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "not signed in"))?;
     let id: i64 = id.parse().map_err(|_| ApiError::new(ErrorCode::NotFound, "not found"))?;
     let meta = crate::server::auth::request_meta(&parts.headers, &parts.extensions);
-    let ctx =
-        zhengwu_core::identity::Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let ctx = state.ctx(&meta);
     let p = zhengwu_core::citizen::citizen_for_staff(&ctx, &state.personal, staff.actor(), id).await?;
     Ok(server::convert(p))
 }

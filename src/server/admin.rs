@@ -12,9 +12,7 @@ use axum::{
     Router,
 };
 use chrono::{NaiveDate, TimeZone};
-use zhengwu_core::identity::{
-    self, AccountAction, AuditFilter, Ctx, DepartmentForm, IdentityError, NewStaff, RoleForm,
-};
+use zhengwu_core::identity::{self, AccountAction, AuditFilter, DepartmentForm, IdentityError, NewStaff, RoleForm};
 use zhengwu_types::ErrorCode;
 
 use super::{
@@ -93,7 +91,7 @@ async fn create_staff(State(state): State<AppState>, req: Request) -> Response {
         Err(r) => return r,
     };
     let meta = request_meta(&p.parts.headers, &p.parts.extensions);
-    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let ctx = state.ctx(&meta);
     let new = NewStaff {
         username: p.get("username").unwrap_or_default().to_string(),
         display_name: p.get("display_name").unwrap_or_default().to_string(),
@@ -133,7 +131,7 @@ async fn account_action(State(state): State<AppState>, Path(id): Path<String>, r
         return (StatusCode::BAD_REQUEST, "unknown action").into_response();
     };
     let meta = request_meta(&p.parts.headers, &p.parts.extensions);
-    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let ctx = state.ctx(&meta);
     match identity::act_on_account(&ctx, p.staff.actor(), id, action).await {
         Ok(Some(password)) => {
             let echo = FormEcho {
@@ -168,7 +166,7 @@ async fn assign_roles(State(state): State<AppState>, Path(id): Path<String>, req
     let Ok(id) = id.parse::<i64>() else { return (StatusCode::NOT_FOUND, "不存在").into_response() };
     let roles: Vec<i64> = p.all("role").filter_map(|r| r.parse().ok()).collect();
     let meta = request_meta(&p.parts.headers, &p.parts.extensions);
-    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let ctx = state.ctx(&meta);
     match identity::assign_roles(&ctx, p.staff.actor(), id, &roles).await {
         Ok(()) => Redirect::to(&format!("/admin/staff/{id}?done=roles")).into_response(),
         Err(e @ (IdentityError::Invalid { .. } | IdentityError::SeparationOfDuties(_))) => {
@@ -191,7 +189,7 @@ async fn verify_audit(State(state): State<AppState>, req: Request) -> Response {
         Err(r) => return r,
     };
     let meta = request_meta(&p.parts.headers, &p.parts.extensions);
-    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let ctx = state.ctx(&meta);
     let notice = match identity::audit_verify(&ctx, p.staff.actor()).await {
         Ok(Ok(report)) => match report.range {
             Some((first, last)) => format!("审计链完整：共 {} 条记录（第 {first} 至 {last} 条）。", report.records),
@@ -263,7 +261,7 @@ async fn export_audit(State(state): State<AppState>, req: Request) -> Response {
         Err(e) => return (StatusCode::BAD_REQUEST, e.message).into_response(),
     };
     let meta = request_meta(&parts.headers, &parts.extensions);
-    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let ctx = state.ctx(&meta);
     match identity::audit_export(&ctx, staff.actor(), &filter).await {
         Ok(rows) => {
             let name = format!(
@@ -313,7 +311,7 @@ async fn save_role_inner(state: AppState, id: Option<i64>, req: Request) -> Resp
     };
     let form = role_form(&p);
     let meta = request_meta(&p.parts.headers, &p.parts.extensions);
-    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let ctx = state.ctx(&meta);
     let result = match id {
         None => identity::create_role(&ctx, p.staff.actor(), &form).await.map(|_| ()),
         Some(id) => identity::update_role(&ctx, p.staff.actor(), id, &form).await,
@@ -356,7 +354,7 @@ async fn create_department(State(state): State<AppState>, req: Request) -> Respo
         level: p.get("level").unwrap_or_default().to_string(),
     };
     let meta = request_meta(&p.parts.headers, &p.parts.extensions);
-    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let ctx = state.ctx(&meta);
     match identity::create_department(&ctx, p.staff.actor(), &form).await {
         Ok(_) => Redirect::to("/admin/departments?done=department").into_response(),
         Err(IdentityError::Invalid { field, message }) => {

@@ -19,7 +19,7 @@ use axum::{
 use serde::Deserialize;
 use zhengwu_core::{
     audit::RequestMeta,
-    identity::{self, Ctx, IdentityError, StaffActor},
+    identity::{self, IdentityError, StaffActor},
 };
 
 use super::{middleware::RequestId, security::is_https, state::AppState};
@@ -92,7 +92,7 @@ pub async fn resolve_session(State(state): State<AppState>, mut req: Request, ne
         return next.run(req).await;
     };
     let meta = request_meta(req.headers(), req.extensions());
-    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let ctx = state.ctx(&meta);
     match identity::session_actor(&ctx, &state.policy, &token).await {
         Ok(Some(actor)) => {
             req.extensions_mut().insert(CurrentStaff(Arc::new((token, actor))));
@@ -304,7 +304,7 @@ pub async fn login_submit(State(state): State<AppState>, req: Request) -> Respon
         return render_page(&state, parts, status, echo).await;
     }
     let meta = request_meta(&parts.headers, &parts.extensions);
-    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let ctx = state.ctx(&meta);
     let previous = cookie_value(&parts.headers, SESSION_COOKIE);
     let second = identity::SecondFactor { key: &state.keys.totp, code: &form.totp };
     match identity::sign_in(&ctx, &state.policy, &form.username, &form.password, Some(second), previous).await {
@@ -352,7 +352,7 @@ pub async fn logout(State(state): State<AppState>, req: Request) -> Response {
         return (StatusCode::FORBIDDEN, "anti-forgery token missing or wrong").into_response();
     }
     let meta = request_meta(&parts.headers, &parts.extensions);
-    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let ctx = state.ctx(&meta);
     if let Err(e) = identity::sign_out(&ctx, staff.actor(), staff.token()).await {
         tracing::error!(error = %e, "sign-out failed");
         return (StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response();
@@ -392,7 +392,7 @@ pub async fn change_password(State(state): State<AppState>, req: Request) -> Res
         return (StatusCode::FORBIDDEN, "anti-forgery token missing or wrong").into_response();
     }
     let meta = request_meta(&parts.headers, &parts.extensions);
-    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let ctx = state.ctx(&meta);
     let result = identity::change_password(
         &ctx,
         &state.policy,
@@ -442,7 +442,7 @@ pub async fn enroll_totp(State(state): State<AppState>, req: Request) -> Respons
         return (StatusCode::FORBIDDEN, "anti-forgery token missing or wrong").into_response();
     }
     let meta = request_meta(&parts.headers, &parts.extensions);
-    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
+    let ctx = state.ctx(&meta);
     match identity::enroll_totp(&ctx, staff.actor(), &state.keys.totp, &form.secret, &form.code).await {
         Ok(()) => Redirect::to("/admin?done=totp").into_response(),
         Err(IdentityError::Invalid { field, message }) => {

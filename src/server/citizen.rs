@@ -12,10 +12,7 @@ use axum::{
     routing::post,
     Router,
 };
-use zhengwu_core::{
-    citizen::{self, CitizenActor, CitizenError, Field},
-    identity::Ctx,
-};
+use zhengwu_core::citizen::{self, CitizenActor, CitizenError, Field};
 
 use super::{
     auth::{cookie_value, render_page, request_meta, CurrentStaff},
@@ -24,7 +21,6 @@ use super::{
 };
 use crate::session::{CitizenView, FormEcho, CITIZEN_COOKIE, CSRF_FIELD};
 
-const IDLE: chrono::Duration = chrono::Duration::minutes(30);
 const CODE_FORM_COOKIE: &str = "zw_mylogin";
 
 /// The signed-in citizen of this request, with the session token.
@@ -51,8 +47,8 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         return next.run(req).await;
     };
     let meta = request_meta(req.headers(), req.extensions());
-    let ctx = Ctx { db: &state.db, audit: &state.keys.audit, meta: &meta, now: chrono::Utc::now() };
-    match citizen::session_actor(&ctx, IDLE, &token).await {
+    let ctx = state.ctx(&meta);
+    match citizen::session_actor(&ctx, state.policy.idle_timeout, &token).await {
         Ok(Some(actor)) => {
             req.extensions_mut().insert(CurrentCitizen(Arc::new((token, actor))));
             next.run(req).await
@@ -97,10 +93,6 @@ fn with_path(mut parts: Parts, path: &str) -> Parts {
         parts.uri = uri;
     }
     parts
-}
-
-fn ctx<'a>(state: &'a AppState, meta: &'a zhengwu_core::audit::RequestMeta) -> Ctx<'a> {
-    Ctx { db: &state.db, audit: &state.keys.audit, meta, now: chrono::Utc::now() }
 }
 
 async fn fields(body: axum::body::Body) -> Option<Vec<(String, String)>> {
@@ -168,7 +160,7 @@ async fn send_code(State(state): State<AppState>, req: Request) -> Response {
         return render_page(&state, with_path(parts, "/my/login"), StatusCode::SERVICE_UNAVAILABLE, echo).await;
     };
     let meta = request_meta(&parts.headers, &parts.extensions);
-    match citizen::request_code(&ctx(&state, &meta), &state.personal, sms, &phone).await {
+    match citizen::request_code(&state.ctx(&meta), &state.personal, sms, &phone).await {
         Ok(()) => {
             echo.values.insert("step".into(), "code".into());
             echo.notice = Some("验证码已发送，5 分钟内有效。".into());
@@ -213,7 +205,7 @@ async fn verify_code(State(state): State<AppState>, req: Request) -> Response {
     let phone = field(&f, "phone").to_string();
     let meta = request_meta(&parts.headers, &parts.extensions);
     let previous = cookie_value(&parts.headers, CITIZEN_COOKIE);
-    match citizen::sign_in(&ctx(&state, &meta), &state.personal, &phone, field(&f, "code"), previous).await {
+    match citizen::sign_in(&state.ctx(&meta), &state.personal, &phone, field(&f, "code"), previous).await {
         Ok(session) => {
             let mut res = Redirect::to("/my").into_response();
             let secure = if is_https(&parts.headers) { "; Secure" } else { "" };
@@ -252,7 +244,7 @@ async fn logout(State(state): State<AppState>, req: Request) -> Response {
         return (StatusCode::FORBIDDEN, "anti-forgery token missing or wrong").into_response();
     }
     let meta = request_meta(&parts.headers, &parts.extensions);
-    if let Err(e) = citizen::sign_out(&ctx(&state, &meta), &c.0 .1, &c.0 .0).await {
+    if let Err(e) = citizen::sign_out(&state.ctx(&meta), &c.0 .1, &c.0 .0).await {
         tracing::error!(error = %e, "citizen sign-out failed");
         return (StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response();
     }
@@ -274,7 +266,7 @@ async fn real_name(State(state): State<AppState>, req: Request) -> Response {
     }
     let meta = request_meta(&parts.headers, &parts.extensions);
     match citizen::set_real_name(
-        &ctx(&state, &meta),
+        &state.ctx(&meta),
         &state.personal,
         &c.0 .1,
         field(&f, "real_name"),
@@ -317,7 +309,7 @@ async fn unmask(State(state): State<AppState>, Path(id): Path<String>, req: Requ
     };
     let meta = request_meta(&parts.headers, &parts.extensions);
     let path = format!("/admin/citizens/{id}");
-    match citizen::unmask(&ctx(&state, &meta), &state.personal, staff.actor(), id, which, field(&f, "reason")).await {
+    match citizen::unmask(&state.ctx(&meta), &state.personal, staff.actor(), id, which, field(&f, "reason")).await {
         Ok(clear) => {
             let echo = FormEcho {
                 notice: Some("以下为完整信息，本次查看已记录在审计日志中。请勿截屏或外传。".into()),

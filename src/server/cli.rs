@@ -82,6 +82,10 @@ pub struct ServeArgs {
     /// Fill an empty database with demo data (a fictional county government).
     #[arg(long, env = "ZHENGWU_DEMO")]
     pub demo: bool,
+    /// redis://host:6379/0 to keep staff sessions in Redis, shared by several instances
+    /// [default: sessions in the database].
+    #[arg(long, env = "ZHENGWU_REDIS_URL", value_name = "URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
     /// Directory of the built site (CSS, WebAssembly, public files) [default: target/site].
     #[arg(long, env = "ZHENGWU_SITE_ROOT", value_name = "DIR")]
     pub site_root: Option<String>,
@@ -125,6 +129,12 @@ impl ServeArgs {
             sms_http_token: std::env::var("ZHENGWU_SMS_HTTP_TOKEN").ok(),
             login_rate_limit: std::env::var("ZHENGWU_LOGIN_RATE_LIMIT").ok(),
             require_totp_for_admins: std::env::var("ZHENGWU_REQUIRE_TOTP_FOR_ADMINS").ok(),
+            redis_url: self.redis_url.clone(),
+            redis_prefix: std::env::var("ZHENGWU_REDIS_PREFIX").ok(),
+            password_min_length: std::env::var("ZHENGWU_PASSWORD_MIN_LENGTH").ok(),
+            lockout_failures: std::env::var("ZHENGWU_LOCKOUT_FAILURES").ok(),
+            lockout_minutes: std::env::var("ZHENGWU_LOCKOUT_MINUTES").ok(),
+            session_idle_minutes: std::env::var("ZHENGWU_SESSION_IDLE_MINUTES").ok(),
             ..self.common.settings()
         }
     }

@@ -43,6 +43,8 @@ pub enum StartError {
     Bind { addr: SocketAddr, reason: String },
     #[error("server: {0}")]
     Serve(String),
+    #[error("invalid setting {setting}: {0}", setting = source_names("redis_url"))]
+    Redis(String),
     #[error("audit trail NOT intact: {0}")]
     Tampered(String),
 }
@@ -218,6 +220,19 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         db.close().await;
         return Err(e);
     }
+    let sessions = match &config.redis_url {
+        None => zhengwu_core::identity::SessionStore::Database,
+        Some(url) => {
+            use secrecy::ExposeSecret;
+            match zhengwu_core::identity::SessionStore::redis(url.expose_secret(), &config.redis_prefix).await {
+                Ok(store) => store,
+                Err(reason) => {
+                    db.close().await;
+                    return Err(StartError::Redis(reason));
+                }
+            }
+        }
+    };
     let listener = match TcpListener::bind(config.addr).await {
         Ok(l) => l,
         Err(e) => {
@@ -245,12 +260,20 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         site: SiteInfo { name: config.site_name.clone(), name_en: config.site_name_en.clone() },
         keys,
         policy: zhengwu_core::identity::AuthPolicy {
+            password: zhengwu_core::identity::PasswordPolicy {
+                min_length: config.password_min_length as usize,
+                ..Default::default()
+            },
+            max_failures: config.lockout_failures,
+            lock_for: chrono::Duration::minutes(i64::from(config.lockout_minutes)),
+            idle_timeout: chrono::Duration::minutes(i64::from(config.session_idle_minutes)),
             require_totp_for_admins: config.require_totp_for_admins,
             ..zhengwu_core::identity::AuthPolicy::default()
         },
         login_limiter: Arc::new(super::auth::LoginLimiter::new(config.login_rate_limit)),
         personal,
         sms,
+        sessions,
     };
     let app = router(state);
     let (stop, stopped) = oneshot::channel::<()>();

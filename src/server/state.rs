@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use zhengwu_core::{
     audit::AuditKey,
     citizen::{PersonalKeys, SmsSender},
-    identity::AuthPolicy,
+    identity::{AuthPolicy, SessionStore},
     Db,
 };
 use zhengwu_types::ErrorCode;
@@ -31,6 +31,20 @@ pub struct AppState {
     pub personal: Arc<PersonalKeys>,
     /// `None` when no SMS provider is configured (citizens cannot sign in).
     pub sms: Option<Arc<SmsSender>>,
+    pub sessions: SessionStore,
+}
+
+impl AppState {
+    /// The context of an identity operation for a request from `meta`, at this moment.
+    pub fn ctx<'a>(&'a self, meta: &'a zhengwu_core::audit::RequestMeta) -> zhengwu_core::identity::Ctx<'a> {
+        zhengwu_core::identity::Ctx {
+            db: &self.db,
+            audit: &self.keys.audit,
+            meta,
+            now: chrono::Utc::now(),
+            sessions: &self.sessions,
+        }
+    }
 }
 
 /// Keys derived from the master key, for the running server.

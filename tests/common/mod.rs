@@ -12,6 +12,8 @@ use zhengwu_core::{
 };
 
 pub struct TestApp {
+    /// The settings it was started with (for starting another instance on the same data).
+    pub settings: Settings,
     pub base: String,
     pub client: reqwest::Client,
     pub db: Db,
@@ -46,7 +48,7 @@ impl TestApp {
             demo: Some(true),
             ..Settings::default()
         });
-        let config = Config::from_settings(settings).expect("test config");
+        let config = Config::from_settings(settings.clone()).expect("test config");
         let server = spawn(config).await.expect("server starts");
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -54,6 +56,7 @@ impl TestApp {
             .build()
             .expect("http client");
         Some(TestApp {
+            settings,
             base: format!("http://{}", server.addr),
             client,
             db: server.db.clone(),
@@ -61,6 +64,29 @@ impl TestApp {
             data_dir,
             pg_name,
         })
+    }
+
+    /// A second instance on the same database and data directory (as behind a load
+    /// balancer). Stopping it leaves the data alone.
+    pub async fn another_instance(&self) -> TestApp {
+        let config = Config::from_settings(self.settings.clone()).expect("test config");
+        let server = spawn(config).await.expect("second instance starts");
+        TestApp {
+            settings: self.settings.clone(),
+            base: format!("http://{}", server.addr),
+            client: self.client.clone(),
+            db: server.db.clone(),
+            server: Some(server),
+            data_dir: std::env::temp_dir().join("zw-not-owned"),
+            pg_name: None,
+        }
+    }
+
+    /// Stops an instance from [`TestApp::another_instance`] without touching the data.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.server.take() {
+            s.shutdown().await.expect("clean shutdown");
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

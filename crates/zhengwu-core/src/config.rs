@@ -45,6 +45,16 @@ pub struct Settings {
     pub login_rate_limit: Option<String>,
     /// Whether administrator accounts must use a TOTP second factor (`true`/`false`).
     pub require_totp_for_admins: Option<String>,
+    /// `redis://…`: keep staff sessions in Redis (shared by several instances).
+    pub redis_url: Option<String>,
+    /// Prefix of Zhengwu's Redis keys (several installations may share one Redis).
+    pub redis_prefix: Option<String>,
+    /// Security policy (等保 2.0 defaults): shortest staff password, failures before a lock,
+    /// length of a lock and of the idle timeout in minutes.
+    pub password_min_length: Option<String>,
+    pub lockout_failures: Option<String>,
+    pub lockout_minutes: Option<String>,
+    pub session_idle_minutes: Option<String>,
 }
 
 impl Settings {
@@ -69,6 +79,12 @@ impl Settings {
             sms_http_token: self.sms_http_token.or(lower.sms_http_token),
             login_rate_limit: self.login_rate_limit.or(lower.login_rate_limit),
             require_totp_for_admins: self.require_totp_for_admins.or(lower.require_totp_for_admins),
+            redis_url: self.redis_url.or(lower.redis_url),
+            redis_prefix: self.redis_prefix.or(lower.redis_prefix),
+            password_min_length: self.password_min_length.or(lower.password_min_length),
+            lockout_failures: self.lockout_failures.or(lower.lockout_failures),
+            lockout_minutes: self.lockout_minutes.or(lower.lockout_minutes),
+            session_idle_minutes: self.session_idle_minutes.or(lower.session_idle_minutes),
         }
     }
 
@@ -137,6 +153,13 @@ pub struct Config {
     pub sms: SmsConfig,
     pub login_rate_limit: u32,
     pub require_totp_for_admins: bool,
+    /// Staff sessions in Redis at this URL; `None`: in the database.
+    pub redis_url: Option<SecretString>,
+    pub redis_prefix: String,
+    pub password_min_length: u32,
+    pub lockout_failures: u32,
+    pub lockout_minutes: u32,
+    pub session_idle_minutes: u32,
 }
 
 /// Where citizens' sign-in codes go.
@@ -212,6 +235,11 @@ pub fn source_names(setting: &str) -> String {
         "sms_http_url" => "ZHENGWU_SMS_HTTP_URL".into(),
         "login_rate_limit" => "ZHENGWU_LOGIN_RATE_LIMIT".into(),
         "require_totp_for_admins" => "ZHENGWU_REQUIRE_TOTP_FOR_ADMINS".into(),
+        "redis_url" => "--redis-url / ZHENGWU_REDIS_URL".into(),
+        "password_min_length" => "ZHENGWU_PASSWORD_MIN_LENGTH".into(),
+        "lockout_failures" => "ZHENGWU_LOCKOUT_FAILURES".into(),
+        "lockout_minutes" => "ZHENGWU_LOCKOUT_MINUTES".into(),
+        "session_idle_minutes" => "ZHENGWU_SESSION_IDLE_MINUTES".into(),
         other => other.to_string(),
     }
 }
@@ -317,18 +345,16 @@ impl Config {
             }
         };
 
-        let login_rate_limit = match s.login_rate_limit.as_deref() {
-            None => 10,
-            Some(v) => match v.trim().parse::<u32>() {
-                Ok(n) if (1..=100_000).contains(&n) => n,
-                _ => {
-                    return Err(ConfigError::new(
-                        "login_rate_limit",
-                        format!("'{v}' is not a number of sign-in attempts per minute from 1 to 100000"),
-                    ))
-                }
-            },
-        };
+        let login_rate_limit =
+            bounded(s.login_rate_limit.as_deref(), "login_rate_limit", 10, 1..=100_000, "sign-in attempts per minute")?;
+        // 等保 2.0 level 3 sets the floor: 8 characters, lock after at most 5 failures, and an
+        // idle timeout; an operator may be stricter, not laxer.
+        let password_min_length =
+            bounded(s.password_min_length.as_deref(), "password_min_length", 8, 8..=64, "characters")?;
+        let lockout_failures = bounded(s.lockout_failures.as_deref(), "lockout_failures", 5, 1..=5, "failures")?;
+        let lockout_minutes = bounded(s.lockout_minutes.as_deref(), "lockout_minutes", 30, 10..=1440, "minutes")?;
+        let session_idle_minutes =
+            bounded(s.session_idle_minutes.as_deref(), "session_idle_minutes", 30, 5..=30, "minutes")?;
 
         let require_totp_for_admins = match s.require_totp_for_admins.as_deref().map(str::trim) {
             None | Some("true") | Some("1") => true,
@@ -336,6 +362,14 @@ impl Config {
             Some(other) => {
                 return Err(ConfigError::new("require_totp_for_admins", format!("'{other}' is not true or false")))
             }
+        };
+
+        let redis_url = match s.redis_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            None => None,
+            Some(u) if u.starts_with("redis://") || u.starts_with("rediss://") => {
+                Some(SecretString::from(u.to_string()))
+            }
+            Some(u) => return Err(ConfigError::new("redis_url", format!("'{}' is not a redis:// URL", redact_url(u)))),
         };
 
         Ok(Config {
@@ -354,7 +388,33 @@ impl Config {
             sms,
             login_rate_limit,
             require_totp_for_admins,
+            redis_url,
+            redis_prefix: s.redis_prefix.unwrap_or_else(|| "zw:".into()),
+            password_min_length,
+            lockout_failures,
+            lockout_minutes,
+            session_idle_minutes,
         })
+    }
+}
+
+/// A whole number within `range`, or the default; else an error naming the setting.
+fn bounded(
+    value: Option<&str>,
+    setting: &'static str,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+    unit: &str,
+) -> Result<u32, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<u32>() {
+            Ok(n) if range.contains(&n) => Ok(n),
+            _ => Err(ConfigError::new(
+                setting,
+                format!("'{v}' is not a whole number of {unit} from {} to {}", range.start(), range.end()),
+            )),
+        },
     }
 }
 
@@ -432,6 +492,30 @@ mod tests {
         let c = Config::from_settings(env.over(file)).unwrap();
         assert_eq!(c.addr.port(), 2);
         assert!(c.demo);
+    }
+
+    #[test]
+    fn the_security_policy_may_be_stricter_but_not_laxer_than_the_floor() {
+        let c = Config::from_settings(Settings {
+            password_min_length: Some("12".into()),
+            lockout_failures: Some("3".into()),
+            session_idle_minutes: Some("15".into()),
+            ..settings()
+        })
+        .unwrap();
+        assert_eq!(
+            (c.password_min_length, c.lockout_failures, c.lockout_minutes, c.session_idle_minutes),
+            (12, 3, 30, 15)
+        );
+        for (setting, s) in [
+            ("password_min_length", Settings { password_min_length: Some("6".into()), ..settings() }),
+            ("lockout_failures", Settings { lockout_failures: Some("10".into()), ..settings() }),
+            ("session_idle_minutes", Settings { session_idle_minutes: Some("120".into()), ..settings() }),
+        ] {
+            let e = Config::from_settings(s).unwrap_err();
+            assert_eq!(e.setting, setting);
+            assert!(e.to_string().starts_with("invalid setting ZHENGWU_"), "{e}");
+        }
     }
 
     #[test]

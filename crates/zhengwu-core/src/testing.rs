@@ -164,6 +164,21 @@ impl TestDb {
     }
 }
 
+/// A Redis session store under a prefix of its own (from `ZHENGWU_TEST_REDIS_URL`, default
+/// `redis://127.0.0.1:6379`); `None` (with a message) when no Redis answers, unless `CI=true`.
+pub async fn test_redis(test: &str) -> Option<(crate::identity::SessionStore, String, String)> {
+    let url = std::env::var("ZHENGWU_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let prefix = format!("{}:", unique("zw_test"));
+    match crate::identity::SessionStore::redis(&url, &prefix).await {
+        Ok(store) => Some((store, url, prefix)),
+        Err(e) if !ci() => {
+            eprintln!("SKIPPED on Redis: {test} (no server: {e}; set CI=true to require it)");
+            None
+        }
+        Err(e) => panic!("CI=true requires Redis for {test}: {e}"),
+    }
+}
+
 /// Removes what [`TestDb::target`] created.
 pub async fn drop_target(pg_name: Option<String>, dir: &std::path::Path) {
     if let Some(name) = pg_name {

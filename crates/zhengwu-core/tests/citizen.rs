@@ -6,7 +6,7 @@ use zhengwu_core::{
     audit::{AuditKey, RequestMeta},
     citizen::{self, CitizenError, Field, PersonalKeys, SmsSender},
     demo,
-    identity::{self, AuthPolicy, Ctx},
+    identity::{self, AuthPolicy, Ctx, SessionStore},
     testing::{Backend, TestDb},
     with_db,
 };
@@ -23,6 +23,7 @@ const PHONE: &str = "13800138000";
 const ID: &str = "11010519491231002X";
 
 struct World {
+    sessions: SessionStore,
     t: TestDb,
     audit: AuditKey,
     keys: PersonalKeys,
@@ -34,6 +35,7 @@ impl World {
         let t = TestDb::new(b, name).await?;
         let master = MasterKey::from_bytes([5; 32]);
         Some(World {
+            sessions: SessionStore::Database,
             t,
             audit: AuditKey::from_master(&master),
             keys: PersonalKeys::from_master(&master),
@@ -42,7 +44,7 @@ impl World {
     }
 
     fn at(&self, now: chrono::DateTime<Utc>) -> Ctx<'_> {
-        Ctx { db: &self.t.db, audit: &self.audit, meta: &self.meta, now }
+        Ctx { db: &self.t.db, audit: &self.audit, meta: &self.meta, now, sessions: &self.sessions }
     }
 
     /// The code the SMS would carry: read back by brute force over the MAC (tests only —

@@ -5,9 +5,9 @@ use zhengwu_core::{
     audit::{self, AuditKey, RequestMeta},
     demo,
     identity::{
-        self as id, AccountAction, AuthPolicy, Bootstrap, Ctx, IdentityError, NewStaff, Permission, StaffActor,
+        self as id, AccountAction, AuthPolicy, Bootstrap, Ctx, DepartmentForm, IdentityError, NewStaff, Permission,
+        RoleForm, SessionStore, StaffActor,
     },
-    identity::{DepartmentForm, RoleForm},
     testing::{Backend, TestDb},
     with_db, Db,
 };
@@ -25,6 +25,7 @@ zhengwu_core::on_both!(
     roles_keep_to_their_duty_and_a_custom_scope_takes_effect,
     only_the_system_administrator_adds_departments,
     administrators_must_set_up_and_then_use_a_second_factor,
+    sessions_in_redis_end_the_same_ways,
 );
 
 const NEW_PASSWORD: &str = "Qingshan-2026!";
@@ -34,6 +35,7 @@ fn key() -> AuditKey {
 }
 
 struct World {
+    sessions: SessionStore,
     t: TestDb,
     key: AuditKey,
     meta: RequestMeta,
@@ -48,6 +50,7 @@ impl World {
         let created = id::bootstrap(&t.db, &key, true, "青山县人民政府", Utc::now()).await.unwrap();
         assert!(matches!(created, Bootstrap::Created(ref a) if a.len() == 9), "{created:?}");
         Some(World {
+            sessions: SessionStore::Database,
             t,
             key,
             meta: RequestMeta { ip: Some("192.0.2.1".into()), ..Default::default() },
@@ -61,7 +64,7 @@ impl World {
     }
 
     fn at(&self, now: DateTime<Utc>) -> Ctx<'_> {
-        Ctx { db: &self.t.db, audit: &self.key, meta: &self.meta, now }
+        Ctx { db: &self.t.db, audit: &self.key, meta: &self.meta, now, sessions: &self.sessions }
     }
 
     fn ctx(&self) -> Ctx<'_> {
@@ -166,6 +169,32 @@ async fn five_failures_lock_the_account_for_thirty_minutes(b: Backend) {
 
 async fn sessions_end_when_idle_when_signed_out_and_at_sign_in(b: Backend) {
     let Some(w) = World::new(b, "id_sess").await else { return };
+    sessions_end(w).await;
+}
+
+/// The same session rules with sessions kept in Redis (several instances share them).
+async fn sessions_in_redis_end_the_same_ways(b: Backend) {
+    let Some(mut w) = World::new(b, "id_redis").await else { return };
+    let Some((store, _, prefix)) = zhengwu_core::testing::test_redis("id_redis").await else {
+        w.finish().await;
+        return;
+    };
+    w.sessions = store;
+    let (token, _) = w.sign_in("zhangwei").await;
+    let in_db: i64 =
+        with_db!(w.db(), pool => sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(pool).await).unwrap();
+    assert_eq!(in_db, 0, "nothing in the database");
+    assert!(id::session_actor(&w.ctx(), &w.policy, &token).await.unwrap().is_some());
+    assert!(prefix.starts_with("zw_test_"));
+    // Disabling an account ends its sessions in Redis too.
+    let (clerk_token, clerk) = w.sign_in("liuyang").await;
+    let (_, sys) = w.sign_in("sysadmin").await;
+    id::act_on_account(&w.ctx(), &sys, clerk.id, AccountAction::Disable).await.unwrap();
+    assert!(id::session_actor(&w.ctx(), &w.policy, &clerk_token).await.unwrap().is_none());
+    sessions_end(w).await;
+}
+
+async fn sessions_end(w: World) {
     let (token, actor) = w.sign_in("zhangwei").await;
     let t0 = Utc::now();
     // Used within 30 minutes, it lives on (and the idle clock restarts).

@@ -12,6 +12,7 @@ pub mod permission;
 mod roles;
 pub mod scope;
 mod service;
+pub mod sessions;
 
 pub use audit_access::{audit_csv, audit_export, audit_search, audit_verify, AuditFilter, AUDIT_PAGE, EXPORT_LIMIT};
 pub use bootstrap::{bootstrap, Bootstrap, DEMO_PASSWORD};
@@ -20,3 +21,4 @@ pub use permission::{Duty, Permission};
 pub use roles::{create_department, create_role, update_role, DepartmentForm, RoleForm};
 pub use scope::{DataScope, DepartmentTree, Scope};
 pub use service::*;
+pub use sessions::SessionStore;

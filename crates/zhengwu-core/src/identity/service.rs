@@ -15,6 +15,7 @@ use super::{
     password::{self, PasswordPolicy, PasswordProblem},
     permission::{Duty, Permission},
     scope::{DataScope, DepartmentTree, RoleScope, Scope},
+    sessions::{SessionRecord, SessionStore, StoreError},
 };
 use crate::{
     audit::{self, Actor, AuditError, AuditEvent, AuditKey, RequestMeta},
@@ -57,6 +58,8 @@ pub struct Ctx<'a> {
     pub audit: &'a AuditKey,
     pub meta: &'a RequestMeta,
     pub now: DateTime<Utc>,
+    /// Where staff sessions live.
+    pub sessions: &'a SessionStore,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +80,8 @@ pub enum IdentityError {
     Db(#[from] sqlx::Error),
     #[error("{0}")]
     Audit(#[from] AuditError),
+    #[error("{0}")]
+    Sessions(#[from] StoreError),
 }
 
 impl IdentityError {
@@ -271,18 +276,35 @@ pub async fn sign_in(
         "UPDATE staff SET failed_logins = 0, locked_until = NULL, last_login_at = $1, \
          totp_last_step = COALESCE($3, totp_last_step) WHERE id = $2")
         .bind(ctx.now).bind(row.id).bind(totp_step.and_then(|s| i64::try_from(s).ok())).execute(conn).await.map(|_| ()))?;
-    if let Some(old) = previous {
-        end_session_in(&mut tx, old).await?;
-    }
     let token = random_hex(32);
-    with_tx!(&mut tx, conn => sqlx::query(
-        "INSERT INTO sessions (id_digest, staff_id, csrf_secret, created_at, last_seen_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $4, $5)")
-        .bind(digest(&token)).bind(row.id).bind(random_hex(24)).bind(ctx.now)
-        .bind(ctx.now + policy.absolute_timeout).execute(conn).await.map(|_| ()))?;
+    let record = SessionRecord {
+        staff_id: row.id,
+        csrf_secret: random_hex(24),
+        created_at: ctx.now,
+        last_seen_at: ctx.now,
+        expires_at: ctx.now + policy.absolute_timeout,
+    };
+    if !ctx.sessions.is_redis() {
+        if let Some(old) = previous {
+            end_session_in(&mut tx, old).await?;
+        }
+        with_tx!(&mut tx, conn => sqlx::query(
+            "INSERT INTO sessions (id_digest, staff_id, csrf_secret, created_at, last_seen_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $4, $5)")
+            .bind(digest(&token)).bind(row.id).bind(&record.csrf_secret).bind(ctx.now)
+            .bind(record.expires_at).execute(conn).await.map(|_| ()))?;
+    }
     audit::append(&mut tx, ctx.audit, &actor, ctx.meta, &AuditEvent::new("auth.sign_in", "staff", row.id), ctx.now)
         .await?;
     tx.commit().await?;
+    if ctx.sessions.is_redis() {
+        if let Some(old) = previous.map(digest) {
+            if let Some(rec) = ctx.sessions.get(&old).await? {
+                ctx.sessions.remove(&old, rec.staff_id).await?;
+            }
+        }
+        ctx.sessions.put(&digest(&token), &record, policy.idle_timeout, ctx.now).await?;
+    }
     Ok(NewSession { token, staff_id: row.id, must_change_password: row.must_change_password })
 }
 
@@ -294,6 +316,7 @@ async fn end_session_in(tx: &mut WriteTx, token: &str) -> Result<(), sqlx::Error
 /// Ends the session everywhere it is used (it lives on the server; the cookie alone is
 /// worthless afterwards).
 pub async fn sign_out(ctx: &Ctx<'_>, actor: &StaffActor, token: &str) -> Result<(), IdentityError> {
+    ctx.sessions.remove(&digest(token), actor.id).await?;
     let mut tx = ctx.db.begin_write().await?;
     end_session_in(&mut tx, token).await?;
     audit::append(
@@ -309,12 +332,9 @@ pub async fn sign_out(ctx: &Ctx<'_>, actor: &StaffActor, token: &str) -> Result<
     Ok(())
 }
 
+/// What a session needs of the account, loaded with every request.
 #[derive(sqlx::FromRow)]
-struct SessionRow {
-    staff_id: i64,
-    csrf_secret: String,
-    last_seen_at: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
+struct StaffRow {
     username: String,
     display_name: String,
     department_id: i64,
@@ -322,6 +342,23 @@ struct SessionRow {
     must_change_password: bool,
     status: String,
     has_totp: bool,
+}
+
+const STAFF_FOR_SESSION_COLUMNS: &str = "u.username, u.display_name, u.department_id, d.name AS department_name, \
+     u.must_change_password, u.status, (u.totp_sealed IS NOT NULL) AS has_totp";
+const STAFF_FOR_SESSION: &str = "SELECT u.username, u.display_name, u.department_id, d.name AS department_name, \
+     u.must_change_password, u.status, (u.totp_sealed IS NOT NULL) AS has_totp \
+     FROM staff u JOIN departments d ON d.id = u.department_id";
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    staff_id: i64,
+    csrf_secret: String,
+    created_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    staff: StaffRow,
 }
 
 /// The staff member behind a session token, or `None` when the session is unknown, idle too
@@ -335,39 +372,69 @@ pub async fn session_actor(
         return Ok(None);
     }
     let d = digest(token);
-    let row: Option<SessionRow> = with_db!(ctx.db, pool => sqlx::query_as(
-        "SELECT s.staff_id, s.csrf_secret, s.last_seen_at, s.expires_at, u.username, u.display_name, \
-         u.department_id, d.name AS department_name, u.must_change_password, u.status, \
-         (u.totp_sealed IS NOT NULL) AS has_totp \
-         FROM sessions s JOIN staff u ON u.id = s.staff_id JOIN departments d ON d.id = u.department_id \
-         WHERE s.id_digest = $1")
-        .bind(&d).fetch_optional(pool).await)?;
-    let Some(row) = row else { return Ok(None) };
-    if row.status != "active" || row.expires_at <= ctx.now || row.last_seen_at + policy.idle_timeout <= ctx.now {
+    let found: Option<(SessionRecord, StaffRow)> = if ctx.sessions.is_redis() {
+        match ctx.sessions.get(&d).await? {
+            None => None,
+            Some(rec) => {
+                let sql = format!("{STAFF_FOR_SESSION} WHERE u.id = $1");
+                let staff: Option<StaffRow> =
+                    with_db!(ctx.db, pool => sqlx::query_as(&sql).bind(rec.staff_id).fetch_optional(pool).await)?;
+                staff.map(|st| (rec, st))
+            }
+        }
+    } else {
+        let sql = format!(
+            "SELECT s.staff_id, s.csrf_secret, s.created_at, s.last_seen_at, s.expires_at, {STAFF_FOR_SESSION_COLUMNS} \
+             FROM sessions s JOIN staff u ON u.id = s.staff_id JOIN departments d ON d.id = u.department_id \
+             WHERE s.id_digest = $1"
+        );
+        let row: Option<SessionRow> =
+            with_db!(ctx.db, pool => sqlx::query_as(&sql).bind(&d).fetch_optional(pool).await)?;
+        row.map(|r| {
+            (
+                SessionRecord {
+                    staff_id: r.staff_id,
+                    csrf_secret: r.csrf_secret,
+                    created_at: r.created_at,
+                    last_seen_at: r.last_seen_at,
+                    expires_at: r.expires_at,
+                },
+                r.staff,
+            )
+        })
+    };
+    let Some((rec, staff)) = found else { return Ok(None) };
+    if staff.status != "active" || rec.expires_at <= ctx.now || rec.last_seen_at + policy.idle_timeout <= ctx.now {
+        ctx.sessions.remove(&d, rec.staff_id).await?;
         with_db!(ctx.db, pool => sqlx::query("DELETE FROM sessions WHERE id_digest = $1")
             .bind(&d).execute(pool).await.map(|_| ()))?;
         return Ok(None);
     }
     // One write a minute at most per session, not one per request.
-    if ctx.now - row.last_seen_at > Duration::seconds(60) {
-        with_db!(ctx.db, pool => sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_digest = $2")
-            .bind(ctx.now).bind(&d).execute(pool).await.map(|_| ()))?;
+    if ctx.now - rec.last_seen_at > Duration::seconds(60) {
+        if ctx.sessions.is_redis() {
+            let touched = SessionRecord { last_seen_at: ctx.now, ..rec.clone() };
+            ctx.sessions.put(&d, &touched, policy.idle_timeout, ctx.now).await?;
+        } else {
+            with_db!(ctx.db, pool => sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_digest = $2")
+                .bind(ctx.now).bind(&d).execute(pool).await.map(|_| ()))?;
+        }
     }
-    let (roles, permissions, scope) = load_grants(ctx.db, row.staff_id, row.department_id).await?;
+    let (roles, permissions, scope) = load_grants(ctx.db, rec.staff_id, staff.department_id).await?;
     let admin = roles.iter().any(|r| r.duty != Duty::Business);
     Ok(Some(StaffActor {
-        needs_totp: policy.require_totp_for_admins && admin && !row.has_totp,
-        has_totp: row.has_totp,
-        id: row.staff_id,
-        username: row.username,
-        display_name: row.display_name,
-        department_id: row.department_id,
-        department_name: row.department_name,
-        must_change_password: row.must_change_password,
+        needs_totp: policy.require_totp_for_admins && admin && !staff.has_totp,
+        has_totp: staff.has_totp,
+        id: rec.staff_id,
+        username: staff.username,
+        display_name: staff.display_name,
+        department_id: staff.department_id,
+        department_name: staff.department_name,
+        must_change_password: staff.must_change_password,
         roles,
         permissions,
         scope,
-        csrf_token: row.csrf_secret,
+        csrf_token: rec.csrf_secret,
     }))
 }
 
@@ -450,6 +517,7 @@ pub async fn change_password(
     )
     .await?;
     tx.commit().await?;
+    ctx.sessions.remove_all(actor.id, Some(&digest(session_token))).await?;
     Ok(())
 }
 
@@ -725,6 +793,9 @@ pub async fn act_on_account(
     let e = AuditEvent::new(action.audit_action(), "staff", id).with_detail(detail);
     audit::append(&mut tx, ctx.audit, &actor.audit_actor(), ctx.meta, &e, ctx.now).await?;
     tx.commit().await?;
+    if end_sessions {
+        ctx.sessions.remove_all(id, None).await?;
+    }
     Ok(new_password)
 }
 
