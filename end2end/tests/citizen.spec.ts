@@ -25,6 +25,9 @@ test("a citizen signs in with an SMS code and registers their real name", async 
   const phone = phones[info.project.name];
   await page.goto("/my");
   await expect(page).toHaveURL(/\/my\/login$/);
+  await page.goto("/");
+  await page.getByRole("banner").getByRole("link", { name: "个人登录" }).click();
+  await expect(page).toHaveURL(/\/my\/login$/);
   await page.getByLabel("手机号码").fill("123");
   await page.getByRole("button", { name: "获取验证码" }).click();
   await expect(page.locator("#phone-error")).toContainText("11 位手机号码");
@@ -38,6 +41,9 @@ test("a citizen signs in with an SMS code and registers their real name", async 
   await page.getByRole("button", { name: "登录" }).click();
   await expect(page).toHaveURL(/\/my$/);
   await expect(page.getByRole("main")).toContainText(phone.slice(0, 3) + "****" + phone.slice(7));
+  await page.goto("/");
+  await page.getByRole("banner").getByRole("link", { name: "我的" }).click();
+  await expect(page).toHaveURL(/\/my$/);
 
   const id = ids[info.project.name];
   const wrong = id.slice(0, 17) + (id[17] === "0" ? "1" : "0");

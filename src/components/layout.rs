@@ -7,7 +7,7 @@ use zhengwu_types::{Channel, Lang};
 
 use crate::{
     prefs::{use_prefs, use_site},
-    session::{use_session, CSRF_FIELD},
+    session::{use_citizen, use_session, CSRF_FIELD},
 };
 
 #[component]
@@ -41,6 +41,12 @@ pub fn Layout(children: Children) -> impl IntoView {
     };
     let site_name = site.name(prefs.lang).to_string();
     let session = use_session();
+    // Citizens: "sign in" or "my account"; staff see their console links instead.
+    let citizen_link = session.is_none().then(|| {
+        let (href, label) =
+            if use_citizen().is_some() { ("/my", t.my_account) } else { ("/my/login", t.citizen_sign_in) };
+        view! { <a class="citizen-link" href=href>{label}</a> }
+    });
     let account = session.map(|s| {
         view! {
             <div class="account">
@@ -62,6 +68,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <span>{site_name.clone()}</span>
                 </a>
                 {account}
+                {citizen_link}
                 <div class="switches">
                     <form method="post" action="/prefs" class="switch">
                         <input type="hidden" name="lang" value=other_lang.code() />
