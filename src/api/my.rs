@@ -2,18 +2,9 @@
 //! leaves the server masked only; the full value comes from an audited form post.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+pub use zhengwu_types::personal::MaskedProfile;
 
 use super::ApiError;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MaskedProfile {
-    pub id: i64,
-    pub phone: String,
-    pub real_name: Option<String>,
-    pub id_number: Option<String>,
-    pub verified: bool,
-}
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -37,10 +28,6 @@ mod server {
             }
         }
     }
-
-    pub(super) fn convert(p: zhengwu_core::citizen::MaskedProfile) -> MaskedProfile {
-        MaskedProfile { id: p.id, phone: p.phone, real_name: p.real_name, id_number: p.id_number, verified: p.verified }
-    }
 }
 
 /// The signed-in citizen's profile, masked.
@@ -57,8 +44,7 @@ pub async fn my_profile() -> Result<MaskedProfile, ApiError> {
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "not signed in"))?;
     let meta = crate::server::auth::request_meta(&parts.headers, &parts.extensions);
     let ctx = state.ctx(&meta);
-    let p = zhengwu_core::citizen::own_profile(&ctx, &state.personal, &c.0 .1).await?;
-    Ok(server::convert(p))
+    Ok(zhengwu_core::citizen::own_profile(&ctx, &state.personal, &c.0 .1).await?)
 }
 
 /// A citizen for staff with `personal:unmask`, masked.
@@ -76,6 +62,5 @@ pub async fn staff_citizen(id: String) -> Result<MaskedProfile, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::new(ErrorCode::NotFound, "not found"))?;
     let meta = crate::server::auth::request_meta(&parts.headers, &parts.extensions);
     let ctx = state.ctx(&meta);
-    let p = zhengwu_core::citizen::citizen_for_staff(&ctx, &state.personal, staff.actor(), id).await?;
-    Ok(server::convert(p))
+    Ok(zhengwu_core::citizen::citizen_for_staff(&ctx, &state.personal, staff.actor(), id).await?)
 }

@@ -6,7 +6,7 @@
 use axum::{
     body::Body,
     extract::{Path, Request, State},
-    http::{header, request::Parts, StatusCode, Uri},
+    http::{header, StatusCode},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
     Router,
@@ -16,7 +16,8 @@ use zhengwu_core::identity::{self, AccountAction, AuditFilter, DepartmentForm, I
 use zhengwu_types::ErrorCode;
 
 use super::{
-    auth::{csrf_ok, render_page, request_meta, CurrentStaff},
+    auth::{render_page, request_meta, CurrentStaff},
+    form::{at_path, StaffPost},
     state::AppState,
 };
 use crate::{api::ApiError, session::FormEcho};
@@ -33,46 +34,6 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/audit.csv", get(export_audit))
 }
 
-/// A posted form: its fields in order (repeated names kept).
-struct Posted {
-    parts: Parts,
-    fields: Vec<(String, String)>,
-    staff: CurrentStaff,
-}
-
-impl Posted {
-    fn get(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-
-    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.fields.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-}
-
-/// Reads a form post of a signed-in staff member and checks its anti-forgery token.
-async fn posted(req: Request) -> Result<Posted, Response> {
-    let (parts, body) = req.into_parts();
-    let staff =
-        parts.extensions.get::<CurrentStaff>().cloned().ok_or_else(|| Redirect::to("/login").into_response())?;
-    let bytes = axum::body::to_bytes(body, 64 * 1024)
-        .await
-        .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response())?;
-    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&bytes).into_owned().collect();
-    let given = fields.iter().find(|(k, _)| k == crate::session::CSRF_FIELD).map(|(_, v)| v.as_str());
-    if !csrf_ok(&staff, given) {
-        return Err((StatusCode::FORBIDDEN, "anti-forgery token missing or wrong").into_response());
-    }
-    Ok(Posted { parts, fields, staff })
-}
-
-fn with_path(mut parts: Parts, path: &str) -> Parts {
-    if let Ok(uri) = path.parse::<Uri>() {
-        parts.uri = uri;
-    }
-    parts
-}
-
 /// The response for a service error that is not a form message.
 fn failure(e: IdentityError) -> Response {
     match e {
@@ -86,16 +47,16 @@ fn failure(e: IdentityError) -> Response {
 }
 
 async fn create_staff(State(state): State<AppState>, req: Request) -> Response {
-    let p = match posted(req).await {
+    let p = match StaffPost::read(req).await {
         Ok(p) => p,
         Err(r) => return r,
     };
-    let meta = request_meta(&p.parts.headers, &p.parts.extensions);
+    let meta = p.meta();
     let ctx = state.ctx(&meta);
     let new = NewStaff {
-        username: p.get("username").unwrap_or_default().to_string(),
-        display_name: p.get("display_name").unwrap_or_default().to_string(),
-        department_id: p.get("department_id").and_then(|d| d.parse().ok()),
+        username: p.form.get("username").unwrap_or_default().to_string(),
+        display_name: p.form.get("display_name").unwrap_or_default().to_string(),
+        department_id: p.form.get("department_id").and_then(|d| d.parse().ok()),
     };
     match identity::create_staff(&ctx, p.staff.actor(), &new).await {
         Ok((id, initial)) => {
@@ -107,30 +68,30 @@ async fn create_staff(State(state): State<AppState>, req: Request) -> Response {
                 secret: Some(initial),
                 ..FormEcho::default()
             };
-            render_page(&state, with_path(p.parts, &format!("/admin/staff/{id}")), StatusCode::CREATED, echo).await
+            render_page(&state, at_path(p.parts, &format!("/admin/staff/{id}")), StatusCode::CREATED, echo).await
         }
         Err(IdentityError::Invalid { field, message }) => {
             let mut echo = FormEcho::default();
             echo.errors.insert(field.into(), message);
             for f in ["username", "display_name", "department_id"] {
-                echo.values.insert(f.into(), p.get(f).unwrap_or_default().to_string());
+                echo.values.insert(f.into(), p.form.get(f).unwrap_or_default().to_string());
             }
-            render_page(&state, with_path(p.parts, "/admin/staff/new"), StatusCode::UNPROCESSABLE_ENTITY, echo).await
+            render_page(&state, at_path(p.parts, "/admin/staff/new"), StatusCode::UNPROCESSABLE_ENTITY, echo).await
         }
         Err(e) => failure(e),
     }
 }
 
 async fn account_action(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
-    let p = match posted(req).await {
+    let p = match StaffPost::read(req).await {
         Ok(p) => p,
         Err(r) => return r,
     };
     let Ok(id) = id.parse::<i64>() else { return (StatusCode::NOT_FOUND, "不存在").into_response() };
-    let Some(action) = p.get("action").and_then(AccountAction::parse) else {
+    let Some(action) = p.form.get("action").and_then(AccountAction::parse) else {
         return (StatusCode::BAD_REQUEST, "unknown action").into_response();
     };
-    let meta = request_meta(&p.parts.headers, &p.parts.extensions);
+    let meta = p.meta();
     let ctx = state.ctx(&meta);
     match identity::act_on_account(&ctx, p.staff.actor(), id, action).await {
         Ok(Some(password)) => {
@@ -139,56 +100,45 @@ async fn account_action(State(state): State<AppState>, Path(id): Path<String>, r
                 secret: Some(password),
                 ..FormEcho::default()
             };
-            render_page(&state, with_path(p.parts, &format!("/admin/staff/{id}")), StatusCode::OK, echo).await
+            render_page(&state, at_path(p.parts, &format!("/admin/staff/{id}")), StatusCode::OK, echo).await
         }
-        Ok(None) => {
-            Redirect::to(&format!("/admin/staff/{id}?done={}", p.get("action").unwrap_or_default())).into_response()
-        }
+        Ok(None) => Redirect::to(&format!("/admin/staff/{id}?done={}", p.form.get("action").unwrap_or_default()))
+            .into_response(),
         Err(IdentityError::Invalid { message, .. }) => {
             let echo = FormEcho { notice: Some(message), ..FormEcho::default() };
-            render_page(
-                &state,
-                with_path(p.parts, &format!("/admin/staff/{id}")),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                echo,
-            )
-            .await
+            render_page(&state, at_path(p.parts, &format!("/admin/staff/{id}")), StatusCode::UNPROCESSABLE_ENTITY, echo)
+                .await
         }
         Err(e) => failure(e),
     }
 }
 
 async fn assign_roles(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
-    let p = match posted(req).await {
+    let p = match StaffPost::read(req).await {
         Ok(p) => p,
         Err(r) => return r,
     };
     let Ok(id) = id.parse::<i64>() else { return (StatusCode::NOT_FOUND, "不存在").into_response() };
-    let roles: Vec<i64> = p.all("role").filter_map(|r| r.parse().ok()).collect();
-    let meta = request_meta(&p.parts.headers, &p.parts.extensions);
+    let roles: Vec<i64> = p.form.all("role").filter_map(|r| r.parse().ok()).collect();
+    let meta = p.meta();
     let ctx = state.ctx(&meta);
     match identity::assign_roles(&ctx, p.staff.actor(), id, &roles).await {
         Ok(()) => Redirect::to(&format!("/admin/staff/{id}?done=roles")).into_response(),
         Err(e @ (IdentityError::Invalid { .. } | IdentityError::SeparationOfDuties(_))) => {
             let echo = FormEcho { notice: Some(e.to_string()), ..FormEcho::default() };
-            render_page(
-                &state,
-                with_path(p.parts, &format!("/admin/staff/{id}")),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                echo,
-            )
-            .await
+            render_page(&state, at_path(p.parts, &format!("/admin/staff/{id}")), StatusCode::UNPROCESSABLE_ENTITY, echo)
+                .await
         }
         Err(e) => failure(e),
     }
 }
 
 async fn verify_audit(State(state): State<AppState>, req: Request) -> Response {
-    let p = match posted(req).await {
+    let p = match StaffPost::read(req).await {
         Ok(p) => p,
         Err(r) => return r,
     };
-    let meta = request_meta(&p.parts.headers, &p.parts.extensions);
+    let meta = p.meta();
     let ctx = state.ctx(&meta);
     let notice = match identity::audit_verify(&ctx, p.staff.actor()).await {
         Ok(Ok(report)) => match report.range {
@@ -199,7 +149,7 @@ async fn verify_audit(State(state): State<AppState>, req: Request) -> Response {
         Err(e) => return failure(e),
     };
     let echo = FormEcho { notice: Some(notice), ..FormEcho::default() };
-    render_page(&state, with_path(p.parts, "/admin/audit"), StatusCode::OK, echo).await
+    render_page(&state, at_path(p.parts, "/admin/audit"), StatusCode::OK, echo).await
 }
 
 /// Parses the auditor's search form (dates are Shanghai calendar days, `until` inclusive).
@@ -281,14 +231,14 @@ async fn export_audit(State(state): State<AppState>, req: Request) -> Response {
     }
 }
 
-fn role_form(p: &Posted) -> RoleForm {
+fn role_form(p: &StaffPost) -> RoleForm {
     RoleForm {
-        code: p.get("code").unwrap_or_default().to_string(),
-        name: p.get("name").unwrap_or_default().to_string(),
-        duty: p.get("duty").unwrap_or_default().to_string(),
-        data_scope: p.get("data_scope").unwrap_or_default().to_string(),
-        permissions: p.all("permission").map(str::to_string).collect(),
-        departments: p.all("department").filter_map(|d| d.parse().ok()).collect(),
+        code: p.form.get("code").unwrap_or_default().to_string(),
+        name: p.form.get("name").unwrap_or_default().to_string(),
+        duty: p.form.get("duty").unwrap_or_default().to_string(),
+        data_scope: p.form.get("data_scope").unwrap_or_default().to_string(),
+        permissions: p.form.all("permission").map(str::to_string).collect(),
+        departments: p.form.all("department").filter_map(|d| d.parse().ok()).collect(),
     }
 }
 
@@ -305,12 +255,12 @@ async fn save_role_id(State(state): State<AppState>, Path(id): Path<String>, req
 
 /// Creates (`id` none) or updates a role; the form comes back with its message on a problem.
 async fn save_role_inner(state: AppState, id: Option<i64>, req: Request) -> Response {
-    let p = match posted(req).await {
+    let p = match StaffPost::read(req).await {
         Ok(p) => p,
         Err(r) => return r,
     };
     let form = role_form(&p);
-    let meta = request_meta(&p.parts.headers, &p.parts.extensions);
+    let meta = p.meta();
     let ctx = state.ctx(&meta);
     let result = match id {
         None => identity::create_role(&ctx, p.staff.actor(), &form).await.map(|_| ()),
@@ -331,29 +281,29 @@ async fn save_role_inner(state: AppState, id: Option<i64>, req: Request) -> Resp
                 other => echo.notice = Some(other.to_string()),
             }
             for f in ["code", "name", "duty", "data_scope"] {
-                echo.values.insert(f.into(), p.get(f).unwrap_or_default().to_string());
+                echo.values.insert(f.into(), p.form.get(f).unwrap_or_default().to_string());
             }
-            echo.values.insert("permission".into(), p.all("permission").collect::<Vec<_>>().join(","));
-            echo.values.insert("department".into(), p.all("department").collect::<Vec<_>>().join(","));
-            render_page(&state, with_path(p.parts, &back), StatusCode::UNPROCESSABLE_ENTITY, echo).await
+            echo.values.insert("permission".into(), p.form.all("permission").collect::<Vec<_>>().join(","));
+            echo.values.insert("department".into(), p.form.all("department").collect::<Vec<_>>().join(","));
+            render_page(&state, at_path(p.parts, &back), StatusCode::UNPROCESSABLE_ENTITY, echo).await
         }
         Err(e) => failure(e),
     }
 }
 
 async fn create_department(State(state): State<AppState>, req: Request) -> Response {
-    let p = match posted(req).await {
+    let p = match StaffPost::read(req).await {
         Ok(p) => p,
         Err(r) => return r,
     };
     let form = DepartmentForm {
-        code: p.get("code").unwrap_or_default().to_string(),
-        name: p.get("name").unwrap_or_default().to_string(),
-        name_en: p.get("name_en").unwrap_or_default().to_string(),
-        parent_id: p.get("parent_id").and_then(|v| v.parse().ok()),
-        level: p.get("level").unwrap_or_default().to_string(),
+        code: p.form.get("code").unwrap_or_default().to_string(),
+        name: p.form.get("name").unwrap_or_default().to_string(),
+        name_en: p.form.get("name_en").unwrap_or_default().to_string(),
+        parent_id: p.form.get("parent_id").and_then(|v| v.parse().ok()),
+        level: p.form.get("level").unwrap_or_default().to_string(),
     };
-    let meta = request_meta(&p.parts.headers, &p.parts.extensions);
+    let meta = p.meta();
     let ctx = state.ctx(&meta);
     match identity::create_department(&ctx, p.staff.actor(), &form).await {
         Ok(_) => Redirect::to("/admin/departments?done=department").into_response(),
@@ -361,9 +311,9 @@ async fn create_department(State(state): State<AppState>, req: Request) -> Respo
             let mut echo = FormEcho::default();
             echo.errors.insert(field.into(), message);
             for f in ["code", "name", "name_en", "parent_id", "level"] {
-                echo.values.insert(f.into(), p.get(f).unwrap_or_default().to_string());
+                echo.values.insert(f.into(), p.form.get(f).unwrap_or_default().to_string());
             }
-            render_page(&state, with_path(p.parts, "/admin/departments"), StatusCode::UNPROCESSABLE_ENTITY, echo).await
+            render_page(&state, at_path(p.parts, "/admin/departments"), StatusCode::UNPROCESSABLE_ENTITY, echo).await
         }
         Err(e) => failure(e),
     }

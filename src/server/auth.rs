@@ -16,13 +16,17 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use serde::Deserialize;
 use zhengwu_core::{
     audit::RequestMeta,
     identity::{self, IdentityError, StaffActor},
 };
 
-use super::{middleware::RequestId, security::is_https, state::AppState};
+use super::{
+    form::{over_limit, unavailable, with_cookie, Form, PreSessionForm, StaffPost},
+    middleware::RequestId,
+    security::is_https,
+    state::AppState,
+};
 use crate::session::{FormEcho, SessionView, CSRF_FIELD, LOGIN_COOKIE, SESSION_COOKIE};
 
 /// The signed-in staff member of this request, with the session token (for sign-out).
@@ -87,8 +91,16 @@ fn clear_cookie(name: &str, path: &str) -> String {
 }
 
 /// Resolves the session cookie into [`CurrentStaff`]; clears a cookie whose session is gone.
+/// Requests that never need to know who is signed in: the bundle, public files, probes.
+/// Browsers send the session cookie with each of them; looking it up would cost several
+/// queries per stylesheet and WebAssembly fetch.
+pub fn needs_no_session(path: &str) -> bool {
+    path.starts_with("/pkg/") || matches!(path, "/islands.js" | "/favicon.svg" | "/healthz" | "/readyz" | "/metrics")
+}
+
 pub async fn resolve_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let Some(token) = cookie_value(req.headers(), SESSION_COOKIE).map(str::to_string) else {
+    let token = cookie_value(req.headers(), SESSION_COOKIE).filter(|_| !needs_no_session(req.uri().path()));
+    let Some(token) = token.map(str::to_string) else {
         return next.run(req).await;
     };
     let meta = request_meta(req.headers(), req.extensions());
@@ -105,10 +117,7 @@ pub async fn resolve_session(State(state): State<AppState>, mut req: Request, ne
             }
             res
         }
-        Err(e) => {
-            tracing::error!(error = %e, "session lookup failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response()
-        }
+        Err(e) => unavailable("session lookup", e),
     }
 }
 
@@ -146,10 +155,8 @@ pub fn csrf_ok(staff: &CurrentStaff, given: Option<&str>) -> bool {
     given.is_some_and(|g| zhengwu_crypto::constant_time_eq(g.as_bytes(), staff.actor().csrf_token.as_bytes()))
 }
 
-/// The sign-in form's token: bound to a random cookie set when the form was shown.
-fn login_token(state: &AppState, cookie: &str) -> String {
-    zhengwu_crypto::to_hex(&zhengwu_crypto::hmac_sm3(state.keys.csrf.as_ref(), &[b"login", cookie.as_bytes()]))
-}
+/// The staff sign-in form's cookie-bound token.
+const LOGIN_FORM: PreSessionForm = PreSessionForm { cookie: LOGIN_COOKIE, path: "/login", label: b"login" };
 
 /// A fixed-window counter of sign-in attempts per IP address (per instance; with several
 /// instances each counts its own, so the effective limit is N times higher).
@@ -201,42 +208,14 @@ pub async fn render_page(state: &AppState, parts: Parts, status: StatusCode, ech
     res
 }
 
-#[derive(Debug, Deserialize)]
-pub struct LoginForm {
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    totp: String,
-    #[serde(default)]
-    next: String,
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `GET /login` needs its anti-forgery cookie before the page renders: set here, then the page.
 pub async fn login_page(State(state): State<AppState>, req: Request) -> Response {
     let (parts, _) = req.into_parts();
-    let existing = cookie_value(&parts.headers, LOGIN_COOKIE).map(str::to_string);
-    let cookie = existing.clone().unwrap_or_else(|| {
-        let mut b = [0u8; 24];
-        zhengwu_crypto::random_bytes(&mut b);
-        zhengwu_crypto::to_hex(&b)
-    });
+    let (token, cookie) = LOGIN_FORM.issue(&state, &parts.headers);
     let mut echo = FormEcho::default();
-    echo.values.insert(CSRF_FIELD.into(), login_token(&state, &cookie));
+    echo.values.insert(CSRF_FIELD.into(), token);
     echo.values.insert("next".into(), safe_next(query_param(&parts, "next").as_deref()));
-    let secure = is_https(&parts.headers);
-    let mut res = render_page(&state, parts, StatusCode::OK, echo).await;
-    if existing.is_none() {
-        let secure = if secure { "; Secure" } else { "" };
-        let c = format!("{LOGIN_COOKIE}={cookie}; Path=/login; HttpOnly; SameSite=Strict{secure}");
-        if let Ok(v) = HeaderValue::from_str(&c) {
-            res.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    res
+    with_cookie(render_page(&state, parts, StatusCode::OK, echo).await, cookie)
 }
 
 fn query_param(parts: &Parts, name: &str) -> Option<String> {
@@ -256,22 +235,21 @@ fn safe_next(next: Option<&str>) -> String {
 
 pub async fn login_submit(State(state): State<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response();
-    };
-    let form: LoginForm = match serde_urlencoded::from_bytes(&bytes) {
+    let form = match Form::read(body).await {
         Ok(f) => f,
-        Err(_) => return (StatusCode::BAD_REQUEST, "malformed form").into_response(),
+        Err(r) => return r,
     };
-    let next = safe_next(Some(&form.next));
-    let cookie = cookie_value(&parts.headers, LOGIN_COOKIE).map(str::to_string);
+    let (username, password) = (form.value("username"), form.value("password"));
+    let next = safe_next(Some(form.value("next")));
+    let Some(token) = LOGIN_FORM.check(&state, &parts.headers, form.value(CSRF_FIELD)) else {
+        // An expired or forged form: show a fresh one (the GET sets the cookie again).
+        return (StatusCode::FORBIDDEN, Redirect::to("/login?expired=1")).into_response();
+    };
     let again = |message: &str, field: Option<&str>, status: StatusCode| {
         let mut echo = FormEcho::default();
-        echo.values.insert("username".into(), form.username.chars().take(64).collect());
+        echo.values.insert("username".into(), username.chars().take(64).collect());
         echo.values.insert("next".into(), next.clone());
-        if let Some(c) = &cookie {
-            echo.values.insert(CSRF_FIELD.into(), login_token(&state, c));
-        }
+        echo.values.insert(CSRF_FIELD.into(), token.clone());
         match field {
             Some(f) => {
                 echo.errors.insert(f.into(), message.into());
@@ -280,23 +258,15 @@ pub async fn login_submit(State(state): State<AppState>, req: Request) -> Respon
         }
         (echo, status)
     };
-    let token_ok = cookie
-        .as_deref()
-        .is_some_and(|c| zhengwu_crypto::constant_time_eq(login_token(&state, c).as_bytes(), form.csrf.as_bytes()));
-    if !token_ok {
-        // An expired or forged form: show a fresh one (the GET sets the cookie again).
-        return (StatusCode::FORBIDDEN, Redirect::to("/login?expired=1")).into_response();
-    }
-    let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    if ip.is_some_and(|ip| !state.login_limiter.allow(ip)) {
+    if over_limit(&state, &parts) {
         let (echo, status) = again("尝试次数过多，请一分钟后再试", None, StatusCode::TOO_MANY_REQUESTS);
         return render_page(&state, parts, status, echo).await;
     }
     let mut missing = None;
-    if form.password.is_empty() {
+    if password.is_empty() {
         missing = Some(("password", "请输入密码"));
     }
-    if form.username.trim().is_empty() {
+    if username.trim().is_empty() {
         missing = Some(("username", "请输入用户名"));
     }
     if let Some((field, message)) = missing {
@@ -306,8 +276,8 @@ pub async fn login_submit(State(state): State<AppState>, req: Request) -> Respon
     let meta = request_meta(&parts.headers, &parts.extensions);
     let ctx = state.ctx(&meta);
     let previous = cookie_value(&parts.headers, SESSION_COOKIE);
-    let second = identity::SecondFactor { key: &state.keys.totp, code: &form.totp };
-    match identity::sign_in(&ctx, &state.policy, &form.username, &form.password, Some(second), previous).await {
+    let second = identity::SecondFactor { key: &state.keys.totp, code: form.value("totp") };
+    match identity::sign_in(&ctx, &state.policy, username, password, Some(second), previous).await {
         Ok(session) => {
             // The gate sends on to the password change or the second-factor set-up if needed.
             let to = if session.must_change_password { "/account/password".to_string() } else { next };
@@ -325,37 +295,18 @@ pub async fn login_submit(State(state): State<AppState>, req: Request) -> Respon
             );
             render_page(&state, parts, status, echo).await
         }
-        Err(e) => {
-            tracing::error!(error = %e, "sign-in failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response()
-        }
+        Err(e) => unavailable("sign-in", e),
     }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 pub async fn logout(State(state): State<AppState>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let Some(staff) = parts.extensions.get::<CurrentStaff>().cloned() else {
-        return Redirect::to("/login").into_response();
+    let p = match StaffPost::read(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
     };
-    let form: CsrfOnly =
-        match axum::body::to_bytes(body, 4096).await.ok().and_then(|b| serde_urlencoded::from_bytes(&b).ok()) {
-            Some(f) => f,
-            None => return (StatusCode::BAD_REQUEST, "malformed form").into_response(),
-        };
-    if !csrf_ok(&staff, Some(&form.csrf)) {
-        return (StatusCode::FORBIDDEN, "anti-forgery token missing or wrong").into_response();
-    }
-    let meta = request_meta(&parts.headers, &parts.extensions);
-    let ctx = state.ctx(&meta);
-    if let Err(e) = identity::sign_out(&ctx, staff.actor(), staff.token()).await {
-        tracing::error!(error = %e, "sign-out failed");
-        return (StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response();
+    let meta = p.meta();
+    if let Err(e) = identity::sign_out(&state.ctx(&meta), p.staff.actor(), p.staff.token()).await {
+        return unavailable("sign-out", e);
     }
     let mut res = Redirect::to("/login?signed_out=1").into_response();
     if let Ok(v) = HeaderValue::from_str(&clear_cookie(SESSION_COOKIE, "/")) {
@@ -364,43 +315,21 @@ pub async fn logout(State(state): State<AppState>, req: Request) -> Response {
     res
 }
 
-#[derive(Debug, Deserialize)]
-pub struct PasswordForm {
-    #[serde(default)]
-    current_password: String,
-    #[serde(default)]
-    new_password: String,
-    #[serde(default)]
-    confirm_password: String,
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn change_password(State(state): State<AppState>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let Some(staff) = parts.extensions.get::<CurrentStaff>().cloned() else {
-        return Redirect::to("/login").into_response();
+    let p = match StaffPost::read(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
     };
-    let Some(form) = axum::body::to_bytes(body, 16 * 1024)
-        .await
-        .ok()
-        .and_then(|b| serde_urlencoded::from_bytes::<PasswordForm>(&b).ok())
-    else {
-        return (StatusCode::BAD_REQUEST, "malformed form").into_response();
-    };
-    if !csrf_ok(&staff, Some(&form.csrf)) {
-        return (StatusCode::FORBIDDEN, "anti-forgery token missing or wrong").into_response();
-    }
-    let meta = request_meta(&parts.headers, &parts.extensions);
-    let ctx = state.ctx(&meta);
+    let meta = p.meta();
+    let f = &p.form;
     let result = identity::change_password(
-        &ctx,
+        &state.ctx(&meta),
         &state.policy,
-        staff.actor(),
-        staff.token(),
-        &form.current_password,
-        &form.new_password,
-        &form.confirm_password,
+        p.staff.actor(),
+        p.staff.token(),
+        f.value("current_password"),
+        f.value("new_password"),
+        f.value("confirm_password"),
     )
     .await;
     match result {
@@ -408,53 +337,29 @@ pub async fn change_password(State(state): State<AppState>, req: Request) -> Res
         Err(IdentityError::Invalid { field, message }) => {
             let mut echo = FormEcho::default();
             echo.errors.insert(field.into(), message);
-            render_page(&state, parts, StatusCode::UNPROCESSABLE_ENTITY, echo).await
+            render_page(&state, p.parts, StatusCode::UNPROCESSABLE_ENTITY, echo).await
         }
-        Err(e) => {
-            tracing::error!(error = %e, "password change failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response()
-        }
+        Err(e) => unavailable("password change", e),
     }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct TotpForm {
-    #[serde(default)]
-    secret: String,
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Confirms a new second factor: the code from the authenticator must match the secret shown.
 pub async fn enroll_totp(State(state): State<AppState>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let Some(staff) = parts.extensions.get::<CurrentStaff>().cloned() else {
-        return Redirect::to("/login").into_response();
+    let p = match StaffPost::read(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
     };
-    let Some(form) =
-        axum::body::to_bytes(body, 4096).await.ok().and_then(|b| serde_urlencoded::from_bytes::<TotpForm>(&b).ok())
-    else {
-        return (StatusCode::BAD_REQUEST, "malformed form").into_response();
-    };
-    if !csrf_ok(&staff, Some(&form.csrf)) {
-        return (StatusCode::FORBIDDEN, "anti-forgery token missing or wrong").into_response();
-    }
-    let meta = request_meta(&parts.headers, &parts.extensions);
-    let ctx = state.ctx(&meta);
-    match identity::enroll_totp(&ctx, staff.actor(), &state.keys.totp, &form.secret, &form.code).await {
+    let meta = p.meta();
+    let (secret, code) = (p.form.value("secret"), p.form.value("code"));
+    match identity::enroll_totp(&state.ctx(&meta), p.staff.actor(), &state.keys.totp, secret, code).await {
         Ok(()) => Redirect::to("/admin?done=totp").into_response(),
         Err(IdentityError::Invalid { field, message }) => {
             let mut echo = FormEcho::default();
             echo.errors.insert(field.into(), message);
             // The same secret again: the authenticator already holds it.
-            echo.values.insert("secret".into(), form.secret.chars().take(64).collect());
-            render_page(&state, parts, StatusCode::UNPROCESSABLE_ENTITY, echo).await
+            echo.values.insert("secret".into(), secret.chars().take(64).collect());
+            render_page(&state, p.parts, StatusCode::UNPROCESSABLE_ENTITY, echo).await
         }
-        Err(e) => {
-            tracing::error!(error = %e, "TOTP enrolment failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response()
-        }
+        Err(e) => unavailable("TOTP enrolment", e),
     }
 }

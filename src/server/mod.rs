@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod citizen;
 pub mod cli;
+pub mod form;
 pub mod health;
 pub mod metrics;
 pub mod middleware;

@@ -4,6 +4,16 @@
 //! Shared by server and browser, so a form can check as the user types and the server checks
 //! again with the same rules.
 
+/// A citizen's personal data as shown by default: everything masked.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MaskedProfile {
+    pub id: i64,
+    pub phone: String,
+    pub real_name: Option<String>,
+    pub id_number: Option<String>,
+    pub verified: bool,
+}
+
 /// Why an identity number is refused, in words for the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdNumberProblem {

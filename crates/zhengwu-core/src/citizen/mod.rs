@@ -263,15 +263,7 @@ pub async fn sign_out(ctx: &Ctx<'_>, actor: &CitizenActor, token: &str) -> Resul
     Ok(())
 }
 
-/// What a citizen (or staff) sees by default: everything masked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MaskedProfile {
-    pub id: i64,
-    pub phone: String,
-    pub real_name: Option<String>,
-    pub id_number: Option<String>,
-    pub verified: bool,
-}
+pub use zhengwu_types::personal::MaskedProfile;
 
 async fn masked(ctx: &Ctx<'_>, keys: &PersonalKeys, id: i64) -> Result<MaskedProfile, CitizenError> {
     let row: Option<SealedRow> = with_db!(ctx.db, pool => sqlx::query_as(

@@ -461,7 +461,12 @@ async fn load_grants(
         "SELECT rd.role_id, rd.department_id FROM staff_roles sr JOIN role_departments rd ON rd.role_id = sr.role_id \
          WHERE sr.staff_id = $1")
         .bind(staff_id).fetch_all(pool).await)?;
-    let tree = department_tree(db).await?;
+    // The whole department tree only when a role reaches "department and below".
+    let tree = if roles.iter().any(|r| r.4 == DataScope::DepartmentTree.code()) {
+        department_tree(db).await?
+    } else {
+        DepartmentTree::default()
+    };
     let customs: Vec<Vec<i64>> =
         roles.iter().map(|r| custom.iter().filter(|(role, _)| *role == r.0).map(|(_, d)| *d).collect()).collect();
     let scopes: Vec<RoleScope<'_>> = roles
