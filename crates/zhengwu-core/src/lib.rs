@@ -6,12 +6,15 @@
 
 pub mod articles;
 pub mod audit;
+pub mod blobs;
+pub mod cases;
 pub mod citizen;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod identity;
 pub mod keyring;
+pub mod services;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod time;

@@ -9,6 +9,7 @@ pub mod error;
 pub mod i18n;
 pub mod page;
 pub mod personal;
+pub mod services;
 
 pub use articles::{ArticleDetail, ArticleSummary, Attachment, Category, Channel};
 pub use error::ErrorCode;

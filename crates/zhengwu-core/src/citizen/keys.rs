@@ -61,6 +61,25 @@ impl PersonalKeys {
         to_hex(&hmac_sm3(self.index.as_ref(), &[field.label(), b"\0", normalised.as_bytes()]))
     }
 
+    /// A case's answers (JSON), sealed; the associated data binds them to the cases table.
+    pub fn seal_answers(&self, json: &str) -> Vec<u8> {
+        sm4gcm::seal(&self.data, json.as_bytes(), b"cases.data")
+    }
+
+    pub fn open_answers(&self, sealed: &[u8]) -> Option<String> {
+        let clear = sm4gcm::open(&self.data, sealed, b"cases.data").ok()?;
+        String::from_utf8(clear.to_vec()).ok()
+    }
+
+    /// What the public case look-up compares: a MAC of the tracking number with the last four
+    /// characters of the applicant's ID number (`kind` "id") or phone ("phone").
+    pub fn lookup_mac(&self, tracking_no: &str, kind: &str, last4: &str) -> String {
+        to_hex(&hmac_sm3(
+            self.index.as_ref(),
+            &[b"case-lookup\0", tracking_no.as_bytes(), b"\0", kind.as_bytes(), b"\0", last4.as_bytes()],
+        ))
+    }
+
     /// A MAC for a one-time code bound to the phone it was sent to.
     pub fn code_mac(&self, phone_index: &str, code: &str) -> String {
         to_hex(&hmac_sm3(self.index.as_ref(), &[b"sms-code\0", phone_index.as_bytes(), b"\0", code.as_bytes()]))

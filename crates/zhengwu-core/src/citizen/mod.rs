@@ -280,6 +280,32 @@ async fn masked(ctx: &Ctx<'_>, keys: &PersonalKeys, id: i64) -> Result<MaskedPro
     })
 }
 
+/// A citizen's data in clear, for filling in their own forms and binding the case look-up.
+/// Never leaves the server except into the citizen's own form.
+#[derive(Debug, Clone)]
+pub struct ClearProfile {
+    pub phone: String,
+    pub real_name: Option<String>,
+    pub id_number: Option<String>,
+}
+
+pub async fn clear_profile(
+    db: &crate::db::Db,
+    keys: &PersonalKeys,
+    id: i64,
+) -> Result<Option<ClearProfile>, sqlx::Error> {
+    let row: Option<SealedRow> = with_db!(db, pool => sqlx::query_as(
+        "SELECT phone_sealed, real_name_sealed, id_number_sealed, verified_at FROM citizens WHERE id = $1")
+        .bind(id).fetch_optional(pool).await)?;
+    Ok(row.and_then(|(phone, name, idn, _)| {
+        Some(ClearProfile {
+            phone: keys.open(Field::Phone, &phone)?,
+            real_name: name.and_then(|n| keys.open(Field::RealName, &n)),
+            id_number: idn.and_then(|n| keys.open(Field::IdNumber, &n)),
+        })
+    }))
+}
+
 /// The signed-in citizen's own profile, masked.
 pub async fn own_profile(
     ctx: &Ctx<'_>,

@@ -4,6 +4,8 @@
 //! transaction and only into an empty database, so it never mixes with real data and a crash
 //! half-way leaves nothing behind.
 
+mod services;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -78,6 +80,8 @@ pub enum SeedError {
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
 }
+
+pub use services::seed_services;
 
 /// Fills an empty database with the demo county. Leaves a database with any content untouched.
 pub async fn seed(db: &Db) -> Result<SeedOutcome, SeedError> {

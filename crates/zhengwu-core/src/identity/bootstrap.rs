@@ -75,6 +75,13 @@ const DEMO_ROLES: &[RoleSeed] = &[
         permissions: &[Permission::CaseRead, Permission::StaffRead, Permission::NoticePublish],
     },
     RoleSeed {
+        code: "service_admin",
+        name: "事项管理员",
+        duty: Duty::Business,
+        scope: DataScope::All,
+        permissions: &[Permission::ServiceManage, Permission::CaseRead],
+    },
+    RoleSeed {
         code: "content_editor",
         name: "信息发布员",
         duty: Duty::Business,
@@ -97,6 +104,7 @@ const DEMO_STAFF: &[(&str, &str, &str, &str)] = &[
     ("chenjing", "陈静", "QS-RSJ", "bureau_reviewer"),
     ("wangfang", "王芳", "QS-ZFB", "county_leader"),
     ("zhaolei", "赵磊", "QS-ZFB", "content_editor"),
+    ("sunli", "孙丽", "QS-ZWFW", "service_admin"),
 ];
 
 /// What the first start created.

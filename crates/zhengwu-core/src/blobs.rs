@@ -1,0 +1,281 @@
+//! Where uploaded files live: a blob store with a local-directory implementation (the default,
+//! under the data directory).
+//!
+//! Rules every implementation keeps: the stored name (the key) is random, never derived from
+//! what the user sent; the type is decided by the content's first bytes, not by the file name
+//! or the browser's claim; the size limit is enforced while the bytes stream in, so an upload
+//! over the limit is cut off without filling memory or disk; the SM3 digest is computed on the
+//! way and stored with the case.
+
+use std::path::{Path, PathBuf};
+
+use tokio::io::AsyncWriteExt;
+use zhengwu_crypto::{to_hex, Sm3Hasher};
+use zhengwu_types::services::FileType;
+
+/// Bytes needed to recognise a type.
+const SNIFF_LEN: usize = 8;
+
+#[derive(Debug, Clone)]
+pub enum BlobStore {
+    /// Files under `root/<2 hex>/<key>`; partial uploads under `root/tmp` until finished.
+    Local { root: PathBuf },
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum BlobError {
+    #[error("文件超过 {limit_kb} KB 的大小限制")]
+    TooLarge { limit_kb: u64 },
+    #[error("文件类型不符合要求（按文件内容识别）")]
+    BadType,
+    #[error("文件是空的")]
+    Empty,
+    #[error("blob store: {0}")]
+    Io(String),
+}
+
+impl From<std::io::Error> for BlobError {
+    fn from(e: std::io::Error) -> Self {
+        BlobError::Io(e.kind().to_string())
+    }
+}
+
+/// A file now in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    pub key: String,
+    pub size: u64,
+    pub sm3: String,
+    pub file_type: FileType,
+}
+
+fn valid_key(key: &str) -> bool {
+    key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+impl BlobStore {
+    pub fn local(root: impl Into<PathBuf>) -> Self {
+        BlobStore::Local { root: root.into() }
+    }
+
+    fn path_of(root: &Path, key: &str) -> PathBuf {
+        root.join(&key[..2]).join(key)
+    }
+
+    /// Starts receiving one file of at most `limit` bytes of one of the `accept` types.
+    pub async fn writer(&self, limit: u64, accept: &[FileType]) -> Result<BlobWriter, BlobError> {
+        let BlobStore::Local { root } = self;
+        let mut b = [0u8; 16];
+        zhengwu_crypto::random_bytes(&mut b);
+        let key = to_hex(&b);
+        let tmp_dir = root.join("tmp");
+        tokio::fs::create_dir_all(&tmp_dir).await?;
+        let tmp = tmp_dir.join(&key);
+        let file = tokio::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).await?;
+        Ok(BlobWriter {
+            root: root.clone(),
+            key,
+            tmp: Some(tmp),
+            file: Some(file),
+            limit,
+            accept: accept.to_vec(),
+            size: 0,
+            head: Vec::with_capacity(SNIFF_LEN),
+            file_type: None,
+            hasher: Sm3Hasher::new(),
+        })
+    }
+
+    /// The whole file. Files here are small (limits are in megabytes), so reading them at
+    /// once keeps the download code simple.
+    pub async fn read(&self, key: &str) -> Result<Vec<u8>, BlobError> {
+        let BlobStore::Local { root } = self;
+        if !valid_key(key) {
+            return Err(BlobError::Io("invalid key".into()));
+        }
+        Ok(tokio::fs::read(Self::path_of(root, key)).await?)
+    }
+
+    pub async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        let BlobStore::Local { root } = self;
+        if !valid_key(key) {
+            return Err(BlobError::Io("invalid key".into()));
+        }
+        match tokio::fs::remove_file(Self::path_of(root, key)).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// One file being received. Dropped before [`BlobWriter::finish`], its partial file is removed.
+pub struct BlobWriter {
+    root: PathBuf,
+    key: String,
+    tmp: Option<PathBuf>,
+    file: Option<tokio::fs::File>,
+    limit: u64,
+    accept: Vec<FileType>,
+    size: u64,
+    head: Vec<u8>,
+    file_type: Option<FileType>,
+    hasher: Sm3Hasher,
+}
+
+impl BlobWriter {
+    /// Takes the next piece. Fails as soon as the limit is passed or the first bytes show a
+    /// type not accepted; the caller stops reading the upload then.
+    pub async fn write(&mut self, chunk: &[u8]) -> Result<(), BlobError> {
+        self.size += chunk.len() as u64;
+        if self.size > self.limit {
+            return Err(BlobError::TooLarge { limit_kb: self.limit / 1024 });
+        }
+        if self.file_type.is_none() {
+            let need = SNIFF_LEN - self.head.len();
+            self.head.extend_from_slice(&chunk[..need.min(chunk.len())]);
+            if self.head.len() == SNIFF_LEN {
+                self.decide_type()?;
+            }
+        }
+        self.hasher.update(chunk);
+        let file = self.file.as_mut().ok_or_else(|| BlobError::Io("closed".into()))?;
+        file.write_all(chunk).await?;
+        Ok(())
+    }
+
+    fn decide_type(&mut self) -> Result<(), BlobError> {
+        match FileType::sniff(&self.head) {
+            Some(t) if self.accept.contains(&t) => {
+                self.file_type = Some(t);
+                Ok(())
+            }
+            _ => Err(BlobError::BadType),
+        }
+    }
+
+    /// The file is complete: flushed to disk and moved to its place.
+    pub async fn finish(mut self) -> Result<StoredBlob, BlobError> {
+        if self.size == 0 {
+            return Err(BlobError::Empty);
+        }
+        if self.file_type.is_none() {
+            self.decide_type()?;
+        }
+        let mut file = self.file.take().ok_or_else(|| BlobError::Io("closed".into()))?;
+        file.flush().await?;
+        file.sync_all().await?;
+        drop(file);
+        let dest = BlobStore::path_of(&self.root, &self.key);
+        if let Some(parent) = dest.parent() {
+            tokio::fs::create_dir_all(parent).await?;
+        }
+        let tmp = self.tmp.take().ok_or_else(|| BlobError::Io("closed".into()))?;
+        tokio::fs::rename(&tmp, &dest).await?;
+        let hasher = std::mem::take(&mut self.hasher);
+        Ok(StoredBlob {
+            key: self.key.clone(),
+            size: self.size,
+            sm3: to_hex(&hasher.finish()),
+            file_type: self.file_type.ok_or(BlobError::BadType)?,
+        })
+    }
+}
+
+impl Drop for BlobWriter {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            self.file.take();
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(name: &str) -> (BlobStore, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("zw-blobs-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        (BlobStore::local(&dir), dir)
+    }
+
+    fn files_under(dir: &Path) -> usize {
+        walk(dir).len()
+    }
+
+    fn walk(dir: &Path) -> Vec<PathBuf> {
+        let mut out = vec![];
+        if let Ok(rd) = std::fs::read_dir(dir) {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    out.extend(walk(&p));
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn a_file_is_stored_under_a_random_key_with_its_digest() {
+        let (s, dir) = store("ok");
+        let body = [b"%PDF-1.4\n".as_slice(), &[7u8; 5000]].concat();
+        let mut w = s.writer(10_000, &[FileType::Pdf]).await.unwrap();
+        for c in body.chunks(1000) {
+            w.write(c).await.unwrap();
+        }
+        let b = w.finish().await.unwrap();
+        assert_eq!(b.size, body.len() as u64);
+        assert_eq!(b.file_type, FileType::Pdf);
+        assert_eq!(b.sm3, to_hex(&zhengwu_crypto::sm3(&body)));
+        assert!(valid_key(&b.key));
+        assert_eq!(s.read(&b.key).await.unwrap(), body);
+        assert_eq!(files_under(&dir.join("tmp")), 0);
+        s.delete(&b.key).await.unwrap();
+        assert!(s.read(&b.key).await.is_err());
+        assert!(s.read("../../etc/passwd").await.is_err(), "keys are checked, never paths");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn over_the_limit_is_cut_off_and_leaves_nothing() {
+        let (s, dir) = store("big");
+        let mut w = s.writer(4096, &[FileType::Png]).await.unwrap();
+        w.write(b"\x89PNG\r\n\x1a\n").await.unwrap();
+        let mut err = None;
+        for _ in 0..100 {
+            if let Err(e) = w.write(&[0u8; 1024]).await {
+                err = Some(e);
+                break;
+            }
+        }
+        assert_eq!(err, Some(BlobError::TooLarge { limit_kb: 4 }));
+        drop(w);
+        assert_eq!(files_under(&dir), 0, "the partial file is removed");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn the_content_decides_the_type() {
+        let (s, dir) = store("type");
+        // An executable named "photo.jpg" is still an executable.
+        let mut w = s.writer(4096, &[FileType::Jpeg, FileType::Pdf]).await.unwrap();
+        assert_eq!(w.write(b"MZ\x90\x00\x03\x00\x00\x00rest").await, Err(BlobError::BadType));
+        drop(w);
+        // A PNG where only PDF is accepted.
+        let mut w = s.writer(4096, &[FileType::Pdf]).await.unwrap();
+        assert_eq!(w.write(b"\x89PNG\r\n\x1a\nxxxx").await, Err(BlobError::BadType));
+        drop(w);
+        // Too short to be anything.
+        let mut w = s.writer(4096, &[FileType::Pdf]).await.unwrap();
+        w.write(b"%PD").await.unwrap();
+        assert_eq!(w.finish().await, Err(BlobError::BadType));
+        let w = s.writer(4096, &[FileType::Pdf]).await.unwrap();
+        assert_eq!(w.finish().await, Err(BlobError::Empty));
+        assert_eq!(files_under(&dir), 0);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,517 @@
+//! The service catalogue (事项清单), application forms defined as data, and cases (办件) as
+//! pages and clients see them. Validation of answers lives on the server (zhengwu-core);
+//! these are the shapes.
+
+use serde::{Deserialize, Serialize};
+
+/// Who a service is for (服务对象).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceObject {
+    Individual,
+    Enterprise,
+    Both,
+}
+
+impl ServiceObject {
+    pub const ALL: [ServiceObject; 3] = [ServiceObject::Individual, ServiceObject::Enterprise, ServiceObject::Both];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ServiceObject::Individual => "individual",
+            ServiceObject::Enterprise => "enterprise",
+            ServiceObject::Both => "both",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.code() == s)
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            ServiceObject::Individual => "自然人",
+            ServiceObject::Enterprise => "法人",
+            ServiceObject::Both => "自然人、法人",
+        }
+    }
+}
+
+/// How a time limit counts (工作日 / 自然日).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DayKind {
+    Working,
+    Natural,
+}
+
+impl DayKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            DayKind::Working => "working",
+            DayKind::Natural => "natural",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "working" => Some(DayKind::Working),
+            "natural" => Some(DayKind::Natural),
+            _ => None,
+        }
+    }
+
+    pub fn unit_zh(self) -> &'static str {
+        match self {
+            DayKind::Working => "个工作日",
+            DayKind::Natural => "个自然日",
+        }
+    }
+}
+
+/// Where an item is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemStatus {
+    Draft,
+    Published,
+    Retired,
+}
+
+impl ItemStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            ItemStatus::Draft => "draft",
+            ItemStatus::Published => "published",
+            ItemStatus::Retired => "retired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "draft" => Some(ItemStatus::Draft),
+            "published" => Some(ItemStatus::Published),
+            "retired" => Some(ItemStatus::Retired),
+            _ => None,
+        }
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            ItemStatus::Draft => "未发布",
+            ItemStatus::Published => "已发布",
+            ItemStatus::Retired => "已停用",
+        }
+    }
+}
+
+/// 网上办理深度: how far a service can be done online.
+pub fn online_depth_zh(depth: i32) -> &'static str {
+    match depth {
+        1 => "一级：网上办事指南",
+        2 => "二级：网上下载表格",
+        3 => "三级：网上申请、窗口领取结果",
+        _ => "四级：全程网办",
+    }
+}
+
+/// One required material (材料清单).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Material {
+    pub name: String,
+    /// 原件 / 复印件 / 原件和复印件 / 电子材料.
+    pub form: String,
+    pub count: u32,
+    pub required: bool,
+    /// A blank form to download, if there is one (a path under /files/templates/).
+    #[serde(default)]
+    pub template: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThemeInfo {
+    pub code: String,
+    pub name: String,
+    /// `center` (政务服务中心 themes), `life` (个人生命周期), `enterprise` (法人主题).
+    pub kind: String,
+    pub items: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceSummary {
+    pub code: String,
+    pub name: String,
+    pub department: String,
+    pub object: ServiceObject,
+    pub online_depth: i32,
+    pub promised_days: i32,
+    pub day_kind: DayKind,
+    pub status: ItemStatus,
+    pub summary: String,
+}
+
+/// The full guide (办事指南).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceGuide {
+    pub code: String,
+    pub name: String,
+    pub department: String,
+    pub department_id: i64,
+    pub object: ServiceObject,
+    pub status: ItemStatus,
+    pub summary: String,
+    pub eligibility: String,
+    pub materials: Vec<Material>,
+    pub legal_basis: String,
+    pub statutory_days: i32,
+    pub promised_days: i32,
+    pub day_kind: DayKind,
+    pub fees: String,
+    pub venue: String,
+    pub hours: String,
+    pub online_depth: i32,
+    pub phone: String,
+    pub themes: Vec<(String, String)>,
+    /// Whether it can be applied for online now (published, depth ≥ 3, a form exists).
+    pub online: bool,
+    pub updated_at: String,
+}
+
+/// The catalogue's filter as the page and the API take it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceFilter {
+    pub theme: Option<String>,
+    pub department: Option<String>,
+    pub object: Option<ServiceObject>,
+    pub q: Option<String>,
+}
+
+// ---- Application forms as data ---------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    Text,
+    LongText,
+    Number,
+    Date,
+    Choice,
+    MultiChoice,
+    IdNumber,
+    Mobile,
+    Address,
+    Attachment,
+}
+
+impl FieldKind {
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            FieldKind::Text => "单行文本",
+            FieldKind::LongText => "多行文本",
+            FieldKind::Number => "数字",
+            FieldKind::Date => "日期",
+            FieldKind::Choice => "单选",
+            FieldKind::MultiChoice => "多选",
+            FieldKind::IdNumber => "身份证号码",
+            FieldKind::Mobile => "手机号码",
+            FieldKind::Address => "地址",
+            FieldKind::Attachment => "附件",
+        }
+    }
+}
+
+/// What the signed-in citizen's verified profile can fill in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Prefill {
+    RealName,
+    IdNumber,
+    Mobile,
+}
+
+/// File types recognised by their content (magic bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileType {
+    Pdf,
+    Jpeg,
+    Png,
+    Ofd,
+}
+
+impl FileType {
+    pub const ALL: [FileType; 4] = [FileType::Pdf, FileType::Jpeg, FileType::Png, FileType::Ofd];
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            FileType::Pdf => "application/pdf",
+            FileType::Jpeg => "image/jpeg",
+            FileType::Png => "image/png",
+            FileType::Ofd => "application/ofd",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileType::Pdf => "pdf",
+            FileType::Jpeg => "jpg",
+            FileType::Png => "png",
+            FileType::Ofd => "ofd",
+        }
+    }
+
+    pub fn from_media_type(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.media_type() == s)
+    }
+
+    /// What the content's first bytes say, if it is one of ours.
+    pub fn sniff(head: &[u8]) -> Option<Self> {
+        if head.starts_with(b"%PDF-") {
+            Some(FileType::Pdf)
+        } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(FileType::Jpeg)
+        } else if head.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+            Some(FileType::Png)
+        } else if head.starts_with(b"PK\x03\x04") {
+            // OFD (GB/T 33190) is a ZIP container; the rest is checked by its reader.
+            Some(FileType::Ofd)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldDef {
+    pub name: String,
+    pub label: String,
+    pub kind: FieldKind,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub hint: String,
+    #[serde(default)]
+    pub min_len: Option<u32>,
+    #[serde(default)]
+    pub max_len: Option<u32>,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+    /// A regular expression the whole answer must match, with the message when it does not.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    #[serde(default)]
+    pub pattern_message: Option<String>,
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// Attachments: allowed types (empty: PDF, JPEG, PNG), size per file, files per field.
+    #[serde(default)]
+    pub accept: Vec<FileType>,
+    #[serde(default)]
+    pub max_size_kb: Option<u32>,
+    #[serde(default)]
+    pub max_count: Option<u32>,
+    #[serde(default)]
+    pub prefill: Option<Prefill>,
+}
+
+impl FieldDef {
+    pub fn accepted(&self) -> Vec<FileType> {
+        if self.accept.is_empty() {
+            vec![FileType::Pdf, FileType::Jpeg, FileType::Png]
+        } else {
+            self.accept.clone()
+        }
+    }
+
+    /// The `accept` attribute of the file input (a hint; the server checks content).
+    pub fn accept_attr(&self) -> String {
+        self.accepted().iter().map(|t| format!(".{},{}", t.extension(), t.media_type())).collect::<Vec<_>>().join(",")
+    }
+
+    pub fn max_bytes(&self) -> u64 {
+        u64::from(self.max_size_kb.unwrap_or(5 * 1024)) * 1024
+    }
+
+    pub fn max_files(&self) -> u32 {
+        self.max_count.unwrap_or(3)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormSection {
+    pub title: String,
+    pub fields: Vec<FieldDef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormDef {
+    pub sections: Vec<FormSection>,
+}
+
+impl FormDef {
+    pub fn fields(&self) -> impl Iterator<Item = &FieldDef> {
+        self.sections.iter().flat_map(|s| s.fields.iter())
+    }
+
+    pub fn field(&self, name: &str) -> Option<&FieldDef> {
+        self.fields().find(|f| f.name == name)
+    }
+}
+
+// ---- Cases ------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CaseStatus {
+    Draft,
+    Submitted,
+    Supplement,
+    Withdrawn,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 4] =
+        [CaseStatus::Draft, CaseStatus::Submitted, CaseStatus::Supplement, CaseStatus::Withdrawn];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            CaseStatus::Draft => "draft",
+            CaseStatus::Submitted => "submitted",
+            CaseStatus::Supplement => "supplement",
+            CaseStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.code() == s)
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            CaseStatus::Draft => "草稿",
+            CaseStatus::Submitted => "已提交",
+            CaseStatus::Supplement => "待补正",
+            CaseStatus::Withdrawn => "已撤回",
+        }
+    }
+}
+
+/// One step of a case's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: String,
+    pub kind: String,
+    pub title: String,
+    pub actor: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseFileInfo {
+    pub id: i64,
+    pub field: String,
+    pub name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sm3: String,
+}
+
+/// A case in a list (the citizen's own, or staff's incoming).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    pub id: i64,
+    pub tracking_no: Option<String>,
+    pub service_code: String,
+    pub service_name: String,
+    pub department: String,
+    pub status: CaseStatus,
+    pub updated_at: String,
+    pub submitted_at: Option<String>,
+}
+
+/// One answer as shown back: label and the value as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub name: String,
+    pub label: String,
+    pub value: String,
+    pub kind: FieldKind,
+}
+
+/// A case with everything its applicant (or allowed staff) may see.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseDetail {
+    pub summary: CaseSummary,
+    pub form_version: i32,
+    pub answers: Vec<Answer>,
+    pub files: Vec<CaseFileInfo>,
+    pub timeline: Vec<TimelineEntry>,
+    pub supplement_note: Option<String>,
+    pub supplement_fields: Vec<String>,
+    pub promised_days: i32,
+    pub day_kind: DayKind,
+}
+
+/// What the application page needs: the item, its form, the draft's answers and files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplicationView {
+    pub service_code: String,
+    pub service_name: String,
+    pub department: String,
+    pub case_id: Option<i64>,
+    pub client_key: String,
+    pub status: CaseStatus,
+    pub form: FormDef,
+    pub values: std::collections::BTreeMap<String, Vec<String>>,
+    pub files: Vec<CaseFileInfo>,
+    pub supplement_note: Option<String>,
+    pub supplement_fields: Vec<String>,
+    pub verified: bool,
+}
+
+/// The public look-up's answer: only what a passer-by with the number and digits may know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LookupResult {
+    pub tracking_no: String,
+    pub service_name: String,
+    pub department: String,
+    pub status: CaseStatus,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_decides_the_type_not_the_name() {
+        assert_eq!(FileType::sniff(b"%PDF-1.7\n"), Some(FileType::Pdf));
+        assert_eq!(FileType::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(FileType::Jpeg));
+        assert_eq!(FileType::sniff(b"\x89PNG\r\n\x1a\n...."), Some(FileType::Png));
+        assert_eq!(FileType::sniff(b"MZ\x90\x00"), None, "a Windows executable");
+        assert_eq!(FileType::sniff(b"<html>"), None);
+        assert_eq!(FileType::sniff(b""), None);
+    }
+
+    #[test]
+    fn form_definitions_read_from_json() {
+        let def: FormDef = serde_json::from_str(
+            r#"{"sections":[{"title":"申请人","fields":[
+                {"name":"name","label":"姓名","kind":"text","required":true,"prefill":"real_name"},
+                {"name":"proof","label":"证明","kind":"attachment","accept":["pdf"],"max_size_kb":100}]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(def.fields().count(), 2);
+        assert_eq!(def.field("name").unwrap().prefill, Some(Prefill::RealName));
+        assert_eq!(def.field("proof").unwrap().max_bytes(), 100 * 1024);
+        assert_eq!(def.field("proof").unwrap().accepted(), vec![FileType::Pdf]);
+        assert!(serde_json::from_str::<FormDef>(
+            r#"{"sections":[{"title":"x","fields":[{"name":"a","label":"b","kind":"blob"}]}]}"#
+        )
+        .is_err());
+    }
+}
