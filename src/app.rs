@@ -15,8 +15,10 @@ use crate::{
             AuditLogPage, DashboardPage, DepartmentsPage, RoleEditPage, RolesPage, StaffCitizenPage, StaffDetailPage,
             StaffListPage, StaffNewPage,
         },
+        console_cases::{StaffCasePage, StaffCasesPage, StaffServicePage, StaffServicesPage},
         login::{LoginPage, PasswordPage, TotpPage},
         my::{CitizenLoginPage, MyPage},
+        services::{ApplyPage, LookupPage, MyCasePage, MyCasesPage, ServiceGuidePage, ServicesPage},
         ArticleDetailPage, ArticleListPage, HomePage, NotFound,
     },
     prefs::Prefs,
@@ -69,6 +71,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/policies/:id") view=|| view! { <ArticleDetailPage channel=Channel::Policies /> } ssr=SsrMode::Async />
                     <Route path=path!("/updates") view=|| view! { <ArticleListPage channel=Channel::Updates /> } ssr=SsrMode::Async />
                     <Route path=path!("/updates/:id") view=|| view! { <ArticleDetailPage channel=Channel::Updates /> } ssr=SsrMode::Async />
+                    <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />
+                    <Route path=path!("/services/:code") view=ServiceGuidePage ssr=SsrMode::Async />
+                    <Route path=path!("/cases/lookup") view=LookupPage ssr=SsrMode::Async />
+                    <Route path=path!("/my/apply/:code") view=ApplyPage ssr=SsrMode::Async />
+                    <Route path=path!("/my/cases") view=MyCasesPage ssr=SsrMode::Async />
+                    <Route path=path!("/my/cases/:id") view=MyCasePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/cases") view=StaffCasesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/cases/:id") view=StaffCasePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/services") view=StaffServicesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/services/:code") view=StaffServicePage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/account/totp") view=TotpPage ssr=SsrMode::Async />

@@ -60,6 +60,8 @@ pub struct FormEcho {
     pub notice: Option<String>,
     /// A one-time secret to show (an initial password), never stored in the page cache.
     pub secret: Option<String>,
+    /// A result computed by the post, as JSON of the page's own type (the case look-up).
+    pub payload: Option<String>,
 }
 
 impl FormEcho {

@@ -3,53 +3,10 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
-use common::{attr, set_cookie, TestApp};
+use common::{attr, set_cookie, Gateway, TestApp};
 use zhengwu_core::testing::Backend;
 
 zhengwu_core::on_both!(a_citizen_signs_in_registers_and_staff_unmask_with_a_reason);
-
-/// A request the gateway received: its JSON body and `Authorization` header.
-type Sent = (serde_json::Value, Option<String>);
-
-/// A stand-in for the SMS gateway: records what it was asked to send; fails when told to.
-#[derive(Clone, Default)]
-struct Gateway {
-    sent: Arc<Mutex<Vec<Sent>>>,
-    failing: Arc<Mutex<bool>>,
-}
-
-impl Gateway {
-    async fn start(&self) -> String {
-        let me = self.clone();
-        let app = axum::Router::new().route(
-            "/send",
-            axum::routing::post(
-                move |headers: axum::http::HeaderMap, axum::Json(body): axum::Json<serde_json::Value>| {
-                    let me = me.clone();
-                    async move {
-                        let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
-                        me.sent.lock().unwrap().push((body, auth));
-                        if *me.failing.lock().unwrap() {
-                            axum::http::StatusCode::INTERNAL_SERVER_ERROR
-                        } else {
-                            axum::http::StatusCode::OK
-                        }
-                    }
-                },
-            ),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        format!("http://{addr}/send")
-    }
-
-    fn last_code(&self) -> String {
-        self.sent.lock().unwrap().last().unwrap().0["code"].as_str().unwrap().to_string()
-    }
-}
 
 async fn post(app: &TestApp, path: &str, cookie: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     app.client
@@ -75,7 +32,7 @@ async fn a_citizen_signs_in_registers_and_staff_unmask_with_a_reason(b: Backend)
     else {
         return;
     };
-    assert_eq!(app.get("/my").await.headers()["location"], "/my/login");
+    assert_eq!(app.get("/my").await.headers()["location"], "/my/login?next=/my", "back to the page after signing in");
     let form = app.get("/my/login").await;
     let form_cookie = set_cookie(&form, "zw_mylogin").unwrap();
     let token = attr(&form.text().await.unwrap(), "csrf").unwrap().to_string();

@@ -5,5 +5,6 @@ pub mod admin;
 pub mod articles;
 pub mod error;
 pub mod my;
+pub mod services;
 
 pub use error::ApiError;

@@ -90,6 +90,8 @@ pub fn Layout(children: Children) -> impl IntoView {
             <nav class="main-nav" aria-label=t.main_nav>
                 <ul class="wrap">
                     {nav_link("/", t.home)}
+                    {nav_link("/services", t.services)}
+                    {nav_link("/cases/lookup", t.case_lookup)}
                     {Channel::ALL.map(|c| nav_link(c.path(), c.name(prefs.lang))).to_vec()}
                 </ul>
             </nav>

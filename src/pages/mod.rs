@@ -1,9 +1,11 @@
 pub mod articles;
 pub mod console;
+pub mod console_cases;
 pub mod error;
 pub mod home;
 pub mod login;
 pub mod my;
+pub mod services;
 
 pub use articles::{ArticleDetailPage, ArticleListPage};
 pub use error::{ErrorPage, NotFound};

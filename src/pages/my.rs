@@ -18,6 +18,9 @@ pub fn CitizenLoginPage() -> impl IntoView {
     let code_step = echo.value("step") == "code";
     let token = echo.value(CSRF_FIELD);
     let phone = echo.value("phone");
+    let next = echo.value("next");
+    let next2 = next.clone();
+    let next3 = next.clone();
     view! {
         <Title text="个人登录" />
         <section class="narrow">
@@ -29,6 +32,7 @@ pub fn CitizenLoginPage() -> impl IntoView {
                 view! {
                     <form method="post" action="/my/login/verify" class="form">
                         <input type="hidden" name=CSRF_FIELD value=token.clone() />
+                        <input type="hidden" name="next" value=next.clone() />
                         <input type="hidden" name="phone" value=phone.clone() />
                         <p>"验证码已发送至 "<strong>{zhengwu_types::personal::mask_mobile(&phone)}</strong></p>
                         <Field name="code" label="短信验证码" kind="text" autocomplete="one-time-code" hint="6 位数字" />
@@ -36,6 +40,7 @@ pub fn CitizenLoginPage() -> impl IntoView {
                     </form>
                     <form method="post" action="/my/login" class="form">
                         <input type="hidden" name=CSRF_FIELD value=token />
+                        <input type="hidden" name="next" value=next2 />
                         <input type="hidden" name="phone" value=phone />
                         <button type="submit" class="button secondary">"重新获取验证码"</button>
                     </form>
@@ -44,6 +49,7 @@ pub fn CitizenLoginPage() -> impl IntoView {
                 view! {
                     <form method="post" action="/my/login" class="form">
                         <input type="hidden" name=CSRF_FIELD value=token />
+                        <input type="hidden" name="next" value=next3 />
                         <Field name="phone" label="手机号码" kind="tel" autocomplete="tel" hint="11 位中国大陆手机号码" />
                         <button type="submit" class="button">"获取验证码"</button>
                     </form>

@@ -141,7 +141,7 @@ pub async fn gate(req: Request, next: Next) -> Response {
     }
 }
 
-fn percent_encode(s: &str) -> String {
+pub(super) fn percent_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => (b as char).to_string(),
@@ -218,7 +218,7 @@ pub async fn login_page(State(state): State<AppState>, req: Request) -> Response
     with_cookie(render_page(&state, parts, StatusCode::OK, echo).await, cookie)
 }
 
-fn query_param(parts: &Parts, name: &str) -> Option<String> {
+pub(super) fn query_param(parts: &Parts, name: &str) -> Option<String> {
     parts
         .uri
         .query()

@@ -73,9 +73,22 @@ pub async fn gate(req: Request, next: Next) -> Response {
     let p = req.uri().path();
     let mine = (p == "/my" || p.starts_with("/my/")) && !p.starts_with("/my/login");
     if mine && req.extensions().get::<CurrentCitizen>().is_none() {
-        return Redirect::to("/my/login").into_response();
+        // Back to the page after signing in (a GET only: a form post cannot be replayed).
+        let here = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/my");
+        let next = if req.method() == axum::http::Method::GET { here } else { "/my" };
+        return Redirect::to(&format!("/my/login?next={}", super::auth::percent_encode(next))).into_response();
     }
     next.run(req).await
+}
+
+/// Where to go after signing in: a path on this site under /my or /services, else /my.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if super::prefs::is_local_path(n) && (n.starts_with("/my") || n.starts_with("/services")) => {
+            n.to_string()
+        }
+        _ => "/my".to_string(),
+    }
 }
 
 /// The sign-in steps' cookie-bound token.
@@ -88,6 +101,7 @@ async fn login_page(State(state): State<AppState>, req: Request) -> Response {
     let mut echo = FormEcho::default();
     echo.values.insert(CSRF_FIELD.into(), token);
     echo.values.insert("step".into(), "phone".into());
+    echo.values.insert("next".into(), safe_next(super::auth::query_param(&parts, "next").as_deref()));
     with_cookie(render_page(&state, parts, StatusCode::OK, echo).await, cookie)
 }
 
@@ -113,6 +127,7 @@ async fn send_code(State(state): State<AppState>, req: Request) -> Response {
     let phone = f.value("phone").to_string();
     let mut echo = FormEcho::default();
     echo.values.insert(CSRF_FIELD.into(), token);
+    echo.values.insert("next".into(), safe_next(f.get("next")));
     // Shown back in the canonical form once it is valid (the masked display relies on it).
     let shown = zhengwu_types::personal::validate_mobile(&phone).unwrap_or_else(|| phone.chars().take(20).collect());
     echo.values.insert("phone".into(), shown);
@@ -162,7 +177,7 @@ async fn verify_code(State(state): State<AppState>, req: Request) -> Response {
     let previous = cookie_value(&parts.headers, CITIZEN_COOKIE);
     match citizen::sign_in(&state.ctx(&meta), &state.personal, &phone, f.value("code"), previous).await {
         Ok(session) => {
-            let mut res = Redirect::to("/my").into_response();
+            let mut res = Redirect::to(&safe_next(f.get("next"))).into_response();
             let secure = if is_https(&parts.headers) { "; Secure" } else { "" };
             let c = format!("{CITIZEN_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax{secure}", session.token);
             if let Ok(v) = HeaderValue::from_str(&c) {
@@ -173,6 +188,7 @@ async fn verify_code(State(state): State<AppState>, req: Request) -> Response {
         Err(e @ (CitizenError::BadCode | CitizenError::Invalid { .. })) => {
             let mut echo = FormEcho::default();
             echo.values.insert(CSRF_FIELD.into(), token);
+            echo.values.insert("next".into(), safe_next(f.get("next")));
             echo.values.insert("phone".into(), phone.chars().take(20).collect());
             echo.values.insert("step".into(), "code".into());
             echo.errors.insert("code".into(), e.to_string());

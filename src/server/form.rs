@@ -148,7 +148,12 @@ pub fn with_cookie(mut res: Response, cookie: Option<HeaderValue>) -> Response {
 
 /// Whether the request's address is over the sign-in limit (counting this attempt).
 pub fn over_limit(state: &AppState, parts: &Parts) -> bool {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().is_some_and(|c| !state.login_limiter.allow(c.0.ip()))
+    over_limit_with(&state.login_limiter, parts)
+}
+
+/// Whether the request's address is over `limiter`'s limit (counting this attempt).
+pub fn over_limit_with(limiter: &super::auth::LoginLimiter, parts: &Parts) -> bool {
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().is_some_and(|c| !limiter.allow(c.0.ip()))
 }
 
 /// The request re-aimed at `path`, to render that page with a form's messages.

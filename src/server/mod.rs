@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cases;
 pub mod citizen;
 pub mod cli;
 pub mod form;

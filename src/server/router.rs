@@ -13,7 +13,9 @@ use leptos::prelude::*;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
-use super::{admin, auth, citizen, health, metrics, middleware, page_cache, prefs, rest, security, state::AppState};
+use super::{
+    admin, auth, cases, citizen, health, metrics, middleware, page_cache, prefs, rest, security, state::AppState,
+};
 
 /// The console and account pages are for signed-in staff only ([`auth::gate`]).
 async fn console_gate(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
@@ -79,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route("/account/totp", post(auth::enroll_totp))
         .merge(admin::routes())
         .merge(citizen::routes())
+        .merge(cases::routes())
         .nest("/api/v1", rest::router())
         .nest_service(&format!("/{}", options.site_pkg_dir), pkg)
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))

@@ -25,6 +25,9 @@ use super::{
 use crate::prefs::SiteInfo;
 
 /// How long a shutdown waits for requests in flight.
+/// Public case look-ups allowed per address per minute (each guess is 1 in 10 000).
+const LOOKUPS_PER_MINUTE: u32 = 10;
+
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
@@ -216,6 +219,16 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
             }
         }
     }
+    if config.demo {
+        match demo::seed_services(&db, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(items) => tracing::info!(items, "demo service catalogue seeded"),
+            Err(e) => {
+                db.close().await;
+                return Err(StartError::Demo(e.to_string()));
+            }
+        }
+    }
     if let Err(e) = bootstrap_accounts(&config, &db, &keys.audit).await {
         db.close().await;
         return Err(e);
@@ -274,6 +287,8 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         personal,
         sms,
         sessions,
+        blobs: zhengwu_core::blobs::BlobStore::local(config.data_dir.join("blobs")),
+        lookup_limiter: Arc::new(super::auth::LoginLimiter::new(LOOKUPS_PER_MINUTE)),
     };
     let app = router(state);
     let (stop, stopped) = oneshot::channel::<()>();

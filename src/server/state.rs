@@ -32,6 +32,11 @@ pub struct AppState {
     /// `None` when no SMS provider is configured (citizens cannot sign in).
     pub sms: Option<Arc<SmsSender>>,
     pub sessions: SessionStore,
+    /// Where uploaded files live.
+    pub blobs: zhengwu_core::blobs::BlobStore,
+    /// The public case look-up: attempts per address per minute.
+    #[from_ref(skip)]
+    pub lookup_limiter: Arc<LoginLimiter>,
 }
 
 impl AppState {

@@ -2,7 +2,10 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex},
+};
 
 use zhengwu::server::{spawn, RunningServer};
 use zhengwu_core::{
@@ -87,6 +90,10 @@ impl TestApp {
         if let Some(s) = self.server.take() {
             s.shutdown().await.expect("clean shutdown");
         }
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -244,5 +251,88 @@ impl TestApp {
         zhengwu_core::with_db!(&self.db, pool => sqlx::query_scalar("SELECT id FROM staff WHERE username = $1")
             .bind(username).fetch_one(pool).await)
         .unwrap()
+    }
+}
+
+/// A request the gateway received: its JSON body and `Authorization` header.
+type Sent = (serde_json::Value, Option<String>);
+
+/// A stand-in for the SMS gateway: records what it was asked to send; fails when told to.
+#[derive(Clone, Default)]
+pub struct Gateway {
+    pub sent: Arc<Mutex<Vec<Sent>>>,
+    pub failing: Arc<Mutex<bool>>,
+}
+
+impl Gateway {
+    pub async fn start(&self) -> String {
+        let me = self.clone();
+        let app = axum::Router::new().route(
+            "/send",
+            axum::routing::post(
+                move |headers: axum::http::HeaderMap, axum::Json(body): axum::Json<serde_json::Value>| {
+                    let me = me.clone();
+                    async move {
+                        let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
+                        me.sent.lock().unwrap().push((body, auth));
+                        if *me.failing.lock().unwrap() {
+                            axum::http::StatusCode::INTERNAL_SERVER_ERROR
+                        } else {
+                            axum::http::StatusCode::OK
+                        }
+                    }
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}/send")
+    }
+
+    pub fn last_code(&self) -> String {
+        self.sent.lock().unwrap().last().unwrap().0["code"].as_str().unwrap().to_string()
+    }
+}
+
+impl TestApp {
+    /// Signs a citizen in through the two sign-in forms (the app must use `gateway` as its
+    /// SMS provider); returns the session cookie.
+    pub async fn citizen_sign_in(&self, gateway: &Gateway, phone: &str) -> String {
+        let form = self.get("/my/login").await;
+        let form_cookie = set_cookie(&form, "zw_mylogin").unwrap();
+        let token = attr(&form.text().await.unwrap(), "csrf").unwrap().to_string();
+        let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
+            self.client
+                .post(self.url(path))
+                .header("cookie", &form_cookie)
+                .header("origin", &self.base)
+                .form(&fields)
+                .send()
+        };
+        let r = post("/my/login", vec![("csrf", token.clone()), ("phone", phone.to_string())]).await.unwrap();
+        assert_eq!(r.status(), 200, "code sent");
+        let code = gateway.last_code();
+        let r = post("/my/login/verify", vec![("csrf", token), ("phone", phone.to_string()), ("code", code)])
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "signed in");
+        set_cookie(&r, "zw_citizen").unwrap()
+    }
+
+    /// Real-name registration of the signed-in citizen.
+    pub async fn citizen_real_name(&self, cookie: &str, name: &str, id_number: &str) {
+        let page = self.page_with_cookie("/my", cookie).await.1;
+        let csrf = attr(&page, "csrf").unwrap().to_string();
+        let r = self
+            .client
+            .post(self.url("/my/real-name"))
+            .header("cookie", cookie)
+            .header("origin", &self.base)
+            .form(&[("csrf", csrf.as_str()), ("real_name", name), ("id_number", id_number)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "real name registered");
     }
 }

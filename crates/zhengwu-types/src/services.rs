@@ -448,6 +448,8 @@ pub struct CaseDetail {
     pub summary: CaseSummary,
     pub form_version: i32,
     pub answers: Vec<Answer>,
+    /// The form's attachment fields: (name, label).
+    pub attachment_fields: Vec<(String, String)>,
     pub files: Vec<CaseFileInfo>,
     pub timeline: Vec<TimelineEntry>,
     pub supplement_note: Option<String>,

@@ -244,6 +244,19 @@ pub async fn application(
     })
 }
 
+/// The form a post with `client_key` answers: the version its case started with, or the
+/// item's current one for a new application. Used to check uploads while they stream in.
+pub async fn form_for_post(db: &Db, actor: &CitizenActor, code: &str, client_key: &str) -> Result<FormDef, CaseError> {
+    let (item, _, current) = online_item(db, code).await?;
+    let version: Option<i32> = with_db!(db, pool => sqlx::query_scalar(
+        "SELECT form_version FROM cases WHERE citizen_id = $1 AND client_key = $2 AND item_id = $3")
+        .bind(actor.id).bind(client_key).bind(item.id).fetch_optional(pool).await)?;
+    match version {
+        Some(v) => services::form_at(db, item.id, v).await?.ok_or(CaseError::NotFound),
+        None => Ok(current),
+    }
+}
+
 /// A posted application: its key, the answers, files to remove, and whether to submit.
 #[derive(Debug, Clone, Default)]
 pub struct Posted {
@@ -527,10 +540,13 @@ async fn detail_of(db: &Db, keys: &PersonalKeys, c: CaseRow, staff: bool) -> Res
         .collect();
     let (promised_days, day_kind): (i32, String) = with_db!(db, pool => sqlx::query_as(
         "SELECT promised_days, day_kind FROM service_items WHERE id = $1").bind(c.item_id).fetch_one(pool).await)?;
+    let attachment_fields =
+        form.fields().filter(|f| f.kind == FieldKind::Attachment).map(|f| (f.name.clone(), f.label.clone())).collect();
     Ok(CaseDetail {
         summary: summary_of(db, c.id).await?,
         form_version: c.form_version,
         answers,
+        attachment_fields,
         files: files_of(db, c.id).await?,
         timeline: timeline(db, c.id, !staff, staff).await?,
         supplement_note: c.supplement_note.clone(),

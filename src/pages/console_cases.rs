@@ -1,0 +1,395 @@
+//! Console pages for cases (办件) and the service catalogue (事项管理). The server functions
+//! check permission and data scope; these pages only show what came back.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use zhengwu_types::{
+    services::{CaseDetail, CaseStatus, CaseSummary, ItemStatus, ServiceSummary},
+    Page,
+};
+
+use crate::{
+    api::services::{staff_case, staff_cases, staff_service, staff_services, ItemEditor},
+    components::{
+        form::{CsrfField, ErrorSummary},
+        pager::Pager,
+    },
+    pages::{
+        services::{url_encode_pairs, CaseView},
+        ErrorPage,
+    },
+    session::{use_form_echo, use_session},
+};
+
+fn q(name: &'static str) -> Option<String> {
+    use_query_map().with_untracked(|q| q.get(name)).filter(|v| !v.is_empty())
+}
+
+#[component]
+fn CasesNav() -> impl IntoView {
+    let s = use_session();
+    let can = |p: &str| s.as_ref().is_some_and(|s| s.can(p));
+    view! {
+        <nav class="console-nav" aria-label="工作台导航">
+            <ul>
+                <li><a href="/admin">"工作台首页"</a></li>
+                {can("case:read").then(|| view! { <li><a href="/admin/cases">"办件"</a></li> })}
+                {can("service:manage").then(|| view! { <li><a href="/admin/services">"事项管理"</a></li> })}
+            </ul>
+        </nav>
+    }
+}
+
+#[component]
+pub fn StaffCasesPage() -> impl IntoView {
+    let query = use_query_map();
+    let params = move || {
+        query.with(|q| {
+            (q.get("service"), q.get("status"), q.get("department"), q.get("from"), q.get("to"), q.get("page"))
+        })
+    };
+    let data = Resource::new(params, |(service, status, department, from, to, page)| {
+        staff_cases(service, status, department, from, to, page)
+    });
+    view! {
+        <Title text="办件" />
+        <CasesNav />
+        <h1>"办件"</h1>
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(p) => view! { <CaseTable p /> }.into_any(),
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CaseTable(p: Page<CaseSummary>) -> impl IntoView {
+    let keys = ["service", "status", "department", "from", "to"];
+    let current: Vec<(String, String)> = keys.iter().filter_map(|k| q(k).map(|v| (k.to_string(), v))).collect();
+    let value = |k: &str| current.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let base = if current.is_empty() {
+        "/admin/cases".to_string()
+    } else {
+        format!("/admin/cases?{}", url_encode_pairs(&current))
+    };
+    let status = value("status");
+    view! {
+        <form method="get" action="/admin/cases" class="form filter-form">
+            <div class="field"><label for="service">"事项编码"</label><input id="service" name="service" type="text" value=value("service") /></div>
+            <div class="field">
+                <label for="status">"状态"</label>
+                <select id="status" name="status">
+                    <option value="">"全部"</option>
+                    {[CaseStatus::Submitted, CaseStatus::Supplement, CaseStatus::Withdrawn].into_iter().map(|s| view! {
+                        <option value=s.code() selected=status == s.code()>{s.name_zh()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field"><label for="department">"部门编码"</label><input id="department" name="department" type="text" value=value("department") /></div>
+            <div class="field"><label for="from">"提交日期从"</label><input id="from" name="from" type="date" value=value("from") /></div>
+            <div class="field"><label for="to">"至"</label><input id="to" name="to" type="date" value=value("to") /></div>
+            <button type="submit" class="button">"筛选"</button>
+        </form>
+        {if p.items.is_empty() {
+            view! { <p class="empty">"没有符合条件的办件。"</p> }.into_any()
+        } else {
+            view! {
+                <div class="table-wrap">
+                    <table class="data">
+                        <thead><tr><th scope="col">"办件编号"</th><th scope="col">"事项"</th><th scope="col">"部门"</th><th scope="col">"状态"</th><th scope="col">"提交时间"</th></tr></thead>
+                        <tbody>
+                            {p.items.iter().map(|c| view! {
+                                <tr>
+                                    <td><a href=format!("/admin/cases/{}", c.id)>{c.tracking_no.clone().unwrap_or_default()}</a></td>
+                                    <td>{c.service_name.clone()}</td>
+                                    <td>{c.department.clone()}</td>
+                                    <td>{c.status.name_zh()}</td>
+                                    <td>{c.submitted_at.clone().unwrap_or_default()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }.into_any()
+        }}
+        <Pager base page=p.page total_pages=p.total_pages total=p.total />
+    }
+}
+
+#[component]
+pub fn StaffCasePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let data = Resource::new(id, staff_case);
+    view! {
+        <CasesNav />
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(d) => view! { <StaffCaseView d /> }.into_any(),
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn StaffCaseView(d: CaseDetail) -> impl IntoView {
+    let s = use_session();
+    let can_approve = s.as_ref().is_some_and(|s| s.can("case:approve"));
+    let echo = use_form_echo();
+    let done = q("done").is_some_and(|d| d == "supplement");
+    let id = d.summary.id;
+    let waiting = d.summary.status == CaseStatus::Submitted;
+    let fields: Vec<(String, String)> = d
+        .answers
+        .iter()
+        .map(|a| (a.name.clone(), a.label.clone()))
+        .chain(d.attachment_fields.iter().map(|(n, l)| (n.clone(), format!("附件：{l}"))))
+        .collect();
+    view! {
+        {done.then(|| view! { <div class="notice" role="status"><p>"已通知申请人补正。"</p></div> })}
+        <CaseView d=d.clone() staff=true />
+        {(can_approve && waiting).then(|| {
+            view! {
+                <section aria-labelledby="supplement-heading" class="panel">
+                    <h2 id="supplement-heading">"要求补正（一次性告知）"</h2>
+                    <ErrorSummary labels=&[("message", "补正说明"), ("fields", "补正内容")] />
+                    <form method="post" action=format!("/admin/cases/{id}/supplement") class="form">
+                        <CsrfField />
+                        <div class="field" class:field-error=echo.error("message").is_some()>
+                            <label for="message">"补正说明"</label>
+                            <p class="hint">"一次性写明需要补充或更正的全部内容和要求（2–500 字）"</p>
+                            {echo.error("message").map(|e| view! { <p class="error-message">{e}</p> })}
+                            <textarea id="message" name="message" rows="4">{echo.value("message")}</textarea>
+                        </div>
+                        <fieldset id="fields" class:field-error=echo.error("fields").is_some()>
+                            <legend>"需要补正的内容"</legend>
+                            {echo.error("fields").map(|e| view! { <p class="error-message">{e}</p> })}
+                            {fields.into_iter().map(|(name, label)| {
+                                let cid = format!("sf-{name}");
+                                view! {
+                                    <div class="choice">
+                                        <input type="checkbox" id=cid.clone() name="field" value=name />
+                                        <label for=cid>{label}</label>
+                                    </div>
+                                }
+                            }).collect_view()}
+                        </fieldset>
+                        <button type="submit" class="button">"发送补正通知"</button>
+                    </form>
+                </section>
+            }
+        })}
+    }
+}
+
+#[component]
+pub fn StaffServicesPage() -> impl IntoView {
+    let query = use_query_map();
+    let params = move || query.with(|q| (q.get("status"), q.get("q"), q.get("page")));
+    let data = Resource::new(params, |(status, text, page)| staff_services(status, text, page));
+    view! {
+        <Title text="事项管理" />
+        <CasesNav />
+        <h1>"事项管理"</h1>
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(p) => view! { <ServiceTable p /> }.into_any(),
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ServiceTable(p: Page<ServiceSummary>) -> impl IntoView {
+    let status = q("status").unwrap_or_default();
+    let text = q("q").unwrap_or_default();
+    let mut current = vec![];
+    if !status.is_empty() {
+        current.push(("status".to_string(), status.clone()));
+    }
+    if !text.is_empty() {
+        current.push(("q".to_string(), text.clone()));
+    }
+    let base = if current.is_empty() {
+        "/admin/services".to_string()
+    } else {
+        format!("/admin/services?{}", url_encode_pairs(&current))
+    };
+    view! {
+        <form method="get" action="/admin/services" class="form filter-form">
+            <div class="field"><label for="q">"事项名称或编码"</label><input id="q" name="q" type="search" value=text /></div>
+            <div class="field">
+                <label for="status">"状态"</label>
+                <select id="status" name="status">
+                    <option value="">"全部"</option>
+                    {[ItemStatus::Published, ItemStatus::Draft, ItemStatus::Retired].into_iter().map(|s| view! {
+                        <option value=s.code() selected=status == s.code()>{s.name_zh()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="button">"筛选"</button>
+        </form>
+        <div class="table-wrap">
+            <table class="data">
+                <thead><tr><th scope="col">"编码"</th><th scope="col">"事项名称"</th><th scope="col">"部门"</th><th scope="col">"状态"</th></tr></thead>
+                <tbody>
+                    {p.items.iter().map(|s| view! {
+                        <tr>
+                            <td>{s.code.clone()}</td>
+                            <td><a href=format!("/admin/services/{}", s.code)>{s.name.clone()}</a></td>
+                            <td>{s.department.clone()}</td>
+                            <td>{s.status.name_zh()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <Pager base page=p.page total_pages=p.total_pages total=p.total />
+    }
+}
+
+#[component]
+pub fn StaffServicePage() -> impl IntoView {
+    let params = use_params_map();
+    let code = move || params.with(|p| p.get("code").unwrap_or_default());
+    let data = Resource::new(code, staff_service);
+    view! {
+        <CasesNav />
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(e) => view! { <ServiceEditor e /> }.into_any(),
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn done_text(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "saved" => "办事指南已保存。",
+        "published" => "事项已发布，公众可以查看和申请。",
+        "retired" => "事项已停用，已从公开目录中移除。",
+        "draft" => "事项已撤回为未发布。",
+        "form" => "新版本表单已发布。已开始的申请仍使用原版本。",
+        _ => return None,
+    })
+}
+
+#[component]
+fn ServiceEditor(e: ItemEditor) -> impl IntoView {
+    let echo = use_form_echo();
+    let g = e.guide;
+    let done = q("done").as_deref().and_then(done_text);
+    let code = g.code.clone();
+    // A field's value: as posted (when the form came back), else as stored.
+    let val = |k: &str, stored: String| if echo.values.contains_key(k) { echo.value(k) } else { stored };
+    let input = |k: &'static str, label: &'static str, stored: String| {
+        let error = echo.error(k);
+        view! {
+            <div class="field" class:field-error=error.is_some()>
+                <label for=k>{label}</label>
+                {error.clone().map(|e| view! { <p class="error-message" id=format!("{k}-error")>{e}</p> })}
+                <input id=k name=k type="text" value=val(k, stored) aria-invalid=error.is_some().then_some("true") />
+            </div>
+        }
+    };
+    let area = |k: &'static str, label: &'static str, stored: String| {
+        let error = echo.error(k);
+        view! {
+            <div class="field" class:field-error=error.is_some()>
+                <label for=k>{label}</label>
+                {error.clone().map(|e| view! { <p class="error-message">{e}</p> })}
+                <textarea id=k name=k rows="3">{val(k, stored)}</textarea>
+            </div>
+        }
+    };
+    let day_kind = val("day_kind", g.day_kind.code().to_string());
+    let definition = val("definition", e.form_json.clone());
+    let status = g.status;
+    view! {
+        <Title text=format!("事项管理 · {}", g.name) />
+        <nav class="breadcrumb" aria-label="当前位置"><a href="/admin/services">"事项管理"</a>" › "{g.name.clone()}</nav>
+        <h1>{g.name.clone()}</h1>
+        {done.map(|d| view! { <div class="notice" role="status"><p>{d}</p></div> })}
+        <dl class="facts">
+            <div><dt>"编码"</dt><dd>{g.code.clone()}</dd></div>
+            <div><dt>"部门"</dt><dd>{g.department.clone()}</dd></div>
+            <div><dt>"状态"</dt><dd>{status.name_zh()}</dd></div>
+            <div><dt>"表单版本"</dt><dd>{e.form_version.map(|v| v.to_string()).unwrap_or_else(|| "无".into())}</dd></div>
+        </dl>
+        <ErrorSummary labels=&[("status", "状态"), ("definition", "申请表单")] />
+        <section class="panel">
+            <h2>"发布状态"</h2>
+            <form method="post" action=format!("/admin/services/{code}/status") class="form inline">
+                <CsrfField />
+                {match status {
+                    ItemStatus::Published => view! { <button type="submit" name="status" value="retired" class="button secondary">"停用事项"</button> }.into_any(),
+                    _ => view! { <button type="submit" name="status" value="published" class="button">"发布事项"</button> }.into_any(),
+                }}
+            </form>
+        </section>
+        <section class="panel">
+            <h2>"办事指南"</h2>
+            <form method="post" action=format!("/admin/services/{code}") class="form">
+                <CsrfField />
+                {input("name", "事项名称", g.name.clone())}
+                {area("summary", "简介", g.summary.clone())}
+                {area("eligibility", "受理条件", g.eligibility.clone())}
+                {area("legal_basis", "设定依据", g.legal_basis.clone())}
+                {input("statutory_days", "法定时限（天）", g.statutory_days.to_string())}
+                {input("promised_days", "承诺时限（天，不长于法定时限）", g.promised_days.to_string())}
+                <div class="field">
+                    <label for="day_kind">"时限计算方式"</label>
+                    <select id="day_kind" name="day_kind">
+                        <option value="working" selected=day_kind == "working">"工作日"</option>
+                        <option value="natural" selected=day_kind == "natural">"自然日"</option>
+                    </select>
+                </div>
+                {input("online_depth", "网上办理深度（1–4）", g.online_depth.to_string())}
+                {input("fees", "收费标准", g.fees.clone())}
+                {area("venue", "办理地点", g.venue.clone())}
+                {input("hours", "办理时间", g.hours.clone())}
+                {input("phone", "咨询电话", g.phone.clone())}
+                <button type="submit" class="button">"保存办事指南"</button>
+            </form>
+        </section>
+        <section class="panel">
+            <h2>"申请表单"</h2>
+            {e.form.as_ref().map(|f| view! {
+                <ul class="form-outline">
+                    {f.sections.iter().map(|s| view! {
+                        <li>{s.title.clone()}
+                            <ul>{s.fields.iter().map(|x| view! {
+                                <li>{x.label.clone()}" · "{x.kind.name_zh()}{x.required.then_some(" · 必填")}</li>
+                            }).collect_view()}</ul>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
+            {e.form_version.map(|_| view! { <p><a href=format!("/admin/services/{code}/form.json")>"导出当前表单（JSON）"</a></p> })}
+            <form method="post" action=format!("/admin/services/{code}/form") class="form">
+                <CsrfField />
+                <div class="field" class:field-error=echo.error("definition").is_some()>
+                    <label for="definition">"表单定义（JSON，可粘贴导入）"</label>
+                    <p class="hint">"保存即发布为新版本；已开始的申请继续使用原版本。"</p>
+                    {echo.error("definition").map(|e| view! { <p class="error-message">{e}</p> })}
+                    <textarea id="definition" name="definition" rows="16" class="code">{definition}</textarea>
+                </div>
+                <button type="submit" class="button">"发布新版本表单"</button>
+            </form>
+        </section>
+    }
+}

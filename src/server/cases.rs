@@ -1,0 +1,531 @@
+//! Applications and cases over HTTP: the application form post (multipart, files streamed to
+//! the blob store with their limits checked on the way), file downloads for the applicant and
+//! for staff, the public case look-up, and the staff's supplement request and catalogue edits.
+//! All plain form posts: everything works without JavaScript.
+
+use axum::{
+    body::Body,
+    extract::{Path, Request, State},
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+    Router,
+};
+use zhengwu_core::{
+    blobs::BlobError,
+    cases::{self, CaseError, NewFile, Posted, Saved},
+    services::{self, ItemEdit, ServiceError},
+};
+use zhengwu_types::services::{DayKind, FieldKind, ItemStatus};
+
+use super::{
+    auth::{percent_encode, render_page, request_meta},
+    citizen::CurrentCitizen,
+    form::{at_path, over_limit_with, unavailable, Form, StaffPost},
+    state::AppState,
+};
+use crate::session::{FormEcho, CSRF_FIELD};
+
+/// The largest application post (all files together); beyond it the upload is cut off.
+pub const MAX_APPLICATION: u64 = 40 * 1024 * 1024;
+/// A text answer longer than this is refused (the longest form field allows 5000 characters).
+const MAX_TEXT_FIELD: usize = 32 * 1024;
+const MAX_PARTS: usize = 300;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/my/apply/{code}", post(apply))
+        .route("/my/files/{id}", get(my_file))
+        .route("/cases/lookup", post(lookup))
+        .route("/admin/case-files/{id}", get(staff_file))
+        .route("/admin/cases/{id}/supplement", post(supplement))
+        .route("/admin/services/{code}", post(edit_item))
+        .route("/admin/services/{code}/status", post(item_status))
+        .route("/admin/services/{code}/form", post(publish_form))
+        .route("/admin/services/{code}/form.json", get(export_form))
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "不存在").into_response()
+}
+
+/// What the application post carried.
+struct Received {
+    posted: Posted,
+    files: Vec<NewFile>,
+    /// Problems with files found while receiving them, by field.
+    problems: std::collections::BTreeMap<String, String>,
+    wants_submit: bool,
+}
+
+enum ReceiveError {
+    Forged,
+    TooLarge,
+    Malformed,
+    Case(CaseError),
+    Blob(BlobError),
+}
+
+/// Reads the multipart post part by part. The anti-forgery token and the form key come first
+/// (they are the first inputs of the form); a file before them is refused unread. Each file
+/// goes straight to the blob store under its field's type and size rules.
+async fn receive(
+    state: &AppState,
+    citizen: &CurrentCitizen,
+    code: &str,
+    content_type: &str,
+    body: Body,
+) -> Result<Received, (ReceiveError, Vec<NewFile>)> {
+    let boundary = multer::parse_boundary(content_type).map_err(|_| (ReceiveError::Malformed, vec![]))?;
+    let constraints = multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(MAX_APPLICATION));
+    let mut mp = multer::Multipart::with_constraints(body.into_data_stream(), boundary, constraints);
+    let mut r =
+        Received { posted: Posted::default(), files: vec![], problems: Default::default(), wants_submit: false };
+    let mut csrf_ok = false;
+    let mut form = None;
+    let mut parts = 0;
+    macro_rules! fail {
+        ($e:expr) => {
+            return Err(($e, std::mem::take(&mut r.files)))
+        };
+    }
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(multer::Error::StreamSizeExceeded { .. }) => fail!(ReceiveError::TooLarge),
+            Err(_) => fail!(ReceiveError::Malformed),
+        };
+        parts += 1;
+        if parts > MAX_PARTS {
+            fail!(ReceiveError::Malformed);
+        }
+        let name = field.name().unwrap_or_default().to_string();
+        let is_file = field.file_name().is_some();
+        let file_name = field.file_name().unwrap_or_default().to_string();
+        let mut field = field;
+        if !is_file {
+            let mut text = Vec::new();
+            loop {
+                match field.chunk().await {
+                    Ok(Some(c)) => {
+                        text.extend_from_slice(&c);
+                        if text.len() > MAX_TEXT_FIELD {
+                            fail!(ReceiveError::Malformed);
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(multer::Error::StreamSizeExceeded { .. }) => fail!(ReceiveError::TooLarge),
+                    Err(_) => fail!(ReceiveError::Malformed),
+                }
+            }
+            let Ok(text) = String::from_utf8(text) else { fail!(ReceiveError::Malformed) };
+            match name.as_str() {
+                CSRF_FIELD => {
+                    csrf_ok = zhengwu_crypto::constant_time_eq(text.as_bytes(), citizen.0 .1.csrf_token.as_bytes());
+                    if !csrf_ok {
+                        fail!(ReceiveError::Forged);
+                    }
+                }
+                "client_key" => r.posted.client_key = text,
+                "action" => r.wants_submit = text == "submit",
+                "remove_file" => {
+                    if let Ok(id) = text.parse() {
+                        r.posted.remove_files.push(id);
+                    }
+                }
+                _ => r.posted.answers.entry(name).or_default().push(text),
+            }
+            continue;
+        }
+        if !csrf_ok {
+            fail!(ReceiveError::Forged);
+        }
+        if form.is_none() {
+            match cases::form_for_post(&state.db, &citizen.0 .1, code, &r.posted.client_key).await {
+                Ok(f) => form = Some(f),
+                Err(e) => fail!(ReceiveError::Case(e)),
+            }
+        }
+        let Some(def) = form.as_ref().and_then(|f| f.field(&name)).filter(|d| d.kind == FieldKind::Attachment).cloned()
+        else {
+            fail!(ReceiveError::Malformed);
+        };
+        // A file input left empty still sends an empty part.
+        let mut writer = match state.blobs.writer(def.max_bytes(), &def.accepted()).await {
+            Ok(w) => Some(w),
+            Err(e) => fail!(ReceiveError::Blob(e)),
+        };
+        let mut problem = None;
+        let mut got_bytes = false;
+        loop {
+            let chunk = match field.chunk().await {
+                Ok(Some(c)) => c,
+                Ok(None) => break,
+                Err(multer::Error::StreamSizeExceeded { .. }) => fail!(ReceiveError::TooLarge),
+                Err(_) => fail!(ReceiveError::Malformed),
+            };
+            got_bytes |= !chunk.is_empty();
+            if let Some(w) = writer.as_mut() {
+                if let Err(e) = w.write(&chunk).await {
+                    // Refused: the partial file is removed; the rest of this part is read and
+                    // dropped (bounded by the whole-post limit) so the form can come back.
+                    if let BlobError::Io(_) = e {
+                        fail!(ReceiveError::Blob(e));
+                    }
+                    problem = Some(e);
+                    writer = None;
+                }
+            }
+        }
+        if !got_bytes && file_name.is_empty() {
+            continue;
+        }
+        let result = match (writer, problem) {
+            (_, Some(e)) => Err(e),
+            (Some(w), None) => w.finish().await,
+            (None, None) => Err(BlobError::Empty),
+        };
+        match result {
+            Ok(blob) => {
+                let display_name = cases::display_name(&file_name, blob.file_type);
+                r.files.push(NewFile { field: name, blob, display_name });
+            }
+            Err(BlobError::Io(e)) => fail!(ReceiveError::Blob(BlobError::Io(e))),
+            Err(e) => {
+                r.problems.insert(name, format!("{}：{e}", def.label));
+            }
+        }
+    }
+    if !csrf_ok {
+        fail!(ReceiveError::Forged);
+    }
+    Ok(r)
+}
+
+async fn delete_blobs(state: &AppState, files: &[NewFile]) {
+    for f in files {
+        if let Err(e) = state.blobs.delete(&f.blob.key).await {
+            tracing::warn!(error = %e, "could not delete an unused upload");
+        }
+    }
+}
+
+/// The application form posted: save the draft, or submit.
+async fn apply(State(state): State<AppState>, Path(code): Path<String>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let Some(citizen) = parts.extensions.get::<CurrentCitizen>().cloned() else {
+        return Redirect::to("/my/login").into_response();
+    };
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let received = match receive(&state, &citizen, &code, content_type, body).await {
+        Ok(r) => r,
+        Err((e, files)) => {
+            delete_blobs(&state, &files).await;
+            return match e {
+                ReceiveError::Forged => (StatusCode::FORBIDDEN, "anti-forgery token missing or wrong").into_response(),
+                ReceiveError::TooLarge => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "上传的文件合计超过 40 MB，已停止接收。请返回上一页，压缩或分开上传后再试。",
+                )
+                    .into_response(),
+                ReceiveError::Malformed => (StatusCode::BAD_REQUEST, "表单内容不完整或格式不对").into_response(),
+                ReceiveError::Case(CaseError::NotFound) => not_found(),
+                ReceiveError::Case(e) => unavailable("reading an application", e),
+                ReceiveError::Blob(e) => unavailable("storing an upload", e),
+            };
+        }
+    };
+    let Received { mut posted, files, problems: file_problems, wants_submit } = received;
+    posted.submit = wants_submit && file_problems.is_empty();
+    let meta = request_meta(&parts.headers, &parts.extensions);
+    let ctx = state.ctx(&meta);
+    let result = cases::save(&ctx, &state.personal, &citizen.0 .1, &code, &posted, &files).await;
+    let form_at = |case_id: i64| format!("/my/apply/{}?case={case_id}", percent_encode(&code));
+    let render = |case_id: i64, problems: std::collections::BTreeMap<String, String>| {
+        let echo = FormEcho { errors: problems, ..FormEcho::default() };
+        let path = form_at(case_id);
+        let parts = at_path(parts, &path);
+        let state = state.clone();
+        async move { render_page(&state, parts, StatusCode::UNPROCESSABLE_ENTITY, echo).await }
+    };
+    match result {
+        Ok(Saved::Submitted { case_id, .. }) | Ok(Saved::AlreadySubmitted { case_id, .. }) => {
+            Redirect::to(&format!("/my/cases/{case_id}?receipt=1")).into_response()
+        }
+        Ok(Saved::Draft { case_id }) if file_problems.is_empty() => {
+            Redirect::to(&format!("{}&saved=1", form_at(case_id))).into_response()
+        }
+        Ok(Saved::Draft { case_id }) => render(case_id, file_problems).await,
+        Err(CaseError::Invalid { case_id, mut problems }) => {
+            problems.extend(file_problems);
+            render(case_id, problems).await
+        }
+        Err(CaseError::NotEditable { case_id }) => {
+            delete_blobs(&state, &files).await;
+            Redirect::to(&format!("/my/cases/{case_id}")).into_response()
+        }
+        Err(CaseError::BadRequest { message, .. }) => {
+            delete_blobs(&state, &files).await;
+            (StatusCode::BAD_REQUEST, message).into_response()
+        }
+        Err(CaseError::NotFound) => {
+            delete_blobs(&state, &files).await;
+            not_found()
+        }
+        Err(e) => {
+            delete_blobs(&state, &files).await;
+            unavailable("saving an application", e)
+        }
+    }
+}
+
+/// A stored file as a download: its real type, `attachment`, the display name (RFC 6266).
+async fn download(state: &AppState, f: cases::FileRef) -> Response {
+    let bytes = match state.blobs.read(&f.blob_key).await {
+        Ok(b) => b,
+        Err(e) => return unavailable("reading a stored file", e),
+    };
+    let ascii: String = f.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", percent_encode(&f.name));
+    let mut res = Response::new(Body::from(bytes));
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&f.media_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    res
+}
+
+async fn my_file(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    let Some(c) = req.extensions().get::<CurrentCitizen>().cloned() else {
+        return Redirect::to("/my/login").into_response();
+    };
+    let Ok(id) = id.parse::<i64>() else { return not_found() };
+    let meta = request_meta(req.headers(), req.extensions());
+    match cases::my_file(&state.ctx(&meta), &c.0 .1, id).await {
+        Ok(f) => download(&state, f).await,
+        Err(CaseError::NotFound) => not_found(),
+        Err(e) => unavailable("a citizen's file", e),
+    }
+}
+
+async fn staff_file(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    let Some(s) = req.extensions().get::<super::auth::CurrentStaff>().cloned() else {
+        return Redirect::to("/login").into_response();
+    };
+    let Ok(id) = id.parse::<i64>() else { return not_found() };
+    let meta = request_meta(req.headers(), req.extensions());
+    match cases::staff_file(&state.ctx(&meta), s.actor(), id).await {
+        Ok(f) => download(&state, f).await,
+        Err(CaseError::NotFound) => not_found(),
+        Err(CaseError::Forbidden) => (StatusCode::FORBIDDEN, "没有权限").into_response(),
+        Err(e) => unavailable("a case file", e),
+    }
+}
+
+/// The public look-up. The same answer for "no such case" and "wrong digits"; limited per
+/// address. Read-only, so no anti-forgery token (cross-site posts are refused anyway).
+async fn lookup(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let form = match Form::read(body).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let no: String = form.value("tracking_no").chars().take(40).collect();
+    let digits: String = form.value("digits").chars().take(8).collect();
+    let mut echo = FormEcho::default();
+    echo.values.insert("tracking_no".into(), no.clone());
+    echo.values.insert("digits".into(), digits.clone());
+    if over_limit_with(&state.lookup_limiter, &parts) {
+        echo.notice = Some("查询过于频繁，请一分钟后再试。".into());
+        return render_page(&state, parts, StatusCode::TOO_MANY_REQUESTS, echo).await;
+    }
+    if no.trim().is_empty() {
+        echo.errors.insert("tracking_no".into(), "请填写办件编号".into());
+    }
+    if !(digits.trim().len() == 4 && digits.trim().chars().all(|c| c.is_ascii_digit() || c == 'x' || c == 'X')) {
+        echo.errors.insert("digits".into(), "请填写 4 位数字（身份证号码末位可能是 X）".into());
+    }
+    if !echo.errors.is_empty() {
+        return render_page(&state, parts, StatusCode::UNPROCESSABLE_ENTITY, echo).await;
+    }
+    match cases::lookup(&state.db, &state.personal, &no, &digits).await {
+        Ok(Some(found)) => {
+            echo.payload = serde_json::to_string(&found).ok();
+            render_page(&state, parts, StatusCode::OK, echo).await
+        }
+        Ok(None) => {
+            echo.notice = Some("没有找到与办件编号和号码后四位相符的办件。请核对后再试。".into());
+            render_page(&state, parts, StatusCode::NOT_FOUND, echo).await
+        }
+        Err(e) => unavailable("case look-up", e),
+    }
+}
+
+/// Staff ask the applicant for missing or corrected materials.
+async fn supplement(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    let p = match StaffPost::read(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<i64>() else { return not_found() };
+    let meta = p.meta();
+    let fields: Vec<String> = p.form.all("field").map(str::to_string).collect();
+    let message = p.form.value("message").to_string();
+    match cases::request_supplement(&state.ctx(&meta), p.staff.actor(), id, &message, &fields).await {
+        Ok(()) => Redirect::to(&format!("/admin/cases/{id}?done=supplement")).into_response(),
+        Err(CaseError::BadRequest { field, message: m }) => {
+            let mut echo = FormEcho::default();
+            echo.errors.insert(field.into(), m);
+            echo.values.insert("message".into(), message.chars().take(600).collect());
+            render_page(&state, at_path(p.parts, &format!("/admin/cases/{id}")), StatusCode::UNPROCESSABLE_ENTITY, echo)
+                .await
+        }
+        Err(CaseError::NotFound) => not_found(),
+        Err(CaseError::Forbidden) => (StatusCode::FORBIDDEN, "没有权限").into_response(),
+        Err(e) => unavailable("a supplement request", e),
+    }
+}
+
+/// A refused catalogue change: the page again with the message and the values posted.
+async fn service_failure(
+    state: &AppState,
+    parts: axum::http::request::Parts,
+    path: String,
+    e: ServiceError,
+    echo_values: Vec<(&str, String)>,
+) -> Response {
+    {
+        match e {
+            ServiceError::Invalid { field, message } => {
+                let mut echo = FormEcho::default();
+                echo.errors.insert(field.into(), message);
+                for (k, v) in echo_values {
+                    echo.values.insert(k.into(), v);
+                }
+                render_page(state, at_path(parts, &path), StatusCode::UNPROCESSABLE_ENTITY, echo).await
+            }
+            ServiceError::NotFound => not_found(),
+            ServiceError::Forbidden => (StatusCode::FORBIDDEN, "没有权限").into_response(),
+            e => unavailable("a catalogue change", e),
+        }
+    }
+}
+
+const ITEM_FIELDS: &[&str] = &[
+    "name",
+    "summary",
+    "eligibility",
+    "legal_basis",
+    "statutory_days",
+    "promised_days",
+    "day_kind",
+    "fees",
+    "venue",
+    "hours",
+    "online_depth",
+    "phone",
+];
+
+/// The guide's fields edited.
+async fn edit_item(State(state): State<AppState>, Path(code): Path<String>, req: Request) -> Response {
+    let p = match StaffPost::read(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let f = &p.form;
+    let path = format!("/admin/services/{}", percent_encode(&code));
+    let values: Vec<(&str, String)> =
+        ITEM_FIELDS.iter().map(|k| (*k, f.value(k).chars().take(5000).collect())).collect();
+    let number = |k: &'static str, label: &str| -> Result<i32, ServiceError> {
+        f.value(k)
+            .trim()
+            .parse()
+            .map_err(|_| ServiceError::Invalid { field: k, message: format!("{label}请填写整数") })
+    };
+    let edit = (|| -> Result<ItemEdit, ServiceError> {
+        Ok(ItemEdit {
+            name: f.value("name").to_string(),
+            summary: f.value("summary").trim().to_string(),
+            eligibility: f.value("eligibility").trim().to_string(),
+            legal_basis: f.value("legal_basis").trim().to_string(),
+            statutory_days: number("statutory_days", "法定时限")?,
+            promised_days: number("promised_days", "承诺时限")?,
+            day_kind: DayKind::parse(f.value("day_kind"))
+                .ok_or(ServiceError::Invalid { field: "day_kind", message: "请选择工作日或自然日".into() })?,
+            fees: f.value("fees").trim().to_string(),
+            venue: f.value("venue").trim().to_string(),
+            hours: f.value("hours").trim().to_string(),
+            online_depth: number("online_depth", "网上办理深度")?,
+            phone: f.value("phone").trim().to_string(),
+        })
+    })();
+    let meta = p.meta();
+    let result = match edit {
+        Ok(e) => services::update_item(&state.ctx(&meta), p.staff.actor(), &code, &e).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("{path}?done=saved")).into_response(),
+        Err(e) => service_failure(&state, p.parts, path, e, values).await,
+    }
+}
+
+async fn item_status(State(state): State<AppState>, Path(code): Path<String>, req: Request) -> Response {
+    let p = match StaffPost::read(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let path = format!("/admin/services/{}", percent_encode(&code));
+    let Some(to) = ItemStatus::parse(p.form.value("status")) else {
+        return (StatusCode::BAD_REQUEST, "unknown status").into_response();
+    };
+    let meta = p.meta();
+    match services::set_status(&state.ctx(&meta), p.staff.actor(), &code, to).await {
+        Ok(()) => Redirect::to(&format!("{path}?done={}", to.code())).into_response(),
+        Err(e) => service_failure(&state, p.parts, path, e, vec![]).await,
+    }
+}
+
+/// A new form version from JSON (the import; the export below gives the same format).
+async fn publish_form(State(state): State<AppState>, Path(code): Path<String>, req: Request) -> Response {
+    let p = match StaffPost::read(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let path = format!("/admin/services/{}", percent_encode(&code));
+    let json = p.form.value("definition").to_string();
+    let meta = p.meta();
+    match services::publish_form(&state.ctx(&meta), p.staff.actor(), &code, &json).await {
+        Ok(v) => Redirect::to(&format!("{path}?done=form&version={v}")).into_response(),
+        Err(e) => service_failure(&state, p.parts, path, e, vec![("definition", json)]).await,
+    }
+}
+
+async fn export_form(State(state): State<AppState>, Path(code): Path<String>, req: Request) -> Response {
+    let Some(s) = req.extensions().get::<super::auth::CurrentStaff>().cloned() else {
+        return Redirect::to("/login").into_response();
+    };
+    let meta = request_meta(req.headers(), req.extensions());
+    match services::item_for_staff(&state.ctx(&meta), s.actor(), &code).await {
+        Ok((_, Some((version, def)))) => {
+            let body = serde_json::to_string_pretty(&def).unwrap_or_default();
+            let name =
+                format!("{}-form-v{version}.json", code.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"));
+            let mut res = Response::new(Body::from(body));
+            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+                res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            res
+        }
+        Ok((_, None)) | Err(ServiceError::NotFound) => not_found(),
+        Err(ServiceError::Forbidden) => (StatusCode::FORBIDDEN, "没有权限").into_response(),
+        Err(e) => unavailable("a form export", e),
+    }
+}

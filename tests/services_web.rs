@@ -1,0 +1,388 @@
+//! The catalogue, the online application and case tracking over HTTP, as a browser without
+//! JavaScript uses them: plain links, multipart form posts with files, redirects, pages that
+//! come back with messages next to the fields. And the staff side: incoming cases in scope,
+//! supplement requests, catalogue changes.
+
+mod common;
+
+use common::{attr, count, Gateway, TestApp};
+use reqwest::multipart::{Form, Part};
+use zhengwu_core::testing::Backend;
+
+zhengwu_core::on_both!(
+    the_public_catalogue_and_guides,
+    a_citizen_applies_with_files_and_tracks_the_case,
+    bad_uploads_are_refused_and_nothing_is_lost,
+    staff_ask_for_a_supplement_and_the_citizen_resubmits,
+    staff_manage_the_catalogue,
+);
+
+const ITEM: &str = "QS-RS-0005";
+const ID: &str = "11010519491231002X";
+const PHONE: &str = "13800138000";
+
+async fn app(b: Backend, name: &str, gateway: &Gateway) -> Option<TestApp> {
+    let url = gateway.start().await;
+    TestApp::with(b, name, |s| zhengwu_core::Settings {
+        sms_provider: Some("http".into()),
+        sms_http_url: Some(url),
+        ..s
+    })
+    .await
+}
+
+/// The hidden inputs of the application form.
+struct FormKeys {
+    csrf: String,
+    client_key: String,
+}
+
+async fn open_form(app: &TestApp, cookie: &str, path: &str) -> (String, FormKeys) {
+    let (status, html) = app.page_with_cookie(path, cookie).await;
+    assert_eq!(status, 200, "{path}: {html}");
+    let keys = FormKeys {
+        csrf: attr(&html, "csrf").unwrap().to_string(),
+        client_key: attr(&html, "client_key").unwrap().to_string(),
+    };
+    (html, keys)
+}
+
+fn answers(k: &FormKeys, action: &str, fields: &[(&str, &str)]) -> Form {
+    let mut f = Form::new().text("csrf", k.csrf.clone()).text("client_key", k.client_key.clone());
+    for (n, v) in fields {
+        f = f.text(n.to_string(), v.to_string());
+    }
+    f.text("action", action.to_string())
+}
+
+fn file(bytes: Vec<u8>, name: &str) -> Part {
+    Part::bytes(bytes).file_name(name.to_string()).mime_str("application/pdf").unwrap()
+}
+
+async fn post_multipart(app: &TestApp, cookie: &str, path: &str, form: Form) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .header("cookie", cookie)
+        .header("origin", &app.base)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn complete() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("applicant_name", "王小明"),
+        ("id_number", ID),
+        ("mobile", PHONE),
+        ("last_employer", "青山县某某机械厂"),
+        ("leave_date", "2026-11-01"),
+        ("leave_reason", "劳动合同期满"),
+        ("wants_training", "职业介绍"),
+        ("wants_training", "职业培训"),
+    ]
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn the_public_catalogue_and_guides(b: Backend) {
+    let gw = Gateway::default();
+    let Some(app) = app(b, "web_catalogue", &gw).await else { return };
+    let (s, html) = app.page("/services").await;
+    assert_eq!(s, 200);
+    assert_eq!(count(&html, "class=\"service-row\""), 15, "a page of 15");
+    assert!(html.contains("rel=\"next\""), "paged");
+    assert!(html.contains("计划生育") && html.contains("党费缴纳") && html.contains("开办企业"), "themes");
+    let (_, html) = app.page("/services?theme=unemployment").await;
+    assert!(html.contains("失业保险金申领") && !html.contains("婚姻登记</a>"));
+    let (_, html) = app.page("/services?q=%E5%A9%9A%E5%A7%BB").await; // 婚姻
+    assert_eq!(count(&html, "class=\"service-row\""), 1);
+    let (_, html) = app.page("/services?object=enterprise&department=QS-SCJ").await;
+    assert!(html.contains("食品经营许可") && !html.contains("个体工商户设立登记"), "object filter");
+    let (s, html) = app.page(&format!("/services/{ITEM}")).await;
+    assert_eq!(s, 200);
+    for part in ["在线办理", "受理条件", "申请材料", "解除或终止劳动关系证明", "《失业保险条例》", "承诺办结时限"]
+    {
+        assert!(html.contains(part), "guide shows {part}");
+    }
+    assert!(html.contains(&format!("href=\"/my/apply/{ITEM}\"")));
+    let (_, html) = app.page("/services/QS-MZ-0005").await;
+    assert!(!html.contains("在线办理") && html.contains("暂不支持网上申请"), "depth 2: window only");
+    assert_eq!(app.page("/services/NO-SUCH").await.0, 404);
+    assert_eq!(app.page("/services?page=0").await.0, 400);
+    // Applying needs signing in, and comes back to the form afterwards.
+    let r = app.get(&format!("/my/apply/{ITEM}")).await;
+    assert_eq!(location(&r), format!("/my/login?next=/my/apply/{ITEM}"));
+    app.finish().await;
+}
+
+async fn a_citizen_applies_with_files_and_tracks_the_case(b: Backend) {
+    let gw = Gateway::default();
+    let Some(app) = app(b, "web_apply", &gw).await else { return };
+    let me = app.citizen_sign_in(&gw, PHONE).await;
+    app.citizen_real_name(&me, "王小明", ID).await;
+    let path = format!("/my/apply/{ITEM}");
+    let (html, k) = open_form(&app, &me, &path).await;
+    assert!(html.contains(&format!("value=\"{ID}\"")), "prefilled from the verified profile");
+    assert!(html.contains("enctype=\"multipart/form-data\""));
+    // Save a draft, half filled.
+    let r = post_multipart(&app, &me, &path, answers(&k, "save", &[("last_employer", "青山县某某机械厂")])).await;
+    assert_eq!(r.status(), 303);
+    let draft = location(&r);
+    assert!(draft.starts_with(&format!("{path}?case=")) && draft.ends_with("&saved=1"), "{draft}");
+    // Resume from the list of my cases.
+    let (_, list) = app.page_with_cookie("/my/cases", &me).await;
+    assert!(list.contains("草稿") && list.contains("失业保险金申领"));
+    let (html, k2) = open_form(&app, &me, &draft).await;
+    assert_eq!(k2.client_key, k.client_key, "the same draft");
+    assert!(html.contains("青山县某某机械厂") && html.contains("草稿已保存"));
+    // Submit with the file.
+    let form =
+        answers(&k, "submit", &complete()).part("termination_proof", file(b"%PDF-1.7\n%demo\n".to_vec(), "证明.pdf"));
+    let r = post_multipart(&app, &me, &path, form).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let receipt = location(&r);
+    assert!(receipt.ends_with("?receipt=1"));
+    let (s, html) = app.page_with_cookie(&receipt, &me).await;
+    assert_eq!(s, 200);
+    let today = zhengwu_core::time::shanghai_date(chrono::Utc::now()).format("%Y%m%d").to_string();
+    let no = format!("QSRSJ-{today}-00001");
+    assert!(html.contains("申请已提交") && html.contains(&no), "receipt with the tracking number");
+    assert!(html.contains("证明.pdf") && html.contains("职业介绍、职业培训"));
+    // The same post again (a retry): the same case, no second one.
+    let form = answers(&k, "submit", &complete());
+    let again = post_multipart(&app, &me, &path, form).await;
+    assert_eq!((again.status().as_u16(), location(&again)), (303, receipt.clone()));
+    // Download: the applicant only, as an attachment with the real type.
+    let file_link = html.split("href=\"/my/files/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let dl = app.client.get(app.url(&format!("/my/files/{file_link}"))).header("cookie", &me).send().await.unwrap();
+    assert_eq!(dl.status(), 200);
+    assert_eq!(dl.headers()["content-type"], "application/pdf");
+    assert!(dl.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    assert_eq!(dl.bytes().await.unwrap().as_ref(), b"%PDF-1.7\n%demo\n");
+    let other = app.citizen_sign_in(&gw, "13900139000").await;
+    let dl = app.client.get(app.url(&format!("/my/files/{file_link}"))).header("cookie", &other).send().await.unwrap();
+    assert_eq!(dl.status(), 404, "someone else's file");
+    let case_path = receipt.trim_end_matches("?receipt=1");
+    assert_eq!(app.page_with_cookie(case_path, &other).await.0, 404, "someone else's case");
+    // The public look-up: the same answer for wrong digits and no case; limited.
+    let lookup = |no: String, digits: &'static str| {
+        app.client
+            .post(app.url("/cases/lookup"))
+            .header("origin", &app.base)
+            .form(&[("tracking_no", no), ("digits", digits.to_string())])
+            .send()
+    };
+    let r = lookup(no.to_lowercase(), "8000").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("查询结果") && html.contains("已提交") && html.contains("提交申请"));
+    assert!(!html.contains("王小明") && !html.contains(ID), "no personal data in the public answer");
+    let wrong = lookup(no.clone(), "1234").await.unwrap();
+    let missing = lookup("QSRSJ-20000101-00009".into(), "8000").await.unwrap();
+    assert_eq!((wrong.status(), missing.status()), (reqwest::StatusCode::NOT_FOUND, reqwest::StatusCode::NOT_FOUND));
+    let (w, m) = (wrong.text().await.unwrap(), missing.text().await.unwrap());
+    assert!(w.contains("没有找到") && m.contains("没有找到"));
+    assert!(!w.contains("查询结果") && !m.contains("查询结果"));
+    let mut limited = false;
+    for _ in 0..10 {
+        if lookup(no.clone(), "0000").await.unwrap().status() == 429 {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "look-ups are rate-limited per address");
+    app.finish().await;
+}
+
+async fn bad_uploads_are_refused_and_nothing_is_lost(b: Backend) {
+    let gw = Gateway::default();
+    let Some(app) = app(b, "web_uploads", &gw).await else { return };
+    let me = app.citizen_sign_in(&gw, PHONE).await;
+    app.citizen_real_name(&me, "王小明", ID).await;
+    let path = format!("/my/apply/{ITEM}");
+    let (_, k) = open_form(&app, &me, &path).await;
+    // Every field rule: messages next to the fields, the input kept.
+    let bad = vec![
+        ("applicant_name", ""),
+        ("id_number", "110101199003070012"),
+        ("mobile", "1380013800"),
+        ("last_employer", "青山县某某机械厂"),
+        ("leave_date", "2999-01-01"),
+        ("leave_reason", "不想干了"),
+    ];
+    let r = post_multipart(&app, &me, &path, answers(&k, "submit", &bad)).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    for msg in [
+        "请填写申请人姓名",
+        "校验",
+        "请填写 11 位手机号码",
+        "不能晚于",
+        "请从给出的选项中选择",
+        "请上传解除或终止劳动关系证明",
+    ] {
+        assert!(html.contains(msg), "message {msg}");
+    }
+    assert!(html.contains("value=\"1380013800\"") && html.contains("value=\"2999-01-01\""), "input kept");
+    assert!(html.contains("error-summary"));
+    // An executable named .pdf: refused by content, the rest saved.
+    let form = answers(&k, "submit", &complete())
+        .part("termination_proof", file(b"MZ\x90\x00\x03\x00\x00\x00PE".to_vec(), "证明.pdf"));
+    let r = post_multipart(&app, &me, &path, form).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("文件类型不符合要求"), "{html}");
+    assert!(html.contains("value=\"青山县某某机械厂\""), "answers kept while the file was refused");
+    // Over the field's limit (5 MB): refused, nothing kept on disk.
+    let mut big = b"%PDF-1.7\n".to_vec();
+    big.resize(6 * 1024 * 1024, b'x');
+    let form = answers(&k, "save", &complete()).part("termination_proof", file(big, "big.pdf"));
+    let r = post_multipart(&app, &me, &path, form).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("大小限制"));
+    // The whole post over 40 MB: cut off.
+    let mut huge = b"%PDF-1.7\n".to_vec();
+    huge.resize(45 * 1024 * 1024, b'y');
+    let form = answers(&k, "save", &complete()).part("termination_proof", file(huge, "huge.pdf"));
+    let r =
+        app.client.post(app.url(&path)).header("cookie", &me).header("origin", &app.base).multipart(form).send().await;
+    if let Ok(r) = r {
+        assert_eq!(r.status(), 413, "cut off at the limit");
+    } // (or the connection is closed while still sending: also cut off)
+    let blobs = app.data_dir().join("blobs");
+    let stored: Vec<_> = walk(&blobs).into_iter().filter(|p| !p.starts_with(blobs.join("tmp"))).collect();
+    assert!(stored.is_empty(), "no refused upload kept: {stored:?}");
+    assert!(walk(&blobs.join("tmp")).is_empty(), "no partial file left");
+    // Without the anti-forgery token: refused before any file is read.
+    let form = Form::new()
+        .text("client_key", k.client_key.clone())
+        .part("termination_proof", file(b"%PDF-1.7".to_vec(), "a.pdf"));
+    assert_eq!(post_multipart(&app, &me, &path, form).await.status(), 403);
+    app.finish().await;
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+async fn staff_ask_for_a_supplement_and_the_citizen_resubmits(b: Backend) {
+    let gw = Gateway::default();
+    let Some(app) = app(b, "web_supplement", &gw).await else { return };
+    let me = app.citizen_sign_in(&gw, PHONE).await;
+    app.citizen_real_name(&me, "王小明", ID).await;
+    let path = format!("/my/apply/{ITEM}");
+    let (_, k) = open_form(&app, &me, &path).await;
+    let form =
+        answers(&k, "submit", &complete()).part("termination_proof", file(b"%PDF-1.7 blurry".to_vec(), "模糊.pdf"));
+    let r = post_multipart(&app, &me, &path, form).await;
+    assert_eq!(r.status(), 303);
+    let case_id: i64 = location(&r).trim_start_matches("/my/cases/").trim_end_matches("?receipt=1").parse().unwrap();
+    // 人社局's reviewer sees it; 民政局's does not.
+    let rs = app.sign_in("chenjing").await;
+    let mz = app.sign_in("lina").await;
+    let list = app.get_as(Some(&rs), "/admin/cases").await.text().await.unwrap();
+    assert!(list.contains(&format!("/admin/cases/{case_id}")));
+    let other = app.get_as(Some(&mz), "/admin/cases").await.text().await.unwrap();
+    assert!(!other.contains(&format!("/admin/cases/{case_id}")));
+    assert_eq!(app.get_as(Some(&mz), &format!("/admin/cases/{case_id}")).await.status(), 404);
+    let page = app.get_as(Some(&rs), &format!("/admin/cases/{case_id}")).await.text().await.unwrap();
+    assert!(page.contains(ID) && page.contains("要求补正"), "in full for the processing department");
+    let r = app.post_form(&rs, &format!("/admin/cases/{case_id}/supplement"), &[("message", "x")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("请写明需要补正的内容"));
+    let r = app
+        .post_form(
+            &rs,
+            &format!("/admin/cases/{case_id}/supplement"),
+            &[("message", "证明材料不清晰，请重新上传"), ("field", "termination_proof")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    // The citizen sees the request and answers it.
+    let (_, html) = app.page_with_cookie(&format!("/my/cases/{case_id}"), &me).await;
+    assert!(html.contains("需要补正材料") && html.contains("证明材料不清晰"));
+    let edit = format!("{path}?case={case_id}");
+    let (html, k) = open_form(&app, &me, &edit).await;
+    assert!(html.contains("需要补正") && html.contains("重新提交"));
+    let old_file = attr(&html, "remove_file").unwrap().to_string();
+    let form = answers(&k, "submit", &complete())
+        .text("remove_file", old_file)
+        .part("termination_proof", Part::bytes(b"\x89PNG\r\n\x1a\nclear".to_vec()).file_name("清晰.png"));
+    let r = post_multipart(&app, &me, &path, form).await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = app.page_with_cookie(&format!("/my/cases/{case_id}"), &me).await;
+    assert!(html.contains("补正后重新提交") && html.contains("要求补正材料") && html.contains("清晰.png"));
+    assert!(!html.contains("模糊.pdf"), "the replaced file is gone from the case");
+    assert!(!html.contains("chenjing"), "the public timeline names no staff user");
+    // Staff download; scope holds.
+    let page = app.get_as(Some(&rs), &format!("/admin/cases/{case_id}")).await.text().await.unwrap();
+    let fid = page.split("href=\"/admin/case-files/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let dl = app.get_as(Some(&rs), &format!("/admin/case-files/{fid}")).await;
+    assert_eq!((dl.status().as_u16(), dl.headers()["content-type"].to_str().unwrap()), (200, "image/png"));
+    assert_eq!(app.get_as(Some(&mz), &format!("/admin/case-files/{fid}")).await.status(), 404);
+    app.finish().await;
+}
+
+async fn staff_manage_the_catalogue(b: Backend) {
+    let gw = Gateway::default();
+    let Some(app) = app(b, "web_catalogue_admin", &gw).await else { return };
+    let admin = app.sign_in("sunli").await;
+    let clerk = app.sign_in("zhangwei").await;
+    assert_eq!(app.get_as(Some(&clerk), "/admin/services").await.status(), 403);
+    let r = app.post_form(&clerk, &format!("/admin/services/{ITEM}/status"), &[("status", "retired")]).await;
+    assert_eq!(r.status(), 403);
+    let html = app.get_as(Some(&admin), &format!("/admin/services/{ITEM}")).await.text().await.unwrap();
+    assert!(html.contains("发布新版本表单") && html.contains("termination_proof"));
+    let r = app.post_form(&admin, &format!("/admin/services/{ITEM}/status"), &[("status", "retired")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.page(&format!("/services/{ITEM}")).await.0, 404, "retired: gone from the public");
+    let r = app.post_form(&admin, &format!("/admin/services/{ITEM}/status"), &[("status", "published")]).await;
+    assert_eq!(r.status(), 303);
+    // The guide: promised longer than statutory refused with the values kept.
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("name", "失业保险金申领"),
+        ("summary", "简介"),
+        ("eligibility", "条件"),
+        ("legal_basis", "依据"),
+        ("statutory_days", "20"),
+        ("promised_days", "25"),
+        ("day_kind", "working"),
+        ("fees", "不收费"),
+        ("venue", "窗口"),
+        ("hours", "工作日"),
+        ("online_depth", "4"),
+        ("phone", "0791-1"),
+    ];
+    let r = app.post_form(&admin, &format!("/admin/services/{ITEM}"), &fields).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("承诺时限不能长于法定时限") && html.contains("value=\"25\""));
+    fields[5] = ("promised_days", "2");
+    assert_eq!(app.post_form(&admin, &format!("/admin/services/{ITEM}"), &fields).await.status(), 303);
+    assert!(app.page(&format!("/services/{ITEM}")).await.1.contains("2 个工作日"));
+    // Form: export, import a broken one (refused), import the export (version 2).
+    let export = app.get_as(Some(&admin), &format!("/admin/services/{ITEM}/form.json")).await;
+    assert!(export.headers()["content-disposition"].to_str().unwrap().contains("form-v1.json"));
+    let json = export.text().await.unwrap();
+    let r =
+        app.post_form(&admin, &format!("/admin/services/{ITEM}/form"), &[("definition", "{\"sections\": []}")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("表单至少需要一个分组"));
+    let r = app.post_form(&admin, &format!("/admin/services/{ITEM}/form"), &[("definition", &json)]).await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, format!("/admin/services/{ITEM}?done=form&version=2")));
+    app.finish().await;
+}
