@@ -340,7 +340,7 @@ async fn staff_ask_for_a_supplement_and_the_citizen_resubmits(b: Backend) {
 async fn staff_manage_the_catalogue(b: Backend) {
     let gw = Gateway::default();
     let Some(app) = app(b, "web_catalogue_admin", &gw).await else { return };
-    let admin = app.sign_in("sunli").await;
+    let admin = app.sign_in("zhoumin").await;
     let clerk = app.sign_in("zhangwei").await;
     assert_eq!(app.get_as(Some(&clerk), "/admin/services").await.status(), 403);
     let r = app.post_form(&clerk, &format!("/admin/services/{ITEM}/status"), &[("status", "retired")]).await;

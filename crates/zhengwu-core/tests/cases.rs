@@ -181,7 +181,7 @@ async fn the_catalogue_filters_by_theme_department_object_and_text(b: Backend) {
 
 async fn staff_change_items_within_scope_and_every_change_is_audited(b: Backend) {
     let Some(w) = World::new(b, "sv_staff").await else { return };
-    let admin = w.staff("sunli").await;
+    let admin = w.staff("zhoumin").await;
     let clerk = w.staff("zhangwei").await;
     let ctx = w.ctx();
     assert!(matches!(
@@ -434,7 +434,7 @@ async fn a_supplement_request_is_answered_and_resubmitted(b: Backend) {
 async fn a_case_keeps_its_form_version(b: Backend) {
     let Some(w) = World::new(b, "cs_versions").await else { return };
     let me = w.citizen(PHONE, Some(ID)).await;
-    let admin = w.staff("sunli").await;
+    let admin = w.staff("zhoumin").await;
     let ctx = w.ctx();
     let view = cases::application(&ctx, &w.keys, &me, ITEM, None).await.unwrap();
     let posted = Posted { client_key: view.client_key.clone(), answers: complete_answers(), ..Default::default() };

@@ -322,7 +322,7 @@ async fn staff_see_only_accounts_in_their_data_scope(b: Backend) {
     let (_, editor) = w.sign_in("zhaolei").await; // self only, no staff:read
     let ctx = w.ctx();
     let seen: Vec<String> = id::list_staff(&ctx, &clerk).await.unwrap().into_iter().map(|s| s.username).collect();
-    assert_eq!(seen, ["liuyang", "zhangwei"]);
+    assert_eq!(seen, ["liuyang", "zhangwei", "zhoumin"], "the service centre's staff");
     let lina = w.staff_id("lina").await;
     assert!(
         matches!(id::get_staff(&ctx, &clerk, lina).await, Err(IdentityError::NotFound)),

@@ -104,7 +104,7 @@ const DEMO_STAFF: &[(&str, &str, &str, &str)] = &[
     ("chenjing", "陈静", "QS-RSJ", "bureau_reviewer"),
     ("wangfang", "王芳", "QS-ZFB", "county_leader"),
     ("zhaolei", "赵磊", "QS-ZFB", "content_editor"),
-    ("sunli", "孙丽", "QS-ZWFW", "service_admin"),
+    ("zhoumin", "周敏", "QS-ZWFW", "service_admin"),
 ];
 
 /// What the first start created.
