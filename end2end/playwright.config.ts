@@ -78,6 +78,7 @@ export default defineConfig({
         ZHENGWU_SMS_HTTP_URL: `http://127.0.0.1:${smsPort}/send`,
         // Every browser project signs in from 127.0.0.1; the per-address limit has its own test.
         ZHENGWU_LOGIN_RATE_LIMIT: "1000",
+        ZHENGWU_LOOKUP_RATE_LIMIT: "1000",
       },
     },
   ],

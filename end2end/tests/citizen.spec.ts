@@ -24,7 +24,7 @@ const ids: Record<string, string> = {
 test("a citizen signs in with an SMS code and registers their real name", async ({ page, request }, info) => {
   const phone = phones[info.project.name];
   await page.goto("/my");
-  await expect(page).toHaveURL(/\/my\/login$/);
+  await expect(page).toHaveURL(/\/my\/login\?next=\/my$/);
   await page.goto("/");
   await page.getByRole("banner").getByRole("link", { name: "个人登录" }).click();
   await expect(page).toHaveURL(/\/my\/login$/);

@@ -399,7 +399,7 @@ fn ApplyView(v: ApplicationView) -> impl IntoView {
                 <ul>
                     {errors.iter().map(|(k, m)| {
                         let label = labels.iter().find(|(n, _)| n == k).map(|(_, l)| l.clone());
-                        let text = match label { Some(l) if !m.starts_with(&l) => format!("{l}：{m}"), _ => m.clone() };
+                        let text = match label { Some(l) if !m.contains(&l) => format!("{l}：{m}"), _ => m.clone() };
                         let href = if k.starts_with('_') { "#application".to_string() } else { format!("#f-{k}") };
                         view! { <li><a href=href>{text}</a></li> }
                     }).collect_view()}

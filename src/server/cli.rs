@@ -128,6 +128,7 @@ impl ServeArgs {
             sms_http_url: std::env::var("ZHENGWU_SMS_HTTP_URL").ok(),
             sms_http_token: std::env::var("ZHENGWU_SMS_HTTP_TOKEN").ok(),
             login_rate_limit: std::env::var("ZHENGWU_LOGIN_RATE_LIMIT").ok(),
+            lookup_rate_limit: std::env::var("ZHENGWU_LOOKUP_RATE_LIMIT").ok(),
             require_totp_for_admins: std::env::var("ZHENGWU_REQUIRE_TOTP_FOR_ADMINS").ok(),
             redis_url: self.redis_url.clone(),
             redis_prefix: std::env::var("ZHENGWU_REDIS_PREFIX").ok(),

@@ -25,9 +25,6 @@ use super::{
 use crate::prefs::SiteInfo;
 
 /// How long a shutdown waits for requests in flight.
-/// Public case look-ups allowed per address per minute (each guess is 1 in 10 000).
-const LOOKUPS_PER_MINUTE: u32 = 10;
-
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
@@ -288,7 +285,7 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         sms,
         sessions,
         blobs: zhengwu_core::blobs::BlobStore::local(config.data_dir.join("blobs")),
-        lookup_limiter: Arc::new(super::auth::LoginLimiter::new(LOOKUPS_PER_MINUTE)),
+        lookup_limiter: Arc::new(super::auth::LoginLimiter::new(config.lookup_rate_limit)),
     };
     let app = router(state);
     let (stop, stopped) = oneshot::channel::<()>();

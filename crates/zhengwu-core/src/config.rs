@@ -43,6 +43,7 @@ pub struct Settings {
     pub sms_http_token: Option<String>,
     /// Sign-in attempts allowed per IP address per minute (staff and citizens).
     pub login_rate_limit: Option<String>,
+    pub lookup_rate_limit: Option<String>,
     /// Whether administrator accounts must use a TOTP second factor (`true`/`false`).
     pub require_totp_for_admins: Option<String>,
     /// `redis://…`: keep staff sessions in Redis (shared by several instances).
@@ -78,6 +79,7 @@ impl Settings {
             sms_http_url: self.sms_http_url.or(lower.sms_http_url),
             sms_http_token: self.sms_http_token.or(lower.sms_http_token),
             login_rate_limit: self.login_rate_limit.or(lower.login_rate_limit),
+            lookup_rate_limit: self.lookup_rate_limit.or(lower.lookup_rate_limit),
             require_totp_for_admins: self.require_totp_for_admins.or(lower.require_totp_for_admins),
             redis_url: self.redis_url.or(lower.redis_url),
             redis_prefix: self.redis_prefix.or(lower.redis_prefix),
@@ -152,6 +154,8 @@ pub struct Config {
     pub audit_retention_days: u32,
     pub sms: SmsConfig,
     pub login_rate_limit: u32,
+    /// Public case look-ups per address per minute.
+    pub lookup_rate_limit: u32,
     pub require_totp_for_admins: bool,
     /// Staff sessions in Redis at this URL; `None`: in the database.
     pub redis_url: Option<SecretString>,
@@ -234,6 +238,7 @@ pub fn source_names(setting: &str) -> String {
         "sms_provider" => "ZHENGWU_SMS_PROVIDER".into(),
         "sms_http_url" => "ZHENGWU_SMS_HTTP_URL".into(),
         "login_rate_limit" => "ZHENGWU_LOGIN_RATE_LIMIT".into(),
+        "lookup_rate_limit" => "ZHENGWU_LOOKUP_RATE_LIMIT".into(),
         "require_totp_for_admins" => "ZHENGWU_REQUIRE_TOTP_FOR_ADMINS".into(),
         "redis_url" => "--redis-url / ZHENGWU_REDIS_URL".into(),
         "password_min_length" => "ZHENGWU_PASSWORD_MIN_LENGTH".into(),
@@ -347,6 +352,8 @@ impl Config {
 
         let login_rate_limit =
             bounded(s.login_rate_limit.as_deref(), "login_rate_limit", 10, 1..=100_000, "sign-in attempts per minute")?;
+        let lookup_rate_limit =
+            bounded(s.lookup_rate_limit.as_deref(), "lookup_rate_limit", 10, 1..=100_000, "case look-ups per minute")?;
         // 等保 2.0 level 3 sets the floor: 8 characters, lock after at most 5 failures, and an
         // idle timeout; an operator may be stricter, not laxer.
         let password_min_length =
@@ -387,6 +394,7 @@ impl Config {
             audit_retention_days,
             sms,
             login_rate_limit,
+            lookup_rate_limit,
             require_totp_for_admins,
             redis_url,
             redis_prefix: s.redis_prefix.unwrap_or_else(|| "zw:".into()),

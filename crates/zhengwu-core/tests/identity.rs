@@ -48,7 +48,7 @@ impl World {
         demo::seed(&t.db).await.unwrap();
         let key = key();
         let created = id::bootstrap(&t.db, &key, true, "青山县人民政府", Utc::now()).await.unwrap();
-        assert!(matches!(created, Bootstrap::Created(ref a) if a.len() == 10), "{created:?}");
+        assert!(matches!(created, Bootstrap::Created(ref a) if a.len() == 12), "{created:?}");
         Some(World {
             sessions: SessionStore::Database,
             t,

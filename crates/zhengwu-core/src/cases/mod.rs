@@ -298,7 +298,19 @@ pub async fn save(
             field: "client_key", message: "表单已过期，请重新打开申请页面".into()
         });
     }
-    let (item, current_version, _) = online_item(ctx.db, code).await?;
+    // Everything read from the pool is read before the write transaction starts: a
+    // transaction holding the write lock (SQLite) or a row lock while waiting for a second pool
+    // connection would, under load, wait on connections held by writers queued behind it.
+    let (item, current_version, current_form) = online_item(ctx.db, code).await?;
+    let started: Option<i32> = with_db!(ctx.db, pool => sqlx::query_scalar(
+        "SELECT form_version FROM cases WHERE citizen_id = $1 AND client_key = $2")
+        .bind(actor.id).bind(&posted.client_key).fetch_optional(pool).await)?;
+    // A case keeps the version it started with, even if a newer one was published since.
+    let form = match started {
+        Some(v) if v != current_version => services::form_at(ctx.db, item.id, v).await?.ok_or(CaseError::NotFound)?,
+        _ => current_form,
+    };
+    let profile = if posted.submit { citizen::clear_profile(ctx.db, keys, actor.id).await? } else { None };
     let mut tx = ctx.db.begin_write().await?;
     let empty = keys.seal_answers("{}");
     let created: u64 = with_tx!(&mut tx, conn => sqlx::query(
@@ -327,8 +339,12 @@ pub async fn save(
         return Err(CaseError::NotFound);
     }
     let was_supplement = status == "supplement";
-    // The version the case started with, even if a newer one was published since.
-    let form = services::form_at(ctx.db, item.id, version).await?.ok_or(CaseError::NotFound)?;
+    if started.is_some_and(|v| v != version) || (started.is_none() && version != current_version) {
+        // Only if the key's case was created between the read above and the lock.
+        return Err(CaseError::BadRequest {
+            field: "client_key", message: "表单已更新，请刷新页面后重试".into()
+        });
+    }
     for f in new_files {
         let known = form.field(&f.field).is_some_and(|d| d.kind == FieldKind::Attachment);
         if !known {
@@ -383,7 +399,7 @@ pub async fn save(
         Some(t) => t,
         None => next_tracking_no(&mut tx, &item.department_code, ctx.now).await?,
     };
-    let profile = citizen::clear_profile(ctx.db, keys, actor.id).await?.ok_or(CaseError::NotFound)?;
+    let profile = profile.ok_or(CaseError::NotFound)?;
     let id_mac = profile.id_number.as_deref().map(|n| keys.lookup_mac(&tracking_no, "id", last4(n)));
     let phone_mac = keys.lookup_mac(&tracking_no, "phone", last4(&profile.phone));
     with_tx!(&mut tx, conn => sqlx::query(

@@ -105,6 +105,8 @@ const DEMO_STAFF: &[(&str, &str, &str, &str)] = &[
     ("wangfang", "王芳", "QS-ZFB", "county_leader"),
     ("zhaolei", "赵磊", "QS-ZFB", "content_editor"),
     ("zhoumin", "周敏", "QS-ZWFW", "service_admin"),
+    ("hewei", "何伟", "QS-RSJ", "bureau_reviewer"),
+    ("xuqing", "徐青", "QS-RSJ", "bureau_reviewer"),
 ];
 
 /// What the first start created.

@@ -1,0 +1,199 @@
+//! Submissions per second, measured against a baseline taken in the same run: the raw insert
+//! rate of the same rows (case, attachment metadata, timeline entry, audit record) in one
+//! transaction each, without the rules (validation, sealing, idempotency hold, tracking-number
+//! counter, audit hash chain). Both at the same concurrency, on SQLite and on PostgreSQL.
+//!
+//! usage: zhengwu-bench-submissions [submissions per run, default 400] [concurrency, default 4]
+
+use std::{sync::Arc, time::Instant};
+
+use chrono::Utc;
+use zhengwu_core::{
+    audit::{AuditKey, RequestMeta},
+    blobs::StoredBlob,
+    cases::{self, NewFile, Posted, Saved},
+    citizen::{CitizenActor, Field, PersonalKeys},
+    demo,
+    identity::{Ctx, SessionStore},
+    testing::{Backend, TestDb},
+    with_db, with_tx,
+};
+use zhengwu_crypto::keys::MasterKey;
+use zhengwu_types::services::FileType;
+
+const ITEM: &str = "QS-RS-0005";
+
+/// Sequence numbers for the raw audit rows, far above the chain's own.
+static RAW_SEQ: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(1_000_000_000);
+
+struct World {
+    t: TestDb,
+    audit: AuditKey,
+    keys: PersonalKeys,
+    sessions: SessionStore,
+    meta: RequestMeta,
+    actor: CitizenActor,
+}
+
+async fn world(b: Backend) -> Option<World> {
+    let t = TestDb::new(b, "bench_submissions").await?;
+    demo::seed(&t.db).await.expect("demo data");
+    demo::seed_services(&t.db, Utc::now()).await.expect("catalogue");
+    let master = MasterKey::from_bytes([11; 32]);
+    let keys = PersonalKeys::from_master(&master);
+    let now = Utc::now();
+    let phone = "13800138000";
+    let idn = "11010519491231002X";
+    let id: i64 = with_db!(&t.db, pool => sqlx::query_scalar(
+        "INSERT INTO citizens (phone_sealed, phone_index, real_name_sealed, id_number_sealed, id_number_index, \
+         verified_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $6) RETURNING id")
+        .bind(keys.seal(Field::Phone, phone)).bind(keys.index(Field::Phone, phone))
+        .bind(keys.seal(Field::RealName, "王小明")).bind(keys.seal(Field::IdNumber, idn))
+        .bind(keys.index(Field::IdNumber, idn)).bind(now).fetch_one(pool).await)
+    .expect("citizen");
+    Some(World {
+        t,
+        audit: AuditKey::from_master(&master),
+        keys,
+        sessions: SessionStore::Database,
+        meta: RequestMeta::default(),
+        actor: CitizenActor { id, csrf_token: String::new(), verified: true },
+    })
+}
+
+fn answers() -> cases::Answers {
+    let v = |s: &str| vec![s.to_string()];
+    [
+        ("applicant_name", v("王小明")),
+        ("id_number", v("11010519491231002X")),
+        ("mobile", v("13800138000")),
+        ("last_employer", v("青山县某某机械厂")),
+        ("leave_date", v("2026-11-01")),
+        ("leave_reason", v("劳动合同期满")),
+        ("wants_training", v("职业介绍")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn hex_key(run: &str, i: usize) -> String {
+    let mut b = [0u8; 8];
+    zhengwu_crypto::random_bytes(&mut b);
+    format!("{}{:08x}{}", &zhengwu_crypto::to_hex(&b)[..16], i, &run[..8])
+}
+
+fn blob(i: usize) -> StoredBlob {
+    StoredBlob { key: hex_key("00000000", i), size: 123_456, sm3: "0".repeat(64), file_type: FileType::Pdf }
+}
+
+/// Runs `n` jobs over `conc` tasks; returns jobs per second.
+async fn rate<F, Fut>(n: usize, conc: usize, job: F) -> f64
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let job = Arc::new(job);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = vec![];
+    for _ in 0..conc {
+        let (job, next) = (job.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                job(i).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn submissions(w: &'static World, n: usize, conc: usize, run: &'static str) -> f64 {
+    rate(n, conc, move |i| async move {
+        let ctx = Ctx { db: &w.t.db, audit: &w.audit, meta: &w.meta, now: Utc::now(), sessions: &w.sessions };
+        let posted = Posted {
+            client_key: format!("{run}-{i:08}-bench-key"),
+            answers: answers(),
+            remove_files: vec![],
+            submit: true,
+        };
+        let file = NewFile { field: "termination_proof".into(), blob: blob(i), display_name: "证明.pdf".into() };
+        match cases::save(&ctx, &w.keys, &w.actor, ITEM, &posted, &[file]).await {
+            Ok(Saved::Submitted { .. }) => {}
+            other => panic!("submission {i}: {other:?}"),
+        }
+    })
+    .await
+}
+
+/// The same rows, inserted plainly: what the database alone costs.
+async fn raw_inserts(w: &'static World, n: usize, conc: usize, run: &'static str) -> f64 {
+    let (item_id, dept): (i64, i64) = with_db!(&w.t.db, pool => sqlx::query_as(
+        "SELECT id, department_id FROM service_items WHERE code = $1").bind(ITEM).fetch_one(pool).await)
+    .expect("item");
+    let sealed = w.keys.seal_answers(r#"{"applicant_name":["王小明"]}"#);
+    let sealed = Arc::new(sealed);
+    rate(n, conc, move |i| {
+        let sealed = sealed.clone();
+        async move {
+            let now = Utc::now();
+            let mut tx = w.t.db.begin_write().await.expect("begin");
+            let case_id: i64 = with_tx!(&mut tx, c => sqlx::query_scalar(
+                "INSERT INTO cases (tracking_no, item_id, form_version, citizen_id, department_id, status, client_key, \
+                 data_sealed, lookup_phone_mac, created_at, updated_at, submitted_at) \
+                 VALUES ($1, $2, 1, $3, $4, 'submitted', $5, $6, $7, $8, $8, $8) RETURNING id")
+                .bind(format!("RAW-{run}-{i:08}")).bind(item_id).bind(w.actor.id).bind(dept)
+                .bind(format!("{run}-{i:08}-raw-key")).bind(sealed.as_slice()).bind("0".repeat(64)).bind(now)
+                .fetch_one(c).await).expect("case");
+            let b = blob(i);
+            with_tx!(&mut tx, c => sqlx::query(
+                "INSERT INTO case_files (case_id, field, blob_key, sm3, size_bytes, media_type, display_name, uploaded_at) \
+                 VALUES ($1, 'termination_proof', $2, $3, 123456, 'application/pdf', '证明.pdf', $4)")
+                .bind(case_id).bind(&b.key).bind(&b.sm3).bind(now).execute(c).await.map(|_| ())).expect("file");
+            with_tx!(&mut tx, c => sqlx::query(
+                "INSERT INTO case_events (case_id, at, kind, actor_kind, actor_name, public, message) \
+                 VALUES ($1, $2, 'submitted', 'citizen', '申请人', TRUE, '')")
+                .bind(case_id).bind(now).execute(c).await.map(|_| ())).expect("event");
+            with_tx!(&mut tx, c => sqlx::query(
+                "INSERT INTO audit_log (seq, occurred_at, actor_kind, actor_id, actor_name, action, object_type, \
+                 object_id, outcome, detail, mac) VALUES ($1, $2, 'citizen', $3, 'x', 'case.submit', 'case', $4, \
+                 'success', '{}', '')")
+                .bind(RAW_SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)).bind(now).bind(w.actor.id).bind(case_id.to_string())
+                .execute(c).await.map(|_| ())).expect("audit");
+            tx.commit().await.expect("commit");
+        }
+    })
+    .await
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(400);
+    let conc: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(4);
+    println!("| database | raw inserts/s (baseline) | submissions/s | ratio to baseline |");
+    println!("|---|---:|---:|---:|");
+    for b in [Backend::Sqlite, Backend::Postgres] {
+        let Some(w) = world(b).await else {
+            println!("| {b:?} | skipped (no server) | | |");
+            continue;
+        };
+        let w: &'static World = Box::leak(Box::new(w));
+        // Warm-up, then alternate so neither side gets a warmer cache or a fuller table.
+        raw_inserts(w, n / 10, conc, "warm").await;
+        submissions(w, n / 10, conc, "warm").await;
+        let r1 = raw_inserts(w, n / 2, conc, "raw1").await;
+        let s1 = submissions(w, n / 2, conc, "sub1").await;
+        let r2 = raw_inserts(w, n / 2, conc, "raw2").await;
+        let s2 = submissions(w, n / 2, conc, "sub2").await;
+        let (raw, sub) = ((r1 + r2) / 2.0, (s1 + s2) / 2.0);
+        println!("| {} | {raw:.0} | {sub:.0} | {:.3} |", w.t.db.kind(), sub / raw);
+    }
+}

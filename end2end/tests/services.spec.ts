@@ -1,0 +1,164 @@
+import AxeBuilder from "@axe-core/playwright";
+import { test, expect, shot, jsOn, type Page } from "./fixtures";
+
+// Find a service, read its guide, sign in, fill the form with an attachment, save a draft,
+// resume it, submit, see the receipt, track the case (own list and public look-up); in two
+// projects also a supplement request answered and resubmitted. Every project runs it: JS on
+// and off, no WebAssembly, phone and desktop, WeChat.
+
+const phones: Record<string, string> = {
+  "desktop-js": "13900000011",
+  "desktop-nojs": "13900000012",
+  "phone-js": "13900000013",
+  "phone-nojs": "13900000014",
+  "phone-nowasm": "13900000015",
+  wechat: "13900000016",
+};
+
+const ids: Record<string, string> = {
+  "desktop-js": "110102198001010017",
+  "desktop-nojs": "110102198505050020",
+  "phone-js": "110102199009090036",
+  "phone-nojs": "110102197511110048",
+  "phone-nowasm": "110102199503030055",
+  wechat: "110102200107070069",
+};
+
+/** 人社局 reviewers used only here, one per project that runs the supplement step. */
+const reviewers: Record<string, string> = { "desktop-js": "xuqing", "phone-nojs": "hewei" };
+
+const pdf = (text: string) => ({ name: "解除劳动合同证明.pdf", mimeType: "application/pdf", buffer: Buffer.from(`%PDF-1.7\n% ${text}\n`) });
+
+async function citizenSignIn(page: Page, request: import("@playwright/test").APIRequestContext, phone: string) {
+  await page.getByLabel("手机号码").fill(phone);
+  await page.getByRole("button", { name: "获取验证码" }).click();
+  await expect(page.getByText("验证码已发送至")).toBeVisible();
+  const code = await (await request.get(`${process.env.SMS_GATEWAY_URL}/code?phone=${phone}`)).text();
+  await page.getByLabel("短信验证码").fill(code);
+  await page.getByRole("button", { name: "登录" }).click();
+}
+
+async function staffSignIn(page: Page, user: string) {
+  await page.goto("/login");
+  await page.getByLabel("用户名").fill(user);
+  await page.getByLabel("密码", { exact: true }).fill("Demo@2026");
+  await page.getByRole("button", { name: "登录" }).click();
+  await expect(page).toHaveURL(/\/account\/password$/);
+  await page.getByLabel("当前密码").fill("Demo@2026");
+  await page.getByLabel("新密码", { exact: true }).fill("Qingshan-2026!");
+  await page.getByLabel("确认新密码").fill("Qingshan-2026!");
+  await page.getByRole("button", { name: "保存新密码" }).click();
+  await expect(page).toHaveURL(/\/admin/);
+}
+
+test("a citizen finds a service, applies online with an attachment and tracks the case", async ({ page, request, browser }, info) => {
+  const phone = phones[info.project.name];
+  const id = ids[info.project.name];
+  // Find the service by theme and read the guide.
+  await page.goto("/");
+  await page.getByRole("navigation", { name: "主导航" }).getByRole("link", { name: "办事服务" }).click();
+  await page.getByRole("link", { name: /^失业保险 \(\d+\)$/ }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("办事服务 · 失业保险");
+  await shot(page, info, "services-1-catalogue");
+  await page.getByRole("link", { name: "失业保险金申领" }).click();
+  await expect(page.getByRole("heading", { name: "申请材料" })).toBeVisible();
+  await expect(page.getByRole("main")).toContainText("3 个工作日");
+  await shot(page, info, "services-2-guide");
+  // Apply: sign in first, then back to the form.
+  await page.getByRole("link", { name: "在线办理" }).click();
+  await expect(page).toHaveURL(/\/my\/login\?next=/);
+  await citizenSignIn(page, request, phone);
+  await expect(page).toHaveURL(/\/my\/apply\/QS-RS-0005$/);
+  await expect(page.getByText("提交申请前需要完成实名登记")).toBeVisible();
+  await page.goto("/my");
+  await page.getByLabel("姓名").fill("王小明");
+  await page.getByLabel("居民身份证号码").fill(id);
+  await page.getByRole("button", { name: "保存" }).click();
+  await expect(page.getByText("实名信息已保存")).toBeVisible();
+  await page.goto("/services/QS-RS-0005");
+  await page.getByRole("link", { name: "在线办理" }).click();
+  await expect(page.getByLabel("公民身份号码")).toHaveValue(id);
+  await expect(page.getByLabel("联系电话")).toHaveValue(phone);
+  // Half the form, saved as a draft.
+  await page.getByLabel("原工作单位").fill("青山县某某机械厂");
+  await page.getByRole("button", { name: "保存草稿" }).click();
+  await expect(page.getByText("草稿已保存")).toBeVisible();
+  // Resume from my cases.
+  await page.goto("/my/cases");
+  await expect(page.getByRole("main")).toContainText("草稿");
+  await shot(page, info, "services-3-my-draft");
+  await page.getByRole("link", { name: "失业保险金申领" }).click();
+  await expect(page.getByLabel("原工作单位")).toHaveValue("青山县某某机械厂");
+  // Submitting incomplete: messages next to the fields, input kept.
+  await page.getByRole("button", { name: "提交申请" }).click();
+  await expect(page.locator(".error-summary")).toContainText("请上传解除或终止劳动关系证明");
+  await expect(page.locator("#f-leave_reason-error")).toContainText("请选择失业原因");
+  await expect(page.getByLabel("原工作单位")).toHaveValue("青山县某某机械厂");
+  await shot(page, info, "services-4-errors");
+  // Complete it, with the attachment, and submit.
+  await page.getByLabel("解除（终止）劳动关系日期").fill("2026-11-02");
+  await page.getByLabel("失业原因").selectOption("劳动合同期满");
+  await page.getByLabel("职业培训").check();
+  await page.getByLabel("解除或终止劳动关系证明").setInputFiles(pdf(info.project.name));
+  await shot(page, info, "services-5-form");
+  await page.getByRole("button", { name: "提交申请" }).click();
+  await expect(page.getByRole("heading", { name: "申请已提交" })).toBeVisible();
+  const trackingNo = (await page.locator(".tracking-no").textContent())!.trim();
+  expect(trackingNo).toMatch(/^QSRSJ-\d{8}-\d{5}$/);
+  await expect(page.getByRole("main")).toContainText("解除劳动合同证明.pdf");
+  await shot(page, info, "services-6-receipt");
+  if (jsOn(info)) {
+    const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    expect(result.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  }
+  // Track: my cases, and the public look-up in a fresh browser (not signed in).
+  await page.goto("/my/cases");
+  await expect(page.getByRole("main")).toContainText(trackingNo);
+  await expect(page.getByRole("main")).toContainText("已提交");
+  const anon = await browser.newContext({ javaScriptEnabled: jsOn(info), locale: "zh-CN" });
+  const lookup = await anon.newPage();
+  await lookup.goto(`${info.project.use.baseURL}/cases/lookup`);
+  await lookup.getByLabel("办件编号").fill(trackingNo);
+  await lookup.getByLabel("号码后四位").fill("9999");
+  await lookup.getByRole("button", { name: "查询" }).click();
+  await expect(lookup.getByText("没有找到与办件编号和号码后四位相符的办件")).toBeVisible();
+  await lookup.getByLabel("号码后四位").fill(phone.slice(-4));
+  await lookup.getByRole("button", { name: "查询" }).click();
+  await expect(lookup.getByRole("heading", { name: "查询结果" })).toBeVisible();
+  await expect(lookup.getByRole("main")).toContainText("提交申请");
+  await lookup.screenshot({ path: `${__dirname}/../artifacts/${info.project.name}/services-7-lookup.png`, fullPage: true });
+  await anon.close();
+
+  // The supplement step, in two projects (one reviewer each).
+  const reviewer = reviewers[info.project.name];
+  if (!reviewer) return;
+  const staffCtx = await browser.newContext({ javaScriptEnabled: jsOn(info), locale: "zh-CN", baseURL: info.project.use.baseURL });
+  const staff = await staffCtx.newPage();
+  await staffSignIn(staff, reviewer);
+  await staff.goto("/admin/cases");
+  await staff.getByRole("link", { name: trackingNo }).click();
+  await expect(staff.getByRole("main")).toContainText(id);
+  await staff.getByLabel("补正说明").fill("解除劳动合同证明不清晰，请上传清晰的扫描件");
+  await staff.getByLabel("附件：解除或终止劳动关系证明").check();
+  await staff.screenshot({ path: `${__dirname}/../artifacts/${info.project.name}/services-8-staff-case.png`, fullPage: true });
+  await staff.getByRole("button", { name: "发送补正通知" }).click();
+  await expect(staff.getByText("已通知申请人补正")).toBeVisible();
+  await staffCtx.close();
+  // The citizen answers it.
+  await page.goto("/my/cases");
+  await expect(page.getByRole("main")).toContainText("需要补正材料");
+  await page.getByRole("link", { name: "失业保险金申领" }).click();
+  await expect(page.locator(".notice")).toContainText("解除劳动合同证明不清晰");
+  await page.getByRole("link", { name: "去补正" }).click();
+  await expect(page.getByText("需要补正", { exact: true })).toBeVisible();
+  await page.getByLabel("删除").check();
+  await page.getByLabel("解除或终止劳动关系证明").setInputFiles({ ...pdf("clear"), name: "清晰扫描件.pdf" });
+  await shot(page, info, "services-9-supplement");
+  await page.getByRole("button", { name: "重新提交" }).click();
+  await expect(page.getByRole("heading", { name: "申请已提交" })).toBeVisible();
+  await expect(page.locator(".tracking-no")).toHaveText(trackingNo);
+  await expect(page.getByRole("main")).toContainText("补正后重新提交");
+  await expect(page.getByRole("main")).toContainText("清晰扫描件.pdf");
+  await expect(page.getByRole("main")).not.toContainText("解除劳动合同证明.pdf");
+  await shot(page, info, "services-10-resubmitted");
+});
