@@ -5,10 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use zhengwu_types::{
-    services::{
-        ApplicationView, CaseDetail, CaseSummary, FormDef, ItemStatus, ServiceGuide, ServiceObject, ServiceSummary,
-        ThemeInfo,
-    },
+    services::{ApplicationView, CaseDetail, CaseSummary, FormDef, ServiceGuide, ServiceSummary, ThemeInfo},
     Page,
 };
 
@@ -133,7 +130,7 @@ pub async fn service_catalogue(
     let filter = zhengwu_types::services::ServiceFilter {
         theme: blank(theme),
         department: blank(department),
-        object: blank(object).and_then(|o| ServiceObject::parse(&o)),
+        object: blank(object).and_then(|o| zhengwu_types::services::ServiceObject::parse(&o)),
         q: blank(q),
     };
     let req = server::page_request(page)?;
@@ -218,7 +215,7 @@ pub async fn staff_services(
 ) -> Result<Page<ServiceSummary>, ApiError> {
     let (state, s, meta) = server::staff_context()?;
     let filter = zhengwu_types::services::ServiceFilter { q: server::blank(q), ..Default::default() };
-    let status = server::blank(status).and_then(|s| ItemStatus::parse(&s));
+    let status = server::blank(status).and_then(|s| zhengwu_types::services::ItemStatus::parse(&s));
     Ok(zhengwu_core::services::list_for_staff(
         &state.ctx(&meta),
         s.actor(),

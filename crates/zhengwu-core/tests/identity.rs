@@ -395,7 +395,7 @@ async fn roles_keep_to_their_duty_and_a_custom_scope_takes_effect(b: Backend) {
     id::assign_roles(&ctx, &sec, zhaolei, &[editor, role]).await.unwrap();
     let (_, z) = w.sign_in("zhaolei").await;
     let seen: Vec<String> = id::list_staff(&ctx, &z).await.unwrap().into_iter().map(|s| s.username).collect();
-    assert_eq!(seen, ["chenjing", "zhaolei"], "the custom department plus themselves");
+    assert_eq!(seen, ["chenjing", "hewei", "xuqing", "zhaolei"], "the custom department plus themselves");
     // Widen the role to all departments: effective at the next request.
     id::update_role(&ctx, &sec, role, &form(&["staff:read"], "all", vec![])).await.unwrap();
     let z = id::session_actor(&ctx, &w.policy, &w.sign_in("zhaolei").await.0).await.unwrap().unwrap();
