@@ -47,6 +47,25 @@ else
   say "Redis: no server at $redis_url — the shared-session tests are SKIPPED (CI=true makes them required)"
 fi
 
+# S3: an independent S3 implementation (moto) for the S3 blob-store tests, on a local port.
+s3_port=${ZHENGWU_TEST_S3_PORT:-9327}
+s3_pid=""
+if [ -x tools/venv/bin/moto_server ]; then
+  tools/venv/bin/moto_server -H 127.0.0.1 -p "$s3_port" >"$logs/moto.log" 2>&1 &
+  s3_pid=$!
+  trap '[ -n "$s3_pid" ] && kill "$s3_pid" 2>/dev/null' EXIT
+  for _ in $(seq 50); do curl -fs "http://127.0.0.1:$s3_port/" >/dev/null 2>&1 && break; sleep 0.2; done
+fi
+if curl -fs "http://127.0.0.1:$s3_port/" >/dev/null 2>&1; then
+  export ZHENGWU_TEST_S3_URL="http://127.0.0.1:$s3_port"
+  say "S3 (moto) answers at $ZHENGWU_TEST_S3_URL: the S3 blob-store tests run"
+elif $ci; then
+  echo "error: CI=true requires the S3 test server (moto, installed by scripts/tools.sh test) and it did not start"
+  exit 1
+else
+  say "S3: no test server — the S3 blob-store tests are SKIPPED (CI=true makes them required)"
+fi
+
 say "building the site (WebAssembly islands, CSS)"
 bash scripts/build.sh site || { echo "error: site build failed"; exit 1; }
 

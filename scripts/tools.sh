@@ -2,7 +2,8 @@
 # Installs, idempotently, the tools Zhengwu's build and tests need, saying what it does.
 # Every tool comes from a package registry (crates.io, npm, Debian); nothing else is downloaded.
 #   scripts/tools.sh build   wasm32 target, wasm-bindgen CLI (= Cargo.lock), wasm-opt
-#   scripts/tools.sh test    the above + Chromium and the end2end npm packages
+#   scripts/tools.sh test    the above + Chromium, the end2end npm packages, and moto (PyPI;
+#                            an independent S3 implementation for the blob-store tests)
 #   scripts/tools.sh bench   the build tools + wrk
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ say() { printf '\033[1m[tools]\033[0m %s\n' "$*"; }
 
 # Pinned tool versions. wasm-bindgen's comes from Cargo.lock: the CLI must match the crate exactly.
 BINARYEN_VERSION=132
+MOTO_VERSION=5.1.22
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
 [ -n "$WASM_BINDGEN_VERSION" ] || { echo "error: no wasm-bindgen in Cargo.lock" >&2; exit 1; }
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/tools/node_modules/.bin:$PATH"
@@ -62,6 +64,11 @@ test_tools() {
     say "installing end2end npm packages (npm ci; Playwright's own browser download is not used)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-audit --no-fund >/dev/null)
   else say "ok: end2end npm packages"; fi
+  if [ "$(tools/venv/bin/python -c 'import moto; print(moto.__version__)' 2>/dev/null)" != "$MOTO_VERSION" ]; then
+    say "installing moto $MOTO_VERSION (S3 server for the tests) into ./tools/venv from PyPI (about 30 s)"
+    python3 -m venv tools/venv
+    tools/venv/bin/pip install --quiet --disable-pip-version-check "moto[s3,server]==$MOTO_VERSION"
+  else say "ok: moto $MOTO_VERSION"; fi
 }
 
 case "${1:-build}" in

@@ -47,6 +47,8 @@ pub enum StartError {
     Redis(String),
     #[error("audit trail NOT intact: {0}")]
     Tampered(String),
+    #[error("file store (ZHENGWU_BLOB_STORE) not usable: {0}")]
+    Blobs(String),
 }
 
 /// Runs a parsed command line to completion.
@@ -243,6 +245,16 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
             }
         }
     };
+    let blobs = match &config.blobs {
+        zhengwu_core::config::BlobConfig::Local => zhengwu_core::blobs::BlobStore::local(config.data_dir.join("blobs")),
+        zhengwu_core::config::BlobConfig::S3(s3) => {
+            zhengwu_core::blobs::BlobStore::s3(s3.clone(), config.data_dir.join("blobs").join("tmp"))
+        }
+    };
+    if let Err(e) = blobs.check().await {
+        db.close().await;
+        return Err(StartError::Blobs(e.to_string()));
+    }
     let listener = match TcpListener::bind(config.addr).await {
         Ok(l) => l,
         Err(e) => {
@@ -284,7 +296,7 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         personal,
         sms,
         sessions,
-        blobs: zhengwu_core::blobs::BlobStore::local(config.data_dir.join("blobs")),
+        blobs,
         lookup_limiter: Arc::new(super::auth::LoginLimiter::new(config.lookup_rate_limit)),
     };
     let app = router(state);

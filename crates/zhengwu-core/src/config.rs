@@ -44,6 +44,14 @@ pub struct Settings {
     /// Sign-in attempts allowed per IP address per minute (staff and citizens).
     pub login_rate_limit: Option<String>,
     pub lookup_rate_limit: Option<String>,
+    /// Where uploaded files go: `local` (the data directory) or `s3`.
+    pub blob_store: Option<String>,
+    pub s3_endpoint: Option<String>,
+    pub s3_bucket: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_access_key: Option<String>,
+    /// For the environment, not for files.
+    pub s3_secret_key: Option<String>,
     /// Whether administrator accounts must use a TOTP second factor (`true`/`false`).
     pub require_totp_for_admins: Option<String>,
     /// `redis://…`: keep staff sessions in Redis (shared by several instances).
@@ -80,6 +88,12 @@ impl Settings {
             sms_http_token: self.sms_http_token.or(lower.sms_http_token),
             login_rate_limit: self.login_rate_limit.or(lower.login_rate_limit),
             lookup_rate_limit: self.lookup_rate_limit.or(lower.lookup_rate_limit),
+            blob_store: self.blob_store.or(lower.blob_store),
+            s3_endpoint: self.s3_endpoint.or(lower.s3_endpoint),
+            s3_bucket: self.s3_bucket.or(lower.s3_bucket),
+            s3_region: self.s3_region.or(lower.s3_region),
+            s3_access_key: self.s3_access_key.or(lower.s3_access_key),
+            s3_secret_key: self.s3_secret_key.or(lower.s3_secret_key),
             require_totp_for_admins: self.require_totp_for_admins.or(lower.require_totp_for_admins),
             redis_url: self.redis_url.or(lower.redis_url),
             redis_prefix: self.redis_prefix.or(lower.redis_prefix),
@@ -156,6 +170,8 @@ pub struct Config {
     pub login_rate_limit: u32,
     /// Public case look-ups per address per minute.
     pub lookup_rate_limit: u32,
+    /// Where uploaded files are stored.
+    pub blobs: BlobConfig,
     pub require_totp_for_admins: bool,
     /// Staff sessions in Redis at this URL; `None`: in the database.
     pub redis_url: Option<SecretString>,
@@ -177,6 +193,14 @@ pub enum SmsConfig {
         url: String,
         token: Option<SecretString>,
     },
+}
+
+/// Where uploaded files are stored.
+#[derive(Clone, Debug)]
+pub enum BlobConfig {
+    /// `<data-dir>/blobs`.
+    Local,
+    S3(crate::blobs::s3::S3Config),
 }
 
 /// Where the master key is read from, in order of preference.
@@ -239,6 +263,12 @@ pub fn source_names(setting: &str) -> String {
         "sms_http_url" => "ZHENGWU_SMS_HTTP_URL".into(),
         "login_rate_limit" => "ZHENGWU_LOGIN_RATE_LIMIT".into(),
         "lookup_rate_limit" => "ZHENGWU_LOOKUP_RATE_LIMIT".into(),
+        "blob_store" => "ZHENGWU_BLOB_STORE".into(),
+        "s3_endpoint" => "ZHENGWU_S3_ENDPOINT".into(),
+        "s3_bucket" => "ZHENGWU_S3_BUCKET".into(),
+        "s3_region" => "ZHENGWU_S3_REGION".into(),
+        "s3_access_key" => "ZHENGWU_S3_ACCESS_KEY".into(),
+        "s3_secret_key" => "ZHENGWU_S3_SECRET_KEY".into(),
         "require_totp_for_admins" => "ZHENGWU_REQUIRE_TOTP_FOR_ADMINS".into(),
         "redis_url" => "--redis-url / ZHENGWU_REDIS_URL".into(),
         "password_min_length" => "ZHENGWU_PASSWORD_MIN_LENGTH".into(),
@@ -246,6 +276,43 @@ pub fn source_names(setting: &str) -> String {
         "lockout_minutes" => "ZHENGWU_LOCKOUT_MINUTES".into(),
         "session_idle_minutes" => "ZHENGWU_SESSION_IDLE_MINUTES".into(),
         other => other.to_string(),
+    }
+}
+
+fn blob_config(s: &Settings) -> Result<BlobConfig, ConfigError> {
+    let setting = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    match setting(&s.blob_store).as_deref() {
+        None | Some("local") => Ok(BlobConfig::Local),
+        Some("s3") => {
+            let endpoint = setting(&s.s3_endpoint)
+                .ok_or_else(|| ConfigError::new("s3_endpoint", "is required with ZHENGWU_BLOB_STORE=s3"))?;
+            let endpoint = url::Url::parse(&endpoint)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && u.path() == "/")
+                .ok_or_else(|| {
+                    ConfigError::new("s3_endpoint", format!("'{endpoint}' is not an http(s)://host[:port] URL"))
+                })?;
+            let bucket = setting(&s.s3_bucket)
+                .ok_or_else(|| ConfigError::new("s3_bucket", "is required with ZHENGWU_BLOB_STORE=s3"))?;
+            let valid_bucket = (3..=63).contains(&bucket.len())
+                && bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+                && bucket.as_bytes()[0].is_ascii_alphanumeric();
+            if !valid_bucket {
+                return Err(ConfigError::new("s3_bucket", format!("'{bucket}' is not a valid bucket name")));
+            }
+            let access_key = setting(&s.s3_access_key)
+                .ok_or_else(|| ConfigError::new("s3_access_key", "is required with ZHENGWU_BLOB_STORE=s3"))?;
+            let secret_key = setting(&s.s3_secret_key)
+                .ok_or_else(|| ConfigError::new("s3_secret_key", "is required with ZHENGWU_BLOB_STORE=s3"))?;
+            Ok(BlobConfig::S3(crate::blobs::s3::S3Config {
+                endpoint,
+                bucket,
+                region: setting(&s.s3_region).unwrap_or_else(|| "us-east-1".into()),
+                access_key,
+                secret_key: SecretString::from(secret_key),
+            }))
+        }
+        Some(other) => Err(ConfigError::new("blob_store", format!("'{other}' is not one of local, s3"))),
     }
 }
 
@@ -259,6 +326,7 @@ impl Config {
     /// Validates merged settings. Does no I/O: checking that the data directory is writable and
     /// the database reachable happens when they are opened.
     pub fn from_settings(s: Settings) -> Result<Config, ConfigError> {
+        let blobs = blob_config(&s)?;
         let addr_raw = s.addr.unwrap_or_else(|| DEFAULT_ADDR.into());
         let addr = SocketAddr::from_str(addr_raw.trim())
             .map_err(|_| ConfigError::new("addr", format!("'{addr_raw}' is not an address like {DEFAULT_ADDR}")))?;
@@ -334,10 +402,11 @@ impl Config {
             Some("log") => SmsConfig::Log,
             Some("http") => {
                 let url = s.sms_http_url.as_deref().map(str::trim).unwrap_or_default();
-                if !url.starts_with("http://") || url.len() <= "http://".len() {
+                let scheme_len = if url.starts_with("https://") { 8 } else { 7 };
+                if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() <= scheme_len {
                     return Err(ConfigError::new(
                         "sms_http_url",
-                        format!("'{url}' is not an http:// URL (required with ZHENGWU_SMS_PROVIDER=http)"),
+                        format!("'{url}' is not an http(s):// URL (required with ZHENGWU_SMS_PROVIDER=http)"),
                     ));
                 }
                 SmsConfig::Http {
@@ -395,6 +464,7 @@ impl Config {
             sms,
             login_rate_limit,
             lookup_rate_limit,
+            blobs,
             require_totp_for_admins,
             redis_url,
             redis_prefix: s.redis_prefix.unwrap_or_else(|| "zw:".into()),

@@ -1,5 +1,5 @@
 //! Where uploaded files live: a blob store with a local-directory implementation (the default,
-//! under the data directory).
+//! under the data directory) and an S3-compatible one ([`s3`]).
 //!
 //! Rules every implementation keeps: the stored name (the key) is random, never derived from
 //! what the user sent; the type is decided by the content's first bytes, not by the file name
@@ -7,7 +7,12 @@
 //! over the limit is cut off without filling memory or disk; the SM3 digest is computed on the
 //! way and stored with the case.
 
-use std::path::{Path, PathBuf};
+pub mod s3;
+
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use tokio::io::AsyncWriteExt;
 use zhengwu_crypto::{to_hex, Sm3Hasher};
@@ -20,6 +25,9 @@ const SNIFF_LEN: usize = 8;
 pub enum BlobStore {
     /// Files under `root/<2 hex>/<key>`; partial uploads under `root/tmp` until finished.
     Local { root: PathBuf },
+    /// Objects `<key>` in a bucket; uploads are received into `staging` (checked, digested)
+    /// and sent whole once complete, so a refused upload never reaches the bucket.
+    S3 { store: Arc<s3::S3Store>, staging: PathBuf },
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -32,6 +40,12 @@ pub enum BlobError {
     Empty,
     #[error("blob store: {0}")]
     Io(String),
+}
+
+impl From<s3::S3Error> for BlobError {
+    fn from(e: s3::S3Error) -> Self {
+        BlobError::Io(e.to_string())
+    }
 }
 
 impl From<std::io::Error> for BlobError {
@@ -58,22 +72,33 @@ impl BlobStore {
         BlobStore::Local { root: root.into() }
     }
 
+    pub fn s3(config: s3::S3Config, staging: impl Into<PathBuf>) -> Self {
+        BlobStore::S3 { store: Arc::new(s3::S3Store::new(config)), staging: staging.into() }
+    }
+
+    /// Where partial uploads are written.
+    fn staging(&self) -> PathBuf {
+        match self {
+            BlobStore::Local { root } => root.join("tmp"),
+            BlobStore::S3 { staging, .. } => staging.clone(),
+        }
+    }
+
     fn path_of(root: &Path, key: &str) -> PathBuf {
         root.join(&key[..2]).join(key)
     }
 
     /// Starts receiving one file of at most `limit` bytes of one of the `accept` types.
     pub async fn writer(&self, limit: u64, accept: &[FileType]) -> Result<BlobWriter, BlobError> {
-        let BlobStore::Local { root } = self;
         let mut b = [0u8; 16];
         zhengwu_crypto::random_bytes(&mut b);
         let key = to_hex(&b);
-        let tmp_dir = root.join("tmp");
+        let tmp_dir = self.staging();
         tokio::fs::create_dir_all(&tmp_dir).await?;
         let tmp = tmp_dir.join(&key);
         let file = tokio::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).await?;
         Ok(BlobWriter {
-            root: root.clone(),
+            store: self.clone(),
             key,
             tmp: Some(tmp),
             file: Some(file),
@@ -89,28 +114,45 @@ impl BlobStore {
     /// The whole file. Files here are small (limits are in megabytes), so reading them at
     /// once keeps the download code simple.
     pub async fn read(&self, key: &str) -> Result<Vec<u8>, BlobError> {
-        let BlobStore::Local { root } = self;
         if !valid_key(key) {
             return Err(BlobError::Io("invalid key".into()));
         }
-        Ok(tokio::fs::read(Self::path_of(root, key)).await?)
+        match self {
+            BlobStore::Local { root } => Ok(tokio::fs::read(Self::path_of(root, key)).await?),
+            BlobStore::S3 { store, .. } => Ok(store.get(key).await?),
+        }
     }
 
     pub async fn delete(&self, key: &str) -> Result<(), BlobError> {
-        let BlobStore::Local { root } = self;
         if !valid_key(key) {
             return Err(BlobError::Io("invalid key".into()));
         }
-        match tokio::fs::remove_file(Self::path_of(root, key)).await {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
-            _ => Ok(()),
+        match self {
+            BlobStore::Local { root } => match tokio::fs::remove_file(Self::path_of(root, key)).await {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+                _ => Ok(()),
+            },
+            BlobStore::S3 { store, .. } => Ok(store.delete(key).await?),
         }
+    }
+
+    /// Whether the store answers (start-up check): the local directory can be created, or the
+    /// bucket can be written and read.
+    pub async fn check(&self) -> Result<(), BlobError> {
+        tokio::fs::create_dir_all(self.staging()).await?;
+        if let BlobStore::S3 { store, .. } = self {
+            let probe = "00000000000000000000000000000000";
+            store.put(probe, b"zhengwu start-up check".to_vec()).await?;
+            store.get(probe).await?;
+            store.delete(probe).await?;
+        }
+        Ok(())
     }
 }
 
 /// One file being received. Dropped before [`BlobWriter::finish`], its partial file is removed.
 pub struct BlobWriter {
-    root: PathBuf,
+    store: BlobStore,
     key: String,
     tmp: Option<PathBuf>,
     file: Option<tokio::fs::File>,
@@ -165,12 +207,23 @@ impl BlobWriter {
         file.flush().await?;
         file.sync_all().await?;
         drop(file);
-        let dest = BlobStore::path_of(&self.root, &self.key);
-        if let Some(parent) = dest.parent() {
-            tokio::fs::create_dir_all(parent).await?;
+        match &self.store {
+            BlobStore::Local { root } => {
+                let dest = BlobStore::path_of(root, &self.key);
+                if let Some(parent) = dest.parent() {
+                    tokio::fs::create_dir_all(parent).await?;
+                }
+                let tmp = self.tmp.take().ok_or_else(|| BlobError::Io("closed".into()))?;
+                tokio::fs::rename(&tmp, &dest).await?;
+            }
+            BlobStore::S3 { store, .. } => {
+                // Limits are megabytes: the checked file is sent whole, then the staging copy
+                // goes (by Drop, also when sending fails).
+                let tmp = self.tmp.clone().ok_or_else(|| BlobError::Io("closed".into()))?;
+                let bytes = tokio::fs::read(&tmp).await?;
+                store.put(&self.key, bytes).await?;
+            }
         }
-        let tmp = self.tmp.take().ok_or_else(|| BlobError::Io("closed".into()))?;
-        tokio::fs::rename(&tmp, &dest).await?;
         let hasher = std::mem::take(&mut self.hasher);
         Ok(StoredBlob {
             key: self.key.clone(),
