@@ -346,6 +346,35 @@ async fn staff_manage_the_catalogue(b: Backend) {
     assert_eq!(app.get_as(Some(&clerk), "/admin/services").await.status(), 403);
     let r = app.post_form(&clerk, &format!("/admin/services/{ITEM}/status"), &[("status", "retired")]).await;
     assert_eq!(r.status(), 403);
+    // A new item: a draft, not public; a wrong code comes back with the input kept.
+    let r = app
+        .post_form(
+            &admin,
+            "/admin/services",
+            &[("code", "x"), ("name", "就业见习补贴申领"), ("department_id", "10"), ("object", "enterprise")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("事项编码为 3–40 位") && html.contains("value=\"就业见习补贴申领\""));
+    let rsj: i64 =
+        zhengwu_core::with_db!(&app.db, pool => sqlx::query_scalar("SELECT id FROM departments WHERE code = 'QS-RSJ'")
+        .fetch_one(pool).await)
+        .unwrap();
+    let r = app
+        .post_form(
+            &admin,
+            "/admin/services",
+            &[
+                ("code", "QS-RS-0099"),
+                ("name", "就业见习补贴申领"),
+                ("department_id", &rsj.to_string()),
+                ("object", "enterprise"),
+            ],
+        )
+        .await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/admin/services/QS-RS-0099?done=created".to_string()));
+    assert_eq!(app.page("/services/QS-RS-0099").await.0, 404, "a draft is not public");
     let html = app.get_as(Some(&admin), &format!("/admin/services/{ITEM}")).await.text().await.unwrap();
     assert!(html.contains("发布新版本表单") && html.contains("termination_proof"));
     let r = app.post_form(&admin, &format!("/admin/services/{ITEM}/status"), &[("status", "retired")]).await;

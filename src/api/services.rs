@@ -206,24 +206,28 @@ pub async fn staff_case(id: String) -> Result<CaseDetail, ApiError> {
     Ok(zhengwu_core::cases::case_for_staff(&state.ctx(&meta), &state.personal, s.actor(), server::id(&id)?).await?)
 }
 
-/// Items the staff member manages, any status.
+/// The items the staff member manages (any status) and the departments they may add items to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffCatalogue {
+    pub items: Page<ServiceSummary>,
+    pub departments: Vec<(i64, String)>,
+}
+
 #[server(prefix = "/sfn", endpoint = "admin/services")]
 pub async fn staff_services(
     status: Option<String>,
     q: Option<String>,
     page: Option<String>,
-) -> Result<Page<ServiceSummary>, ApiError> {
+) -> Result<StaffCatalogue, ApiError> {
     let (state, s, meta) = server::staff_context()?;
     let filter = zhengwu_types::services::ServiceFilter { q: server::blank(q), ..Default::default() };
     let status = server::blank(status).and_then(|s| zhengwu_types::services::ItemStatus::parse(&s));
-    Ok(zhengwu_core::services::list_for_staff(
-        &state.ctx(&meta),
-        s.actor(),
-        &filter,
-        status,
-        server::page_request(page)?,
-    )
-    .await?)
+    let ctx = state.ctx(&meta);
+    let req = server::page_request(page)?;
+    Ok(StaffCatalogue {
+        items: zhengwu_core::services::list_for_staff(&ctx, s.actor(), &filter, status, req).await?,
+        departments: zhengwu_core::services::departments_for_staff(&ctx, s.actor()).await?,
+    })
 }
 
 #[server(prefix = "/sfn", endpoint = "admin/service")]

@@ -15,11 +15,13 @@ use crate::{
 
 /// The console's own navigation, by permission.
 #[component]
-fn ConsoleNav() -> impl IntoView {
+pub fn ConsoleNav() -> impl IntoView {
     let s = use_session();
     let can = |p: &str| s.as_ref().is_some_and(|s| s.can(p));
     let links = [
         (true, "/admin", "工作台首页"),
+        (can("case:read"), "/admin/cases", "办件"),
+        (can("service:manage"), "/admin/services", "事项管理"),
         (can("user:manage") || can("staff:read"), "/admin/staff", "人员账号"),
         (can("role:manage") || can("role:assign"), "/admin/roles", "角色与权限"),
         (can("dept:manage") || can("user:manage"), "/admin/departments", "组织机构"),

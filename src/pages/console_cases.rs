@@ -10,12 +10,13 @@ use zhengwu_types::{
 };
 
 use crate::{
-    api::services::{staff_case, staff_cases, staff_service, staff_services, ItemEditor},
+    api::services::{staff_case, staff_cases, staff_service, staff_services, ItemEditor, StaffCatalogue},
     components::{
         form::{CsrfField, ErrorSummary},
         pager::Pager,
     },
     pages::{
+        console::ConsoleNav,
         services::{url_encode_pairs, CaseView},
         ErrorPage,
     },
@@ -24,21 +25,6 @@ use crate::{
 
 fn q(name: &'static str) -> Option<String> {
     use_query_map().with_untracked(|q| q.get(name)).filter(|v| !v.is_empty())
-}
-
-#[component]
-fn CasesNav() -> impl IntoView {
-    let s = use_session();
-    let can = |p: &str| s.as_ref().is_some_and(|s| s.can(p));
-    view! {
-        <nav class="console-nav" aria-label="工作台导航">
-            <ul>
-                <li><a href="/admin">"工作台首页"</a></li>
-                {can("case:read").then(|| view! { <li><a href="/admin/cases">"办件"</a></li> })}
-                {can("service:manage").then(|| view! { <li><a href="/admin/services">"事项管理"</a></li> })}
-            </ul>
-        </nav>
-    }
 }
 
 #[component]
@@ -54,7 +40,7 @@ pub fn StaffCasesPage() -> impl IntoView {
     });
     view! {
         <Title text="办件" />
-        <CasesNav />
+        <ConsoleNav />
         <h1>"办件"</h1>
         <Suspense>
             {move || Suspend::new(async move {
@@ -127,7 +113,7 @@ pub fn StaffCasePage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let data = Resource::new(id, staff_case);
     view! {
-        <CasesNav />
+        <ConsoleNav />
         <Suspense>
             {move || Suspend::new(async move {
                 match data.await {
@@ -197,12 +183,12 @@ pub fn StaffServicesPage() -> impl IntoView {
     let data = Resource::new(params, |(status, text, page)| staff_services(status, text, page));
     view! {
         <Title text="事项管理" />
-        <CasesNav />
+        <ConsoleNav />
         <h1>"事项管理"</h1>
         <Suspense>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(p) => view! { <ServiceTable p /> }.into_any(),
+                    Ok(c) => view! { <ServiceTable c /> }.into_any(),
                     Err(e) => view! { <ErrorPage error=e /> }.into_any(),
                 }
             })}
@@ -211,7 +197,12 @@ pub fn StaffServicesPage() -> impl IntoView {
 }
 
 #[component]
-fn ServiceTable(p: Page<ServiceSummary>) -> impl IntoView {
+fn ServiceTable(c: StaffCatalogue) -> impl IntoView {
+    let p: Page<ServiceSummary> = c.items;
+    let echo = use_form_echo();
+    let field_error = |k: &'static str| echo.error(k);
+    let chosen_dept = echo.value("department_id");
+    let chosen_object = echo.value("object");
     let status = q("status").unwrap_or_default();
     let text = q("q").unwrap_or_default();
     let mut current = vec![];
@@ -256,6 +247,46 @@ fn ServiceTable(p: Page<ServiceSummary>) -> impl IntoView {
             </table>
         </div>
         <Pager base page=p.page total_pages=p.total_pages total=p.total />
+        <section class="panel" aria-labelledby="new-item-heading">
+            <h2 id="new-item-heading">"新建事项"</h2>
+            <p class="hint">"新事项为未发布状态：填写办事指南、发布申请表单后再发布。"</p>
+            <ErrorSummary labels=&[("code", "事项编码"), ("name", "事项名称"), ("department_id", "实施部门")] />
+            <form method="post" action="/admin/services" class="form">
+                <CsrfField />
+                <div class="field" class:field-error=field_error("code").is_some()>
+                    <label for="code">"事项编码"</label>
+                    <p class="hint">"大写字母、数字和连字符，例如 QS-RS-0011"</p>
+                    {field_error("code").map(|e| view! { <p class="error-message" id="code-error">{e}</p> })}
+                    <input id="code" name="code" type="text" value=echo.value("code") autocomplete="off" />
+                </div>
+                <div class="field" class:field-error=field_error("name").is_some()>
+                    <label for="name">"事项名称"</label>
+                    {field_error("name").map(|e| view! { <p class="error-message" id="name-error">{e}</p> })}
+                    <input id="name" name="name" type="text" value=echo.value("name") />
+                </div>
+                <div class="field" class:field-error=field_error("department_id").is_some()>
+                    <label for="department_id">"实施部门"</label>
+                    {field_error("department_id").map(|e| view! { <p class="error-message" id="department_id-error">{e}</p> })}
+                    <select id="department_id" name="department_id">
+                        <option value="">"请选择"</option>
+                        {c.departments.iter().map(|(id, name)| {
+                            let v = id.to_string();
+                            let sel = v == chosen_dept;
+                            view! { <option value=v selected=sel>{name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="object">"服务对象"</label>
+                    <select id="object" name="object">
+                        {zhengwu_types::services::ServiceObject::ALL.into_iter().map(|o| view! {
+                            <option value=o.code() selected=chosen_object == o.code()>{o.name_zh()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="button">"新建"</button>
+            </form>
+        </section>
     }
 }
 
@@ -265,7 +296,7 @@ pub fn StaffServicePage() -> impl IntoView {
     let code = move || params.with(|p| p.get("code").unwrap_or_default());
     let data = Resource::new(code, staff_service);
     view! {
-        <CasesNav />
+        <ConsoleNav />
         <Suspense>
             {move || Suspend::new(async move {
                 match data.await {
@@ -280,6 +311,7 @@ pub fn StaffServicePage() -> impl IntoView {
 fn done_text(done: &str) -> Option<&'static str> {
     Some(match done {
         "saved" => "办事指南已保存。",
+        "created" => "事项已新建（未发布）。请填写办事指南；网上办理的事项还需发布申请表单。",
         "published" => "事项已发布，公众可以查看和申请。",
         "retired" => "事项已停用，已从公开目录中移除。",
         "draft" => "事项已撤回为未发布。",

@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/lookup", post(lookup))
         .route("/admin/case-files/{id}", get(staff_file))
         .route("/admin/cases/{id}/supplement", post(supplement))
+        .route("/admin/services", post(create_item))
         .route("/admin/services/{code}", post(edit_item))
         .route("/admin/services/{code}/status", post(item_status))
         .route("/admin/services/{code}/form", post(publish_form))
@@ -414,6 +415,34 @@ async fn service_failure(
             ServiceError::Forbidden => (StatusCode::FORBIDDEN, "没有权限").into_response(),
             e => unavailable("a catalogue change", e),
         }
+    }
+}
+
+/// A new item (a draft).
+async fn create_item(State(state): State<AppState>, req: Request) -> Response {
+    let p = match StaffPost::read(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let f = &p.form;
+    let values: Vec<(&str, String)> = ["code", "name", "department_id", "object"]
+        .iter()
+        .map(|k| (*k, f.value(k).chars().take(100).collect()))
+        .collect();
+    let new = services::NewItem {
+        code: f.value("code").to_string(),
+        name: f.value("name").to_string(),
+        department_id: f.value("department_id").parse().unwrap_or(0),
+        object: zhengwu_types::services::ServiceObject::parse(f.value("object"))
+            .unwrap_or(zhengwu_types::services::ServiceObject::Individual),
+    };
+    let meta = p.meta();
+    match services::create_item(&state.ctx(&meta), p.staff.actor(), &new).await {
+        Ok(()) => {
+            let code = new.code.trim().to_ascii_uppercase();
+            Redirect::to(&format!("/admin/services/{}?done=created", percent_encode(&code))).into_response()
+        }
+        Err(e) => service_failure(&state, p.parts, "/admin/services".into(), e, values).await,
     }
 }
 

@@ -216,6 +216,33 @@ async fn staff_change_items_within_scope_and_every_change_is_audited(b: Backend)
     e.promised_days = 2;
     services::update_item(&ctx, &admin, ITEM, &e).await.unwrap();
     assert_eq!(services::published_guide(&w.t.db, ITEM).await.unwrap().promised_days, 2);
+    // A new item starts as a draft, invisible to the public; codes are unique and checked.
+    let dept = services::departments_for_staff(&ctx, &admin).await.unwrap();
+    let (rs, _) = dept.iter().find(|(_, n)| n.contains("人力资源")).unwrap().clone();
+    let new = services::NewItem {
+        code: "qs-rs-0099".into(),
+        name: "就业见习补贴申领".into(),
+        department_id: rs,
+        object: ServiceObject::Enterprise,
+    };
+    services::create_item(&ctx, &admin, &new).await.unwrap();
+    assert!(matches!(services::published_guide(&w.t.db, "QS-RS-0099").await, Err(ServiceError::NotFound)), "a draft");
+    assert!(matches!(
+        services::create_item(&ctx, &admin, &new).await,
+        Err(ServiceError::Invalid { field: "code", .. })
+    ));
+    let bad = services::NewItem { code: "1 bad".into(), ..new.clone() };
+    assert!(matches!(
+        services::create_item(&ctx, &admin, &bad).await,
+        Err(ServiceError::Invalid { field: "code", .. })
+    ));
+    assert!(matches!(services::create_item(&ctx, &clerk, &new).await, Err(ServiceError::Forbidden)));
+    services::set_status(&ctx, &admin, "QS-RS-0099", ItemStatus::Published).await.unwrap();
+    assert_eq!(
+        services::published_guide(&w.t.db, "QS-RS-0099").await.unwrap().online_depth,
+        1,
+        "a guide only until a form exists"
+    );
     // Retired: gone from the public catalogue and its guide.
     services::set_status(&ctx, &admin, ITEM, ItemStatus::Retired).await.unwrap();
     assert!(matches!(services::published_guide(&w.t.db, ITEM).await, Err(ServiceError::NotFound)));
@@ -245,7 +272,7 @@ async fn staff_change_items_within_scope_and_every_change_is_audited(b: Backend)
     let v2 = services::publish_form(&ctx, &admin, ITEM, &serde_json::to_string(&def).unwrap()).await.unwrap();
     assert_eq!(v2, 2);
     let actions = w.actions().await;
-    for a in ["service.update", "service.retire", "service.publish", "service.form_publish"] {
+    for a in ["service.create", "service.update", "service.retire", "service.publish", "service.form_publish"] {
         assert!(actions.iter().any(|x| x == a), "{a} audited: {actions:?}");
     }
     w.finish().await;

@@ -298,6 +298,67 @@ pub async fn item_for_staff(
     Ok((guide_of(ctx.db, row).await?, form))
 }
 
+/// A new item: what identifies it; the guide is filled in afterwards, and it starts as a draft
+/// (not public) until published.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    pub code: String,
+    pub name: String,
+    pub department_id: i64,
+    pub object: ServiceObject,
+}
+
+fn valid_code(code: &str) -> bool {
+    (3..=40).contains(&code.len())
+        && code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+        && code.as_bytes()[0].is_ascii_uppercase()
+}
+
+/// Creates an item (a draft) in a department within the staff member's scope.
+pub async fn create_item(ctx: &Ctx<'_>, actor: &StaffActor, new: &NewItem) -> Result<(), ServiceError> {
+    manage_scope(actor)?;
+    let code = new.code.trim().to_ascii_uppercase();
+    if !valid_code(&code) {
+        return Err(invalid("code", "事项编码为 3–40 位大写字母、数字或连字符，以字母开头，例如 QS-RS-0011"));
+    }
+    let n = new.name.trim().chars().count();
+    if !(2..=100).contains(&n) {
+        return Err(invalid("name", "事项名称须为 2–100 个字"));
+    }
+    if !covers(actor, new.department_id) {
+        return Err(invalid("department_id", "只能在您的数据范围内的部门新建事项"));
+    }
+    let exists: Option<i64> = with_db!(ctx.db, pool => sqlx::query_scalar("SELECT id FROM departments WHERE id = $1")
+        .bind(new.department_id).fetch_optional(pool).await)?;
+    if exists.is_none() {
+        return Err(invalid("department_id", "请选择实施部门"));
+    }
+    let mut tx = ctx.db.begin_write().await?;
+    let inserted: u64 = with_tx!(&mut tx, conn => sqlx::query(
+        "INSERT INTO service_items (code, name, department_id, object, status, statutory_days, promised_days, \
+         day_kind, online_depth, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'draft', 20, 20, 'working', 1, $5, $5) ON CONFLICT (code) DO NOTHING")
+        .bind(&code).bind(new.name.trim()).bind(new.department_id).bind(new.object.code()).bind(ctx.now)
+        .execute(conn).await.map(|r| r.rows_affected()))?;
+    if inserted == 0 {
+        return Err(invalid("code", "该事项编码已存在"));
+    }
+    let ev = AuditEvent::new("service.create", "service_item", &code)
+        .with_detail(json!({ "department_id": new.department_id, "object": new.object.code() }));
+    audit::append(&mut tx, ctx.audit, &actor.audit_actor(), ctx.meta, &ev, ctx.now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Departments in which the staff member may create items: (id, name).
+pub async fn departments_for_staff(ctx: &Ctx<'_>, actor: &StaffActor) -> Result<Vec<(i64, String)>, ServiceError> {
+    manage_scope(actor)?;
+    let all: Vec<(i64, String)> = with_db!(ctx.db, pool => sqlx::query_as(
+        "SELECT id, name FROM departments WHERE level IN ('department', 'township') ORDER BY code")
+        .fetch_all(pool).await)?;
+    Ok(all.into_iter().filter(|(id, _)| covers(actor, *id)).collect())
+}
+
 /// The editable part of an item's guide.
 #[derive(Debug, Clone)]
 pub struct ItemEdit {
