@@ -139,11 +139,20 @@ async fn a_citizen_applies_with_files_and_tracks_the_case(b: Backend) {
     let (html, k2) = open_form(&app, &me, &draft).await;
     assert_eq!(k2.client_key, k.client_key, "the same draft");
     assert!(html.contains("青山县某某机械厂") && html.contains("草稿已保存"));
-    // Submit with the file.
+    // Check the answers with the file (the review step), then confirm what was shown.
     let form =
-        answers(&k, "submit", &complete()).part("termination_proof", file(b"%PDF-1.7\n%demo\n".to_vec(), "证明.pdf"));
+        answers(&k, "review", &complete()).part("termination_proof", file(b"%PDF-1.7\n%demo\n".to_vec(), "证明.pdf"));
     let r = post_multipart(&app, &me, &path, form).await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let review = location(&r);
+    assert!(review.ends_with("?review=1"), "{review}");
+    let (_, html) = app.page_with_cookie(&review, &me).await;
+    assert!(html.contains("请核对填写内容") && html.contains("青山县某某机械厂") && html.contains("证明.pdf"));
+    assert!(html.contains("确认提交") && html.contains("（提交后生成）"), "not submitted yet");
+    let form =
+        Form::new().text("csrf", k.csrf.clone()).text("client_key", k.client_key.clone()).text("action", "confirm");
+    let r = post_multipart(&app, &me, &path, form).await;
+    assert_eq!(r.status(), 303);
     let receipt = location(&r);
     assert!(receipt.ends_with("?receipt=1"));
     let (s, html) = app.page_with_cookie(&receipt, &me).await;

@@ -89,8 +89,8 @@ test("a citizen finds a service, applies online with an attachment and tracks th
   await shot(page, info, "services-3-my-draft");
   await page.getByRole("link", { name: "失业保险金申领" }).click();
   await expect(page.getByLabel("原工作单位")).toHaveValue("青山县某某机械厂");
-  // Submitting incomplete: messages next to the fields, input kept.
-  await page.getByRole("button", { name: "提交申请" }).click();
+  // Going on with an incomplete form: messages next to the fields, input kept.
+  await page.getByRole("button", { name: "下一步：核对填写内容" }).click();
   await expect(page.locator(".error-summary")).toContainText("请上传解除或终止劳动关系证明");
   await expect(page.locator("#f-leave_reason-error")).toContainText("请选择失业原因");
   await expect(page.getByLabel("原工作单位")).toHaveValue("青山县某某机械厂");
@@ -101,7 +101,11 @@ test("a citizen finds a service, applies online with an attachment and tracks th
   await page.getByLabel("职业培训").check();
   await page.getByLabel("解除或终止劳动关系证明").setInputFiles(pdf(info.project.name));
   await shot(page, info, "services-5-form");
-  await page.getByRole("button", { name: "提交申请" }).click();
+  await page.getByRole("button", { name: "下一步：核对填写内容" }).click();
+  await expect(page.getByRole("heading", { name: "请核对填写内容" })).toBeVisible();
+  await expect(page.getByRole("main")).toContainText("劳动合同期满");
+  await shot(page, info, "services-5b-review");
+  await page.getByRole("button", { name: "确认提交" }).click();
   await expect(page.getByRole("heading", { name: "申请已提交" })).toBeVisible();
   const trackingNo = (await page.locator(".tracking-no").textContent())!.trim();
   expect(trackingNo).toMatch(/^QSRSJ-\d{8}-\d{5}$/);
@@ -154,7 +158,8 @@ test("a citizen finds a service, applies online with an attachment and tracks th
   await page.getByLabel("删除").check();
   await page.getByLabel("解除或终止劳动关系证明").setInputFiles({ ...pdf("clear"), name: "清晰扫描件.pdf" });
   await shot(page, info, "services-9-supplement");
-  await page.getByRole("button", { name: "重新提交" }).click();
+  await page.getByRole("button", { name: "下一步：核对填写内容" }).click();
+  await page.getByRole("button", { name: "确认重新提交" }).click();
   await expect(page.getByRole("heading", { name: "申请已提交" })).toBeVisible();
   await expect(page.locator(".tracking-no")).toHaveText(trackingNo);
   await expect(page.getByRole("main")).toContainText("补正后重新提交");

@@ -423,9 +423,9 @@ fn ApplyView(v: ApplicationView) -> impl IntoView {
                     }).collect_view()}
                 </fieldset>
             }).collect_view()}
-            <p class="hint">"提交前请核对填写的内容。提交后将生成办件编号，可在“我的办件”中查看进度。"</p>
+            <p class="hint">"下一步将显示您填写的全部内容，核对无误后再提交。提交后将生成办件编号，可在“我的办件”中查看进度。"</p>
             <div class="actions">
-                <button type="submit" name="action" value="submit" class="button">{if supplement { "重新提交" } else { "提交申请" }}</button>
+                <button type="submit" name="action" value="review" class="button">"下一步：核对填写内容"</button>
                 <button type="submit" name="action" value="save" class="button secondary">"保存草稿"</button>
             </div>
         </form>
@@ -527,7 +527,17 @@ pub fn Timeline(entries: Vec<TimelineEntry>) -> impl IntoView {
 pub fn CaseView(d: CaseDetail, staff: bool) -> impl IntoView {
     let receipt = !staff && query("receipt").is_some();
     let s = d.summary.clone();
-    let title = if receipt { "申请已提交".to_string() } else { s.service_name.clone() };
+    let editable = matches!(s.status, CaseStatus::Draft | CaseStatus::Supplement);
+    let review = !staff && editable && query("review").is_some();
+    let title = if receipt {
+        "申请已提交".to_string()
+    } else if review {
+        "请核对填写内容".to_string()
+    } else {
+        s.service_name.clone()
+    };
+    let csrf = use_citizen().map(|c| c.csrf).unwrap_or_default();
+    let client_key = d.client_key.clone();
     let file_href = move |id: i64| if staff { format!("/admin/case-files/{id}") } else { format!("/my/files/{id}") };
     let supplement = s.status == CaseStatus::Supplement;
     let edit = format!("/my/apply/{}?case={}", s.service_code, s.id);
@@ -546,12 +556,15 @@ pub fn CaseView(d: CaseDetail, staff: bool) -> impl IntoView {
         } else {
             view! { <h1>{title.clone()}</h1> }.into_any()
         }}
-        {(supplement && !staff).then(|| view! {
+        {(supplement && !staff && !review).then(|| view! {
             <div class="notice warning" role="status">
                 <h2>"需要补正材料"</h2>
                 <p>{d.supplement_note.clone().unwrap_or_default()}</p>
                 <p><a class="button" href=edit.clone()>"去补正"</a></p>
             </div>
+        })}
+        {review.then(|| view! {
+            <p class="lead">{s.service_name.clone()}" · 以下是您填写的内容和上传的材料。核对无误后点击“确认提交”；需要修改请返回。"</p>
         })}
         <PrintButton label=if receipt { "打印回执".to_string() } else { "打印".to_string() } />
         <dl class="facts">
@@ -562,15 +575,21 @@ pub fn CaseView(d: CaseDetail, staff: bool) -> impl IntoView {
             <div><dt>"提交时间"</dt><dd>{s.submitted_at.clone().unwrap_or_else(|| "—".into())}</dd></div>
             <div><dt>"承诺时限"</dt><dd>{limit_text(d.promised_days, d.day_kind.unit_zh())}</dd></div>
         </dl>
-        <h2>"办理进度"</h2>
-        <Timeline entries=d.timeline.clone() />
+        {(!review).then(|| view! {
+            <h2>"办理进度"</h2>
+            {if d.timeline.is_empty() {
+                view! { <p>"尚未提交。"</p> }.into_any()
+            } else {
+                view! { <Timeline entries=d.timeline.clone() /> }.into_any()
+            }}
+        })}
         <h2>"申请内容"</h2>
         <dl class="answers">
             {d.answers.iter().map(|a| view! {
                 <div class:answer-supplement=d.supplement_fields.contains(&a.name)><dt>{a.label.clone()}</dt><dd>{if a.value.is_empty() { "—".to_string() } else { a.value.clone() }}</dd></div>
             }).collect_view()}
         </dl>
-        <h2>"已收材料"</h2>
+        <h2>{if review { "上传的材料" } else { "已收材料" }}</h2>
         {if d.files.is_empty() {
             view! { <p>"未上传材料。"</p> }.into_any()
         } else {
@@ -587,6 +606,16 @@ pub fn CaseView(d: CaseDetail, staff: bool) -> impl IntoView {
             }.into_any()
         }}
         <p class="meta">"表单版本 "{d.form_version}</p>
+        {review.then(|| view! {
+            <form method="post" action=format!("/my/apply/{}", s.service_code) enctype="multipart/form-data" class="form">
+                <input type="hidden" name=CSRF_FIELD value=csrf.clone() />
+                <input type="hidden" name="client_key" value=client_key.clone() />
+                <div class="actions">
+                    <button type="submit" name="action" value="confirm" class="button">{if supplement { "确认重新提交" } else { "确认提交" }}</button>
+                    <a class="button secondary" href=edit.clone()>"返回修改"</a>
+                </div>
+            </form>
+        })}
     }
 }
 

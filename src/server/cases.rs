@@ -56,7 +56,9 @@ struct Received {
     files: Vec<NewFile>,
     /// Problems with files found while receiving them, by field.
     problems: std::collections::BTreeMap<String, String>,
-    wants_submit: bool,
+    /// `save`, `review` (check everything, keep the draft), `submit`, or `confirm` (submit
+    /// what the review page showed: the saved answers).
+    action: String,
 }
 
 enum ReceiveError {
@@ -81,7 +83,7 @@ async fn receive(
     let constraints = multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(MAX_APPLICATION));
     let mut mp = multer::Multipart::with_constraints(body.into_data_stream(), boundary, constraints);
     let mut r =
-        Received { posted: Posted::default(), files: vec![], problems: Default::default(), wants_submit: false };
+        Received { posted: Posted::default(), files: vec![], problems: Default::default(), action: String::new() };
     let mut csrf_ok = false;
     let mut form = None;
     let mut parts = 0;
@@ -129,7 +131,7 @@ async fn receive(
                     }
                 }
                 "client_key" => r.posted.client_key = text,
-                "action" => r.wants_submit = text == "submit",
+                "action" => r.action = text,
                 "remove_file" => {
                     if let Ok(id) = text.parse() {
                         r.posted.remove_files.push(id);
@@ -237,8 +239,11 @@ async fn apply(State(state): State<AppState>, Path(code): Path<String>, req: Req
             };
         }
     };
-    let Received { mut posted, files, problems: file_problems, wants_submit } = received;
-    posted.submit = wants_submit && file_problems.is_empty();
+    let Received { mut posted, files, problems: file_problems, action } = received;
+    let ok_files = file_problems.is_empty();
+    posted.submit = matches!(action.as_str(), "submit" | "confirm") && ok_files;
+    posted.use_saved = action == "confirm";
+    posted.review = action == "review" && ok_files;
     let meta = request_meta(&parts.headers, &parts.extensions);
     let ctx = state.ctx(&meta);
     let result = cases::save(&ctx, &state.personal, &citizen.0 .1, &code, &posted, &files).await;
@@ -253,6 +258,9 @@ async fn apply(State(state): State<AppState>, Path(code): Path<String>, req: Req
     match result {
         Ok(Saved::Submitted { case_id, .. }) | Ok(Saved::AlreadySubmitted { case_id, .. }) => {
             Redirect::to(&format!("/my/cases/{case_id}?receipt=1")).into_response()
+        }
+        Ok(Saved::Draft { case_id }) if file_problems.is_empty() && posted.review => {
+            Redirect::to(&format!("/my/cases/{case_id}?review=1")).into_response()
         }
         Ok(Saved::Draft { case_id }) if file_problems.is_empty() => {
             Redirect::to(&format!("{}&saved=1", form_at(case_id))).into_response()

@@ -123,6 +123,7 @@ async fn submissions(w: &'static World, n: usize, conc: usize, run: &'static str
             answers: answers(),
             remove_files: vec![],
             submit: true,
+            ..Default::default()
         };
         let file = NewFile { field: "termination_proof".into(), blob: blob(i), display_name: "证明.pdf".into() };
         match cases::save(&ctx, &w.keys, &w.actor, ITEM, &posted, &[file]).await {

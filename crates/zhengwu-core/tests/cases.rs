@@ -308,10 +308,15 @@ async fn an_application_goes_from_draft_to_submitted_once(b: Backend) {
     }
     let kept = cases::application(&ctx, &w.keys, &me, ITEM, None).await.unwrap();
     assert_eq!(kept.values["leave_date"], vec!["2999-01-01".to_string()], "input kept");
-    // Complete, with the attachment: submitted, one tracking number.
+    // Complete, with the attachment, checked first (the review step keeps it a draft) and then
+    // confirmed from the saved answers: submitted, one tracking number.
     posted.answers = complete_answers();
     let file = w.file("termination_proof", b"%PDF-1.7\n1 0 obj\n").await;
-    let first = cases::save(&ctx, &w.keys, &me, ITEM, &posted, &[file]).await.unwrap();
+    let review = Posted { submit: false, review: true, ..posted.clone() };
+    assert_eq!(cases::save(&ctx, &w.keys, &me, ITEM, &review, &[file]).await.unwrap(), Saved::Draft { case_id });
+    assert_eq!(cases::my_case(&ctx, &w.keys, &me, case_id).await.unwrap().summary.status, CaseStatus::Draft);
+    let confirm = Posted { client_key: posted.client_key.clone(), submit: true, use_saved: true, ..Default::default() };
+    let first = cases::save(&ctx, &w.keys, &me, ITEM, &confirm, &[]).await.unwrap();
     let Saved::Submitted { case_id: c, tracking_no } = first else { panic!("{first:?}") };
     assert_eq!(c, case_id);
     let today = zhengwu_core::time::shanghai_date(Utc::now()).format("%Y%m%d").to_string();
@@ -497,7 +502,13 @@ async fn a_supplement_request_is_answered_and_resubmitted(b: Backend) {
     let f = w.file("termination_proof", b"\x89PNG\r\n\x1a\nclear").await;
     let mut answers = complete_answers();
     answers.insert("last_employer".into(), vec!["青山县第二机械厂".into()]);
-    let posted = Posted { client_key: view.client_key.clone(), answers, remove_files: vec![old], submit: true };
+    let posted = Posted {
+        client_key: view.client_key.clone(),
+        answers,
+        remove_files: vec![old],
+        submit: true,
+        ..Default::default()
+    };
     let r = cases::save(&ctx, &w.keys, &me, ITEM, &posted, &[f]).await.unwrap();
     assert_eq!(r, Saved::Submitted { case_id, tracking_no: no.clone() }, "the same case and number");
     let d = cases::my_case(&ctx, &w.keys, &me, case_id).await.unwrap();

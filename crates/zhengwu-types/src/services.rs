@@ -446,6 +446,8 @@ pub struct Answer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseDetail {
     pub summary: CaseSummary,
+    /// The form key of the case (for the applicant's own review step; empty for staff).
+    pub client_key: String,
     pub form_version: i32,
     pub answers: Vec<Answer>,
     /// The form's attachment fields: (name, label).

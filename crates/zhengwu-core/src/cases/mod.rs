@@ -264,6 +264,10 @@ pub struct Posted {
     pub answers: Answers,
     pub remove_files: Vec<i64>,
     pub submit: bool,
+    /// Check the answers as for submitting, but keep the draft (the "check your answers" step).
+    pub review: bool,
+    /// Use the answers saved in the draft, not `answers` (submitting from the review page).
+    pub use_saved: bool,
 }
 
 /// What saving did.
@@ -369,8 +373,18 @@ pub async fn save(
         .bind(case_id).fetch_all(conn).await)?;
     let counts: BTreeMap<String, usize> = counts.into_iter().map(|(f, n)| (f, n as usize)).collect();
     let today = crate::time::shanghai_date(ctx.now);
-    let (clean, mut problems) = validate::check_answers(&form, &posted.answers, &counts, today, posted.submit);
-    if posted.submit && !actor.verified {
+    let saved_answers;
+    let answers = if posted.use_saved {
+        let sealed: Vec<u8> = with_tx!(&mut tx, conn => sqlx::query_scalar("SELECT data_sealed FROM cases WHERE id = $1")
+            .bind(case_id).fetch_one(conn).await)?;
+        saved_answers = keys.open_answers(&sealed).and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default();
+        &saved_answers
+    } else {
+        &posted.answers
+    };
+    let complete = posted.submit || posted.review;
+    let (clean, mut problems) = validate::check_answers(&form, answers, &counts, today, complete);
+    if complete && !actor.verified {
         problems.insert("_account".into(), CaseError::NotVerified.to_string());
     }
     let sealed = keys.seal_answers(&serde_json::to_string(&clean).unwrap_or_else(|_| "{}".into()));
@@ -559,6 +573,7 @@ async fn detail_of(db: &Db, keys: &PersonalKeys, c: CaseRow, staff: bool) -> Res
     let attachment_fields =
         form.fields().filter(|f| f.kind == FieldKind::Attachment).map(|f| (f.name.clone(), f.label.clone())).collect();
     Ok(CaseDetail {
+        client_key: if staff { String::new() } else { c.client_key.clone() },
         summary: summary_of(db, c.id).await?,
         form_version: c.form_version,
         answers,
