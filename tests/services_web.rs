@@ -423,6 +423,54 @@ async fn staff_manage_the_catalogue(b: Backend) {
     assert!(r.text().await.unwrap().contains("表单至少需要一个分组"));
     let r = app.post_form(&admin, &format!("/admin/services/{ITEM}/form"), &[("definition", &json)]).await;
     assert_eq!((r.status().as_u16(), location(&r)), (303, format!("/admin/services/{ITEM}?done=form&version=2")));
+    // The structured editor: rows to a new version (row 2 deleted, row 3 the empty "add" row).
+    let rows: Vec<(&str, &str)> = vec![
+        ("row", "0"),
+        ("order_0", "2"),
+        ("section_0", "申请材料"),
+        ("name_0", "proof"),
+        ("label_0", "证明"),
+        ("kind_0", "attachment"),
+        ("required_0", "1"),
+        ("accept_0", "pdf"),
+        ("max_size_kb_0", "1024"),
+        ("row", "1"),
+        ("order_1", "1"),
+        ("section_1", "申请人信息"),
+        ("name_1", "applicant_name"),
+        ("label_1", "姓名"),
+        ("kind_1", "text"),
+        ("required_1", "1"),
+        ("prefill_1", "real_name"),
+        ("max_len_1", "abc"),
+        ("row", "2"),
+        ("name_2", "old"),
+        ("label_2", "旧"),
+        ("kind_2", "text"),
+        ("delete_2", "1"),
+        ("row", "3"),
+        ("name_3", ""),
+    ];
+    let r = app.post_form(&admin, &format!("/admin/services/{ITEM}/fields"), &rows).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("最长字数须为整数"));
+    let rows: Vec<(&str, &str)> =
+        rows.into_iter().map(|(k, v)| if k == "max_len_1" { (k, "30") } else { (k, v) }).collect();
+    let r = app.post_form(&admin, &format!("/admin/services/{ITEM}/fields"), &rows).await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, format!("/admin/services/{ITEM}?done=form&version=3")));
+    let def: serde_json::Value = serde_json::from_str(
+        &app.get_as(Some(&admin), &format!("/admin/services/{ITEM}/form.json")).await.text().await.unwrap(),
+    )
+    .unwrap();
+    let titles: Vec<&str> = def["sections"].as_array().unwrap().iter().map(|s| s["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["申请人信息", "申请材料"], "ordered by the order numbers, grouped by section");
+    assert_eq!(def["sections"][0]["fields"][0]["max_len"], 30);
+    assert_eq!(def["sections"][0]["fields"][0]["prefill"], "real_name");
+    assert_eq!(def["sections"][1]["fields"][0]["accept"], serde_json::json!(["pdf"]));
+    assert_eq!(def["sections"][1]["fields"][0]["max_size_kb"], 1024);
+    assert_eq!(def.to_string().matches("\"name\"").count(), 2, "the deleted and the empty row are gone");
+    let editor = app.get_as(Some(&admin), &format!("/admin/services/{ITEM}")).await.text().await.unwrap();
+    assert!(editor.contains("name=\"label_0\"") && editor.contains("新增字段"), "rows and the add row");
     app.finish().await;
 }
 

@@ -349,6 +349,14 @@ fn ServiceEditor(e: ItemEditor) -> impl IntoView {
         }
     };
     let day_kind = val("day_kind", g.day_kind.code().to_string());
+    // The structured editor's rows: every field with its section, and one empty row to add.
+    let mut rows: Vec<(String, Option<zhengwu_types::services::FieldDef>)> = e
+        .form
+        .as_ref()
+        .map(|f| f.sections.iter().flat_map(|s| s.fields.iter().map(|x| (s.title.clone(), Some(x.clone())))).collect())
+        .unwrap_or_default();
+    let last_section = rows.last().map(|r| r.0.clone()).unwrap_or_else(|| "申请信息".into());
+    rows.push((last_section, None));
     let definition = val("definition", e.form_json.clone());
     let status = g.status;
     view! {
@@ -400,17 +408,14 @@ fn ServiceEditor(e: ItemEditor) -> impl IntoView {
         </section>
         <section class="panel">
             <h2>"申请表单"</h2>
-            {e.form.as_ref().map(|f| view! {
-                <ul class="form-outline">
-                    {f.sections.iter().map(|s| view! {
-                        <li>{s.title.clone()}
-                            <ul>{s.fields.iter().map(|x| view! {
-                                <li>{x.label.clone()}" · "{x.kind.name_zh()}{x.required.then_some(" · 必填")}</li>
-                            }).collect_view()}</ul>
-                        </li>
-                    }).collect_view()}
-                </ul>
-            })}
+            <h3>"逐项编辑"</h3>
+            <p class="hint">"每行一个字段；“顺序”决定先后，分组名相同的字段在同一组。勾选“删除”去掉该字段；最后一行可新增字段。保存即发布为新版本。"</p>
+            <form method="post" action=format!("/admin/services/{code}/fields") class="form field-editor">
+                <CsrfField />
+                {rows.into_iter().enumerate().map(|(i, (section, f))| view! { <FieldRow i section f /> }).collect_view()}
+                <button type="submit" class="button">"保存并发布新版本表单"</button>
+            </form>
+            <h3>"JSON 导入导出"</h3>
             {e.form_version.map(|_| view! { <p><a href=format!("/admin/services/{code}/form.json")>"导出当前表单（JSON）"</a></p> })}
             <form method="post" action=format!("/admin/services/{code}/form") class="form">
                 <CsrfField />
@@ -423,5 +428,131 @@ fn ServiceEditor(e: ItemEditor) -> impl IntoView {
                 <button type="submit" class="button">"发布新版本表单"</button>
             </form>
         </section>
+    }
+}
+
+/// One row of the structured form editor: every property of a field as a plain input.
+#[component]
+fn FieldRow(i: usize, section: String, f: Option<zhengwu_types::services::FieldDef>) -> impl IntoView {
+    use zhengwu_types::services::{FieldKind, FileType, Prefill};
+    let kinds = [
+        FieldKind::Text,
+        FieldKind::LongText,
+        FieldKind::Number,
+        FieldKind::Date,
+        FieldKind::Choice,
+        FieldKind::MultiChoice,
+        FieldKind::IdNumber,
+        FieldKind::Mobile,
+        FieldKind::Address,
+        FieldKind::Attachment,
+    ];
+    let is_new = f.is_none();
+    let f = f.unwrap_or_else(|| zhengwu_types::services::FieldDef {
+        name: String::new(),
+        label: String::new(),
+        kind: FieldKind::Text,
+        required: false,
+        hint: String::new(),
+        min_len: None,
+        max_len: None,
+        min: None,
+        max: None,
+        pattern: None,
+        pattern_message: None,
+        options: vec![],
+        accept: vec![],
+        max_size_kb: None,
+        max_count: None,
+        prefill: None,
+    });
+    let id = move |k: &str| format!("r{i}-{k}");
+    let num = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+    let fnum = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let kind_code = |k: FieldKind| serde_kind(k);
+    let text = move |k: &'static str, label: &'static str, value: String| {
+        view! {
+            <div class="field">
+                <label for=id(k)>{label}</label>
+                <input id=id(k) name=format!("{k}_{i}") type="text" value=value />
+            </div>
+        }
+    };
+    view! {
+        <details class="field-row-wrap" open=is_new>
+        <summary>{if is_new { "新增字段".to_string() } else { format!("{}. {} · {}{}", i + 1, f.label, f.kind.name_zh(), if f.required { " · 必填" } else { "" }) }}</summary>
+        <fieldset class="field-row">
+            <legend class="visually-hidden">{if is_new { "新增字段".to_string() } else { format!("字段 {}：{}", i + 1, f.label) }}</legend>
+            <input type="hidden" name="row" value=i.to_string() />
+            {text("order", "顺序", if is_new { String::new() } else { (i + 1).to_string() })}
+            {text("section", "分组", section)}
+            {text("name", "名称（英文，如 applicant_name）", f.name.clone())}
+            {text("label", "标签", f.label.clone())}
+            <div class="field">
+                <label for=id("kind")>"类型"</label>
+                <select id=id("kind") name=format!("kind_{i}")>
+                    {kinds.into_iter().map(|k| view! { <option value=kind_code(k) selected=k == f.kind>{k.name_zh()}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="choice">
+                <input type="checkbox" id=id("required") name=format!("required_{i}") value="1" checked=f.required />
+                <label for=id("required")>"必填"</label>
+            </div>
+            {text("hint", "提示", f.hint.clone())}
+            {text("min_len", "最短字数", num(f.min_len))}
+            {text("max_len", "最长字数", num(f.max_len))}
+            {text("min", "最小值（日期：相对今天的天数）", fnum(f.min))}
+            {text("max", "最大值（日期：相对今天的天数）", fnum(f.max))}
+            {text("pattern", "格式（正则表达式）", f.pattern.clone().unwrap_or_default())}
+            {text("pattern_message", "格式不符时的提示", f.pattern_message.clone().unwrap_or_default())}
+            {text("options", "选项（用“|”分隔）", f.options.join("|"))}
+            <div class="field">
+                <p class="label">"附件类型"</p>
+                {FileType::ALL.into_iter().map(|t| {
+                    let cid = id(&format!("accept-{}", t.extension()));
+                    view! {
+                        <span class="choice inline-choice">
+                            <input type="checkbox" id=cid.clone() name=format!("accept_{i}") value=t.extension() checked=f.accept.contains(&t) />
+                            <label for=cid>{t.extension().to_uppercase()}</label>
+                        </span>
+                    }
+                }).collect_view()}
+            </div>
+            {text("max_size_kb", "单个文件上限（KB）", num(f.max_size_kb))}
+            {text("max_count", "文件数量上限", num(f.max_count))}
+            <div class="field">
+                <label for=id("prefill")>"自动填入"</label>
+                <select id=id("prefill") name=format!("prefill_{i}")>
+                    <option value="">"不填入"</option>
+                    <option value="real_name" selected=f.prefill == Some(Prefill::RealName)>"实名姓名"</option>
+                    <option value="id_number" selected=f.prefill == Some(Prefill::IdNumber)>"身份证号码"</option>
+                    <option value="mobile" selected=f.prefill == Some(Prefill::Mobile)>"手机号码"</option>
+                </select>
+            </div>
+            {(!is_new).then(|| view! {
+                <div class="choice">
+                    <input type="checkbox" id=id("delete") name=format!("delete_{i}") value="1" />
+                    <label for=id("delete")>"删除此字段"</label>
+                </div>
+            })}
+        </fieldset>
+        </details>
+    }
+}
+
+/// The JSON name of a field kind (what the editor posts back).
+fn serde_kind(k: zhengwu_types::services::FieldKind) -> &'static str {
+    use zhengwu_types::services::FieldKind::*;
+    match k {
+        Text => "text",
+        LongText => "long_text",
+        Number => "number",
+        Date => "date",
+        Choice => "choice",
+        MultiChoice => "multi_choice",
+        IdNumber => "id_number",
+        Mobile => "mobile",
+        Address => "address",
+        Attachment => "attachment",
     }
 }

@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/services/{code}", post(edit_item))
         .route("/admin/services/{code}/status", post(item_status))
         .route("/admin/services/{code}/form", post(publish_form))
+        .route("/admin/services/{code}/fields", post(publish_fields))
         .route("/admin/services/{code}/form.json", get(export_form))
 }
 
@@ -541,6 +542,96 @@ async fn publish_form(State(state): State<AppState>, Path(code): Path<String>, r
     match services::publish_form(&state.ctx(&meta), p.staff.actor(), &code, &json).await {
         Ok(v) => Redirect::to(&format!("{path}?done=form&version={v}")).into_response(),
         Err(e) => service_failure(&state, p.parts, path, e, vec![("definition", json)]).await,
+    }
+}
+
+/// The structured editor's rows as a form definition (JSON for `publish_form`, which checks
+/// it): rows without a name are skipped (the empty "add" row), rows marked deleted dropped,
+/// the rest ordered by their order number and grouped by section title in first-seen order.
+fn fields_from_rows(f: &Form) -> Result<String, ServiceError> {
+    let bad = |m: String| ServiceError::Invalid { field: "definition", message: m };
+    let mut rows = vec![];
+    for row in f.all("row") {
+        let v = |k: &str| f.value(&format!("{k}_{row}")).trim().to_string();
+        if v("name").is_empty() || v("delete") == "1" {
+            continue;
+        }
+        let order: f64 = v("order").parse().unwrap_or(f64::MAX);
+        let opt = |k: &str| Some(v(k)).filter(|x| !x.is_empty());
+        let num = |k: &str, label: &str| -> Result<Option<serde_json::Value>, ServiceError> {
+            match opt(k) {
+                None => Ok(None),
+                Some(x) => x
+                    .parse::<f64>()
+                    .map(|n| Some(serde_json::json!(n)))
+                    .map_err(|_| bad(format!("字段 {}：{label}须为数字", v("name")))),
+            }
+        };
+        let int = |k: &str, label: &str| -> Result<Option<u32>, ServiceError> {
+            match opt(k) {
+                None => Ok(None),
+                Some(x) => x.parse::<u32>().map(Some).map_err(|_| bad(format!("字段 {}：{label}须为整数", v("name")))),
+            }
+        };
+        let mut field = serde_json::json!({
+            "name": v("name"),
+            "label": v("label"),
+            "kind": v("kind"),
+            "required": v("required") == "1",
+            "hint": v("hint"),
+            "options": v("options").split('|').map(str::trim).filter(|o| !o.is_empty()).collect::<Vec<_>>(),
+            "accept": f.all(&format!("accept_{row}")).collect::<Vec<_>>(),
+        });
+        let m = field.as_object_mut().expect("an object");
+        for (k, label) in
+            [("min_len", "最短字数"), ("max_len", "最长字数"), ("max_size_kb", "文件上限"), ("max_count", "文件数量")]
+        {
+            if let Some(n) = int(k, label)? {
+                m.insert(k.into(), n.into());
+            }
+        }
+        for (k, label) in [("min", "最小值"), ("max", "最大值")] {
+            if let Some(n) = num(k, label)? {
+                m.insert(k.into(), n);
+            }
+        }
+        for k in ["pattern", "pattern_message", "prefill"] {
+            if let Some(x) = opt(k) {
+                m.insert(k.into(), x.into());
+            }
+        }
+        let section = opt("section").unwrap_or_else(|| "申请信息".into());
+        rows.push((order, section, field));
+    }
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut sections: Vec<(String, Vec<serde_json::Value>)> = vec![];
+    for (_, section, field) in rows {
+        match sections.iter_mut().find(|(t, _)| *t == section) {
+            Some((_, fields)) => fields.push(field),
+            None => sections.push((section, vec![field])),
+        }
+    }
+    let def = serde_json::json!({
+        "sections": sections.into_iter().map(|(title, fields)| serde_json::json!({"title": title, "fields": fields})).collect::<Vec<_>>()
+    });
+    Ok(def.to_string())
+}
+
+/// The structured editor posted: a new form version.
+async fn publish_fields(State(state): State<AppState>, Path(code): Path<String>, req: Request) -> Response {
+    let p = match StaffPost::read(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let path = format!("/admin/services/{}", percent_encode(&code));
+    let meta = p.meta();
+    let result = match fields_from_rows(&p.form) {
+        Ok(json) => services::publish_form(&state.ctx(&meta), p.staff.actor(), &code, &json).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(v) => Redirect::to(&format!("{path}?done=form&version={v}")).into_response(),
+        Err(e) => service_failure(&state, p.parts, path, e, vec![]).await,
     }
 }
 
