@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { test, expect, shot, jsOn, type Page } from "./fixtures";
+import { test, expect, shot, jsOn, islandsAwake, type Page } from "./fixtures";
 
 // Find a service, read its guide, sign in, fill the form with an attachment, save a draft,
 // resume it, submit, see the receipt, track the case (own list and public look-up); in two
@@ -54,6 +54,10 @@ async function staffSignIn(page: Page, user: string) {
 test("a citizen finds a service, applies online with an attachment and tracks the case", async ({ page, request, browser }, info) => {
   const phone = phones[info.project.name];
   const id = ids[info.project.name];
+  const xhrPosts: string[] = [];
+  page.on("request", (r) => {
+    if (r.resourceType() === "xhr" && r.method() === "POST") xhrPosts.push(r.url());
+  });
   // Find the service by theme and read the guide.
   await page.goto("/");
   await page.getByRole("navigation", { name: "主导航" }).getByRole("link", { name: "办事服务" }).click();
@@ -79,6 +83,17 @@ test("a citizen finds a service, applies online with an attachment and tracks th
   await page.getByRole("link", { name: "在线办理" }).click();
   await expect(page.getByLabel("公民身份号码")).toHaveValue(id);
   await expect(page.getByLabel("联系电话")).toHaveValue(phone);
+  if (islandsAwake(info)) {
+    // With JavaScript: a message as soon as a field is left wrong, gone once it is right.
+    await page.locator("leptos-island .upload-progress[data-ready=true]").waitFor({ state: "attached" });
+    await page.getByLabel("联系电话").fill("138");
+    await page.getByLabel("原工作单位").focus();
+    await expect(page.locator("#f-mobile-inline")).toHaveText("联系电话请填写 11 位手机号码");
+    await shot(page, info, "services-4a-inline");
+    await page.getByLabel("联系电话").fill(phone);
+    await page.getByLabel("原工作单位").focus();
+    await expect(page.locator("#f-mobile-inline")).toHaveCount(0);
+  }
   // Half the form, saved as a draft.
   await page.getByLabel("原工作单位").fill("青山县某某机械厂");
   await page.getByRole("button", { name: "保存草稿" }).click();
@@ -105,6 +120,8 @@ test("a citizen finds a service, applies online with an attachment and tracks th
   await expect(page.getByRole("heading", { name: "请核对填写内容" })).toBeVisible();
   await expect(page.getByRole("main")).toContainText("劳动合同期满");
   await shot(page, info, "services-5b-review");
+  // With the island awake, the files went up by XMLHttpRequest (with progress); without, as a plain post.
+  expect(xhrPosts.some((u) => u.includes("/my/apply/"))).toBe(islandsAwake(info));
   await page.getByRole("button", { name: "确认提交" }).click();
   await expect(page.getByRole("heading", { name: "申请已提交" })).toBeVisible();
   const trackingNo = (await page.locator(".tracking-no").textContent())!.trim();

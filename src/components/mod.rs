@@ -1,4 +1,5 @@
 pub mod article_row;
+pub mod enhance;
 pub mod form;
 pub mod layout;
 pub mod pager;

@@ -12,7 +12,7 @@ use zhengwu_types::services::{
 
 use crate::{
     api::services::{guide_of_service, my_application, my_case, my_cases, service_catalogue, Catalogue},
-    components::{pager::Pager, print_button::PrintButton},
+    components::{enhance::FormEnhancer, pager::Pager, print_button::PrintButton},
     pages::ErrorPage,
     session::{use_citizen, use_form_echo, FormEcho, CSRF_FIELD},
 };
@@ -272,7 +272,9 @@ fn AnswerField(
     let label = format!("{}{}", def.label, if required { "" } else { "（选填）" });
     let input = match def.kind {
         FieldKind::LongText => view! {
-            <textarea id=id.clone() name=name.clone() rows="5" aria-invalid=invalid aria-describedby=described.clone()>{value}</textarea>
+            <textarea id=id.clone() name=name.clone() rows="5" aria-invalid=invalid aria-describedby=described.clone()
+                data-kind="long_text" data-label=def.label.clone() data-required=required.then_some("1")
+                data-min-len=def.min_len.map(|v| v.to_string()) data-max-len=def.max_len.unwrap_or(2000).to_string()>{value}</textarea>
         }.into_any(),
         FieldKind::Choice => view! {
             <select id=id.clone() name=name.clone() aria-invalid=invalid aria-describedby=described.clone()>
@@ -324,9 +326,16 @@ fn AnswerField(
                 FieldKind::Address => ("text", None, Some("street-address")),
                 _ => ("text", None, None),
             };
+            let checked = matches!(kind, FieldKind::Text | FieldKind::Number | FieldKind::Mobile | FieldKind::IdNumber | FieldKind::Address);
+            let max_len = checked.then(|| def.max_len.unwrap_or(200).to_string());
             view! {
                 <input type=ty id=id.clone() name=name.clone() value=value inputmode=mode autocomplete=auto
-                    aria-invalid=invalid aria-describedby=described.clone() />
+                    aria-invalid=invalid aria-describedby=described.clone()
+                    data-kind=checked.then(|| rule_kind(kind)) data-label=checked.then(|| def.label.clone())
+                    data-required=(checked && required).then_some("1")
+                    data-min-len=def.min_len.filter(|_| checked).map(|v| v.to_string()) data-max-len=max_len
+                    data-min=def.min.filter(|_| kind == FieldKind::Number).map(|v| v.to_string())
+                    data-max=def.max.filter(|_| kind == FieldKind::Number).map(|v| v.to_string()) />
             }.into_any()
         }
     };
@@ -424,11 +433,23 @@ fn ApplyView(v: ApplicationView) -> impl IntoView {
                 </fieldset>
             }).collect_view()}
             <p class="hint">"下一步将显示您填写的全部内容，核对无误后再提交。提交后将生成办件编号，可在“我的办件”中查看进度。"</p>
+            <FormEnhancer form_id="application".to_string() />
             <div class="actions">
                 <button type="submit" name="action" value="review" class="button">"下一步：核对填写内容"</button>
                 <button type="submit" name="action" value="save" class="button secondary">"保存草稿"</button>
             </div>
         </form>
+    }
+}
+
+/// The rule kind the browser checks (see components::enhance).
+fn rule_kind(k: FieldKind) -> &'static str {
+    match k {
+        FieldKind::Number => "number",
+        FieldKind::Mobile => "mobile",
+        FieldKind::IdNumber => "id_number",
+        FieldKind::Address => "address",
+        _ => "text",
     }
 }
 
