@@ -47,6 +47,13 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
         ("/admin/audit", [303, 403, 403, 200, 403, 403]),
         ("/admin/audit.csv", [303, 403, 403, 200, 403, 403]),
         ("/account/password", [303, 200, 200, 200, 200, 200]),
+        // Cases: case:read (the window clerk, the leader); the catalogue: service:manage (none here).
+        ("/admin/cases", [303, 403, 403, 403, 200, 200]),
+        ("/admin/cases/999999", [303, 403, 403, 403, 404, 404]),
+        ("/admin/services", [303, 403, 403, 403, 403, 403]),
+        ("/admin/services/QS-RS-0005", [303, 403, 403, 403, 403, 403]),
+        ("/admin/services/QS-RS-0005/form.json", [303, 403, 403, 403, 403, 403]),
+        ("/admin/case-files/1", [303, 403, 403, 403, 404, 404]),
     ];
     for (path, expected) in &gets {
         for (i, s) in sessions.iter().enumerate() {
@@ -67,6 +74,14 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
         ("account/totp_secret", vec![], [false, true, true, true, true, true]),
         ("my/profile", vec![], [false, false, false, false, false, false]),
         ("admin/citizen", vec![("id", "1")], [false, false, false, false, false, false]),
+        ("admin/cases", vec![], [false, false, false, false, true, true]),
+        ("admin/case", vec![("id", "1")], [false, false, false, false, false, false]),
+        ("admin/services", vec![], [false, false, false, false, false, false]),
+        ("admin/service", vec![("code", "QS-RS-0005")], [false, false, false, false, false, false]),
+        ("my/cases", vec![], [false, false, false, false, false, false]),
+        ("my/application", vec![("code", "QS-RS-0005")], [false, false, false, false, false, false]),
+        ("services/catalogue", vec![], [true, true, true, true, true, true]),
+        ("services/guide", vec![("code", "QS-RS-0005")], [true, true, true, true, true, true]),
     ];
     for (endpoint, args, allowed) in &sfns {
         for (i, s) in sessions.iter().enumerate() {
@@ -95,6 +110,13 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
         (&unlock, vec![("action", "unlock")], [303, 303, 404, 404, 404, 403]),
         (&roles_path, vec![("role", "5")], [303, 403, 303, 403, 403, 403]),
         ("/admin/audit/verify", vec![], [303, 403, 403, 200, 403, 403]),
+        (
+            "/admin/services",
+            vec![("code", "QS-X-0001"), ("name", "测试事项"), ("department_id", "10"), ("object", "individual")],
+            [303, 403, 403, 403, 403, 403],
+        ),
+        ("/admin/services/QS-RS-0005/status", vec![("status", "retired")], [303, 403, 403, 403, 403, 403]),
+        ("/admin/cases/1/supplement", vec![("message", "请补充材料"), ("field", "x")], [303, 403, 403, 403, 403, 403]),
         (
             "/admin/departments",
             vec![("code", "QS-TEST"), ("name", "测试局"), ("parent_id", "3"), ("level", "department")],
