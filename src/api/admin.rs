@@ -109,9 +109,7 @@ mod server {
         Ok((state, staff, meta))
     }
 
-    pub(super) fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
-        t.with_timezone(&zhengwu_core::time::shanghai()).format("%Y-%m-%d %H:%M").to_string()
-    }
+    pub(super) use zhengwu_core::time::local_minute as local_time;
 
     pub(super) fn row(s: zhengwu_core::identity::StaffSummary, now: chrono::DateTime<chrono::Utc>) -> StaffRow {
         StaffRow {

@@ -4,6 +4,7 @@
 //! upload. The rules come from `data-*` attributes the server writes on each input.
 
 use leptos::prelude::*;
+use zhengwu_types::services::FieldDef;
 
 /// Placed inside the form it enhances; renders the (hidden) progress region.
 #[island]
@@ -24,58 +25,14 @@ pub fn FormEnhancer(form_id: String) -> impl IntoView {
     }
 }
 
-/// The message for one value under a field's rules, as the server words it (see
-/// `zhengwu_core::services::validate`); `None` when it is fine. `today` is (y, m, d).
-pub fn check_value(rules: &Rules, value: &str, today: (i32, u32, u32)) -> Option<String> {
-    let label = &rules.label;
+/// The message for one answer under a field's rules, as the server words it (the rules are
+/// checked by the same `FieldDef::check_plain`); `None` when it is fine.
+pub fn check_value(rules: &FieldDef, value: &str, today: (i32, u32, u32)) -> Option<String> {
     let value = value.trim();
     if value.is_empty() {
-        return rules.required.then(|| format!("请填写{label}"));
+        return rules.required.then(|| rules.missing_message());
     }
-    let chars = value.chars().count() as u32;
-    match rules.kind.as_str() {
-        "text" | "long_text" | "address" => {
-            if let Some(min) = rules.min_len.filter(|m| chars < *m) {
-                return Some(format!("{label}至少需要 {min} 个字"));
-            }
-            if let Some(max) = rules.max_len.filter(|m| chars > *m) {
-                return Some(format!("{label}不能超过 {max} 个字"));
-            }
-        }
-        "number" => {
-            let Some(n) = value.parse::<f64>().ok().filter(|n| n.is_finite()) else {
-                return Some(format!("{label}请填写数字"));
-            };
-            if let Some(min) = rules.min.filter(|m| n < *m) {
-                return Some(format!("{label}不能小于 {min}"));
-            }
-            if let Some(max) = rules.max.filter(|m| n > *m) {
-                return Some(format!("{label}不能大于 {max}"));
-            }
-        }
-        "mobile" if zhengwu_types::personal::validate_mobile(value).is_none() => {
-            return Some(format!("{label}请填写 11 位手机号码"));
-        }
-        "id_number" => {
-            if let Err(p) = zhengwu_types::personal::validate_id_number(value, today) {
-                return Some(format!("{label}：{}", p.message_zh()));
-            }
-        }
-        _ => {}
-    }
-    None
-}
-
-/// A field's rules as the server wrote them on the input.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Rules {
-    pub kind: String,
-    pub label: String,
-    pub required: bool,
-    pub min_len: Option<u32>,
-    pub max_len: Option<u32>,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
+    rules.check_plain(value, today)
 }
 
 #[cfg(feature = "hydrate")]
@@ -86,18 +43,20 @@ mod browser {
         XmlHttpRequest,
     };
 
-    use super::{check_value, Rules};
+    use super::{check_value, FieldDef};
+    use zhengwu_types::services::FieldKind;
 
-    fn rules_of(el: &Element) -> Rules {
+    fn rules_of(el: &Element) -> FieldDef {
         let attr = |k: &str| el.get_attribute(k);
-        Rules {
-            kind: attr("data-kind").unwrap_or_default(),
+        FieldDef {
+            kind: attr("data-kind").and_then(|k| FieldKind::parse(&k)).unwrap_or_default(),
             label: attr("data-label").unwrap_or_default(),
             required: attr("data-required").is_some(),
             min_len: attr("data-min-len").and_then(|v| v.parse().ok()),
             max_len: attr("data-max-len").and_then(|v| v.parse().ok()),
             min: attr("data-min").and_then(|v| v.parse().ok()),
             max: attr("data-max").and_then(|v| v.parse().ok()),
+            ..FieldDef::default()
         }
     }
 
@@ -259,19 +218,22 @@ mod browser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zhengwu_types::services::FieldKind;
 
     #[test]
     fn the_browser_says_what_the_server_says() {
-        let r =
-            |kind: &str| Rules {
-                kind: kind.into(), label: "联系电话".into(), required: true, ..Default::default()
-            };
-        assert_eq!(check_value(&r("mobile"), " ", (2026, 11, 29)).unwrap(), "请填写联系电话");
-        assert_eq!(check_value(&r("mobile"), "1380013800", (2026, 11, 29)).unwrap(), "联系电话请填写 11 位手机号码");
-        assert_eq!(check_value(&r("mobile"), "13800138000", (2026, 11, 29)), None);
-        assert!(check_value(&r("id_number"), "110101199003070012", (2026, 11, 29)).unwrap().starts_with("联系电话："));
-        let t = Rules {
-            kind: "text".into(),
+        let r = |kind: FieldKind| FieldDef { kind, label: "联系电话".into(), required: true, ..Default::default() };
+        assert_eq!(check_value(&r(FieldKind::Mobile), " ", (2026, 11, 29)).unwrap(), "请填写联系电话");
+        assert_eq!(
+            check_value(&r(FieldKind::Mobile), "1380013800", (2026, 11, 29)).unwrap(),
+            "联系电话请填写 11 位手机号码"
+        );
+        assert_eq!(check_value(&r(FieldKind::Mobile), "13800138000", (2026, 11, 29)), None);
+        assert!(check_value(&r(FieldKind::IdNumber), "110101199003070012", (2026, 11, 29))
+            .unwrap()
+            .starts_with("联系电话："));
+        let t = FieldDef {
+            kind: FieldKind::Text,
             label: "单位".into(),
             min_len: Some(2),
             max_len: Some(4),
@@ -279,8 +241,8 @@ mod tests {
         };
         assert_eq!(check_value(&t, "单", (2026, 11, 29)).unwrap(), "单位至少需要 2 个字");
         assert_eq!(check_value(&t, "", (2026, 11, 29)), None, "optional and empty");
-        let n = Rules {
-            kind: "number".into(),
+        let n = FieldDef {
+            kind: FieldKind::Number,
             label: "年限".into(),
             min: Some(0.0),
             max: Some(60.0),

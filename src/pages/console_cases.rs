@@ -17,15 +17,11 @@ use crate::{
     },
     pages::{
         console::ConsoleNav,
-        services::{url_encode_pairs, CaseView},
+        services::{query, url_encode_pairs, CaseView},
         ErrorPage,
     },
     session::{use_form_echo, use_session},
 };
-
-fn q(name: &'static str) -> Option<String> {
-    use_query_map().with_untracked(|q| q.get(name)).filter(|v| !v.is_empty())
-}
 
 #[component]
 pub fn StaffCasesPage() -> impl IntoView {
@@ -56,7 +52,7 @@ pub fn StaffCasesPage() -> impl IntoView {
 #[component]
 fn CaseTable(p: Page<CaseSummary>) -> impl IntoView {
     let keys = ["service", "status", "department", "from", "to"];
-    let current: Vec<(String, String)> = keys.iter().filter_map(|k| q(k).map(|v| (k.to_string(), v))).collect();
+    let current: Vec<(String, String)> = keys.iter().filter_map(|k| query(k).map(|v| (k.to_string(), v))).collect();
     let value = |k: &str| current.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let base = if current.is_empty() {
         "/admin/cases".to_string()
@@ -130,7 +126,7 @@ fn StaffCaseView(d: CaseDetail) -> impl IntoView {
     let s = use_session();
     let can_approve = s.as_ref().is_some_and(|s| s.can("case:approve"));
     let echo = use_form_echo();
-    let done = q("done").is_some_and(|d| d == "supplement");
+    let done = query("done").is_some_and(|d| d == "supplement");
     let id = d.summary.id;
     let waiting = d.summary.status == CaseStatus::Submitted;
     let fields: Vec<(String, String)> = d
@@ -203,8 +199,8 @@ fn ServiceTable(c: StaffCatalogue) -> impl IntoView {
     let field_error = |k: &'static str| echo.error(k);
     let chosen_dept = echo.value("department_id");
     let chosen_object = echo.value("object");
-    let status = q("status").unwrap_or_default();
-    let text = q("q").unwrap_or_default();
+    let status = query("status").unwrap_or_default();
+    let text = query("q").unwrap_or_default();
     let mut current = vec![];
     if !status.is_empty() {
         current.push(("status".to_string(), status.clone()));
@@ -324,7 +320,7 @@ fn done_text(done: &str) -> Option<&'static str> {
 fn ServiceEditor(e: ItemEditor) -> impl IntoView {
     let echo = use_form_echo();
     let g = e.guide;
-    let done = q("done").as_deref().and_then(done_text);
+    let done = query("done").as_deref().and_then(done_text);
     let code = g.code.clone();
     // A field's value: as posted (when the form came back), else as stored.
     let val = |k: &str, stored: String| if echo.values.contains_key(k) { echo.value(k) } else { stored };
@@ -435,41 +431,11 @@ fn ServiceEditor(e: ItemEditor) -> impl IntoView {
 #[component]
 fn FieldRow(i: usize, section: String, f: Option<zhengwu_types::services::FieldDef>) -> impl IntoView {
     use zhengwu_types::services::{FieldKind, FileType, Prefill};
-    let kinds = [
-        FieldKind::Text,
-        FieldKind::LongText,
-        FieldKind::Number,
-        FieldKind::Date,
-        FieldKind::Choice,
-        FieldKind::MultiChoice,
-        FieldKind::IdNumber,
-        FieldKind::Mobile,
-        FieldKind::Address,
-        FieldKind::Attachment,
-    ];
     let is_new = f.is_none();
-    let f = f.unwrap_or_else(|| zhengwu_types::services::FieldDef {
-        name: String::new(),
-        label: String::new(),
-        kind: FieldKind::Text,
-        required: false,
-        hint: String::new(),
-        min_len: None,
-        max_len: None,
-        min: None,
-        max: None,
-        pattern: None,
-        pattern_message: None,
-        options: vec![],
-        accept: vec![],
-        max_size_kb: None,
-        max_count: None,
-        prefill: None,
-    });
+    let f = f.unwrap_or_default();
     let id = move |k: &str| format!("r{i}-{k}");
     let num = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
     let fnum = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
-    let kind_code = |k: FieldKind| serde_kind(k);
     let text = move |k: &'static str, label: &'static str, value: String| {
         view! {
             <div class="field">
@@ -491,7 +457,7 @@ fn FieldRow(i: usize, section: String, f: Option<zhengwu_types::services::FieldD
             <div class="field">
                 <label for=id("kind")>"类型"</label>
                 <select id=id("kind") name=format!("kind_{i}")>
-                    {kinds.into_iter().map(|k| view! { <option value=kind_code(k) selected=k == f.kind>{k.name_zh()}</option> }).collect_view()}
+                    {FieldKind::ALL.into_iter().map(|k| view! { <option value=k.code() selected=k == f.kind>{k.name_zh()}</option> }).collect_view()}
                 </select>
             </div>
             <div class="choice">
@@ -537,22 +503,5 @@ fn FieldRow(i: usize, section: String, f: Option<zhengwu_types::services::FieldD
             })}
         </fieldset>
         </details>
-    }
-}
-
-/// The JSON name of a field kind (what the editor posts back).
-fn serde_kind(k: zhengwu_types::services::FieldKind) -> &'static str {
-    use zhengwu_types::services::FieldKind::*;
-    match k {
-        Text => "text",
-        LongText => "long_text",
-        Number => "number",
-        Date => "date",
-        Choice => "choice",
-        MultiChoice => "multi_choice",
-        IdNumber => "id_number",
-        Mobile => "mobile",
-        Address => "address",
-        Attachment => "attachment",
     }
 }

@@ -17,7 +17,7 @@ use crate::{
     session::{use_citizen, use_form_echo, FormEcho, CSRF_FIELD},
 };
 
-fn query(name: &'static str) -> Option<String> {
+pub(crate) fn query(name: &'static str) -> Option<String> {
     use_query_map().with_untracked(|q| q.get(name)).filter(|v| !v.is_empty())
 }
 
@@ -274,7 +274,7 @@ fn AnswerField(
         FieldKind::LongText => view! {
             <textarea id=id.clone() name=name.clone() rows="5" aria-invalid=invalid aria-describedby=described.clone()
                 data-kind="long_text" data-label=def.label.clone() data-required=required.then_some("1")
-                data-min-len=def.min_len.map(|v| v.to_string()) data-max-len=def.max_len.unwrap_or(2000).to_string()>{value}</textarea>
+                data-min-len=def.min_len.map(|v| v.to_string()) data-max-len=def.max_chars().to_string()>{value}</textarea>
         }.into_any(),
         FieldKind::Choice => view! {
             <select id=id.clone() name=name.clone() aria-invalid=invalid aria-describedby=described.clone()>
@@ -327,11 +327,11 @@ fn AnswerField(
                 _ => ("text", None, None),
             };
             let checked = matches!(kind, FieldKind::Text | FieldKind::Number | FieldKind::Mobile | FieldKind::IdNumber | FieldKind::Address);
-            let max_len = checked.then(|| def.max_len.unwrap_or(200).to_string());
+            let max_len = checked.then(|| def.max_chars().to_string());
             view! {
                 <input type=ty id=id.clone() name=name.clone() value=value inputmode=mode autocomplete=auto
                     aria-invalid=invalid aria-describedby=described.clone()
-                    data-kind=checked.then(|| rule_kind(kind)) data-label=checked.then(|| def.label.clone())
+                    data-kind=checked.then(|| kind.code()) data-label=checked.then(|| def.label.clone())
                     data-required=(checked && required).then_some("1")
                     data-min-len=def.min_len.filter(|_| checked).map(|v| v.to_string()) data-max-len=max_len
                     data-min=def.min.filter(|_| kind == FieldKind::Number).map(|v| v.to_string())
@@ -439,17 +439,6 @@ fn ApplyView(v: ApplicationView) -> impl IntoView {
                 <button type="submit" name="action" value="save" class="button secondary">"保存草稿"</button>
             </div>
         </form>
-    }
-}
-
-/// The rule kind the browser checks (see components::enhance).
-fn rule_kind(k: FieldKind) -> &'static str {
-    match k {
-        FieldKind::Number => "number",
-        FieldKind::Mobile => "mobile",
-        FieldKind::IdNumber => "id_number",
-        FieldKind::Address => "address",
-        _ => "text",
     }
 }
 

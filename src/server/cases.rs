@@ -448,6 +448,7 @@ async fn create_item(State(state): State<AppState>, req: Request) -> Response {
     let meta = p.meta();
     match services::create_item(&state.ctx(&meta), p.staff.actor(), &new).await {
         Ok(()) => {
+            state.page_cache.clear();
             let code = new.code.trim().to_ascii_uppercase();
             Redirect::to(&format!("/admin/services/{}?done=created", percent_encode(&code))).into_response()
         }
@@ -509,7 +510,10 @@ async fn edit_item(State(state): State<AppState>, Path(code): Path<String>, req:
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Redirect::to(&format!("{path}?done=saved")).into_response(),
+        Ok(()) => {
+            state.page_cache.clear();
+            Redirect::to(&format!("{path}?done=saved")).into_response()
+        }
         Err(e) => service_failure(&state, p.parts, path, e, values).await,
     }
 }
@@ -525,7 +529,11 @@ async fn item_status(State(state): State<AppState>, Path(code): Path<String>, re
     };
     let meta = p.meta();
     match services::set_status(&state.ctx(&meta), p.staff.actor(), &code, to).await {
-        Ok(()) => Redirect::to(&format!("{path}?done={}", to.code())).into_response(),
+        Ok(()) => {
+            // The public catalogue is cached briefly; this instance shows the change at once.
+            state.page_cache.clear();
+            Redirect::to(&format!("{path}?done={}", to.code())).into_response()
+        }
         Err(e) => service_failure(&state, p.parts, path, e, vec![]).await,
     }
 }

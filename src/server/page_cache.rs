@@ -125,7 +125,7 @@ fn cache_key(req: &Request) -> Option<String> {
 /// channel's list and detail pages, and the public notices API.
 fn is_public_content(path: &str) -> bool {
     let under = |prefix: &str| path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'));
-    path == "/" || under("/api/v1/notices") || Channel::ALL.iter().any(|c| under(c.path()))
+    path == "/" || under("/api/v1/notices") || under("/services") || Channel::ALL.iter().any(|c| under(c.path()))
 }
 
 pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Next) -> Response {

@@ -14,6 +14,11 @@ pub fn shanghai_date(t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&shanghai()).date_naive()
 }
 
+/// An instant as people here read it: `2026-11-29 18:05`, Asia/Shanghai.
+pub fn local_minute(t: DateTime<Utc>) -> String {
+    t.with_timezone(&shanghai()).format("%Y-%m-%d %H:%M").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -190,9 +190,10 @@ pub struct ServiceFilter {
 
 // ---- Application forms as data ---------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
+    #[default]
     Text,
     LongText,
     Number,
@@ -206,6 +207,39 @@ pub enum FieldKind {
 }
 
 impl FieldKind {
+    pub const ALL: [FieldKind; 10] = [
+        FieldKind::Text,
+        FieldKind::LongText,
+        FieldKind::Number,
+        FieldKind::Date,
+        FieldKind::Choice,
+        FieldKind::MultiChoice,
+        FieldKind::IdNumber,
+        FieldKind::Mobile,
+        FieldKind::Address,
+        FieldKind::Attachment,
+    ];
+
+    /// The name in form definitions (JSON) and in the pages' `data-kind` attributes.
+    pub fn code(self) -> &'static str {
+        match self {
+            FieldKind::Text => "text",
+            FieldKind::LongText => "long_text",
+            FieldKind::Number => "number",
+            FieldKind::Date => "date",
+            FieldKind::Choice => "choice",
+            FieldKind::MultiChoice => "multi_choice",
+            FieldKind::IdNumber => "id_number",
+            FieldKind::Mobile => "mobile",
+            FieldKind::Address => "address",
+            FieldKind::Attachment => "attachment",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == s)
+    }
+
     pub fn name_zh(self) -> &'static str {
         match self {
             FieldKind::Text => "单行文本",
@@ -283,7 +317,7 @@ impl FileType {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FieldDef {
     pub name: String,
     pub label: String,
@@ -338,6 +372,62 @@ impl FieldDef {
 
     pub fn max_files(&self) -> u32 {
         self.max_count.unwrap_or(3)
+    }
+
+    /// The longest answer accepted, in characters.
+    pub fn max_chars(&self) -> u32 {
+        self.max_len.unwrap_or(if self.kind == FieldKind::LongText { 2000 } else { 200 })
+    }
+
+    /// The message for a required field left empty.
+    pub fn missing_message(&self) -> String {
+        let verb =
+            if matches!(self.kind, FieldKind::Choice | FieldKind::MultiChoice) { "请选择" } else { "请填写" };
+        format!("{verb}{}", self.label)
+    }
+
+    /// What is wrong with a non-empty, trimmed answer under the rules both the server and the
+    /// browser check (length, number range, mobile and ID number), worded once for both. Dates,
+    /// choices and patterns are the server's (zhengwu_core::services::validate). `today` is
+    /// (year, month, day) in Asia/Shanghai.
+    pub fn check_plain(&self, value: &str, today: (i32, u32, u32)) -> Option<String> {
+        let label = &self.label;
+        match self.kind {
+            FieldKind::Text | FieldKind::LongText | FieldKind::Address => {
+                let chars = value.chars().count() as u32;
+                if let Some(min) = self.min_len.filter(|m| chars < *m) {
+                    return Some(format!("{label}至少需要 {min} 个字"));
+                }
+                let max = self.max_chars();
+                if chars > max {
+                    return Some(format!("{label}不能超过 {max} 个字"));
+                }
+                if self.kind != FieldKind::LongText && value.contains(['\n', '\r']) {
+                    return Some(format!("{label}不能换行"));
+                }
+            }
+            FieldKind::Number => {
+                let Some(n) = value.parse::<f64>().ok().filter(|n| n.is_finite()) else {
+                    return Some(format!("{label}请填写数字"));
+                };
+                if let Some(min) = self.min.filter(|m| n < *m) {
+                    return Some(format!("{label}不能小于 {min}"));
+                }
+                if let Some(max) = self.max.filter(|m| n > *m) {
+                    return Some(format!("{label}不能大于 {max}"));
+                }
+            }
+            FieldKind::Mobile if crate::personal::validate_mobile(value).is_none() => {
+                return Some(format!("{label}请填写 11 位手机号码"));
+            }
+            FieldKind::IdNumber => {
+                if let Err(p) = crate::personal::validate_id_number(value, today) {
+                    return Some(format!("{label}：{}", p.message_zh()));
+                }
+            }
+            _ => {}
+        }
+        None
     }
 }
 

@@ -60,10 +60,6 @@ pub enum CaseError {
     Audit(#[from] AuditError),
 }
 
-fn fmt_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&crate::time::shanghai()).format("%Y-%m-%d %H:%M").to_string()
-}
-
 fn random_key() -> String {
     let mut b = [0u8; 16];
     zhengwu_crypto::random_bytes(&mut b);
@@ -493,7 +489,7 @@ async fn timeline(
         .into_iter()
         .filter(|r| r.4 || !public_only)
         .map(|(at, kind, actor_kind, actor_name, _, message)| TimelineEntry {
-            at: fmt_time(at),
+            at: crate::time::local_minute(at),
             title: event_title(&kind).to_string(),
             kind,
             // The public sees "工作人员", not a staff member's user name.
@@ -532,8 +528,8 @@ impl SummaryRow {
             service_name: self.service_name,
             department: self.department,
             status: CaseStatus::parse(&self.status).unwrap_or(CaseStatus::Draft),
-            updated_at: fmt_time(self.updated_at),
-            submitted_at: self.submitted_at.map(fmt_time),
+            updated_at: crate::time::local_minute(self.updated_at),
+            submitted_at: self.submitted_at.map(crate::time::local_minute),
         }
     }
 }

@@ -39,10 +39,6 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
     ServiceError::Invalid { field, message: message.into() }
 }
 
-fn fmt_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&crate::time::shanghai()).format("%Y-%m-%d %H:%M").to_string()
-}
-
 #[derive(sqlx::FromRow)]
 struct SummaryRow {
     code: String,
@@ -218,7 +214,7 @@ async fn guide_of(db: &Db, row: ItemRow) -> Result<ServiceGuide, sqlx::Error> {
         object: ServiceObject::parse(&row.object).unwrap_or(ServiceObject::Both),
         status: row.status(),
         day_kind: row.day_kind(),
-        updated_at: fmt_time(row.updated_at),
+        updated_at: crate::time::local_minute(row.updated_at),
         code: row.code,
         name: row.name,
         department: row.department,

@@ -92,43 +92,11 @@ pub fn check_definition(def: &FormDef) -> Result<(), Vec<String>> {
 
 /// What was wrong with one value, if anything. `value` is trimmed already and not empty.
 fn check_value(f: &FieldDef, value: &str, today: NaiveDate) -> Option<String> {
-    let chars = value.chars().count() as u32;
-    let max_len = f.max_len.unwrap_or(match f.kind {
-        FieldKind::LongText => 2000,
-        _ => 200,
-    });
+    use chrono::Datelike;
+    if let Some(m) = f.check_plain(value, (today.year(), today.month(), today.day())) {
+        return Some(m);
+    }
     match f.kind {
-        FieldKind::Text | FieldKind::LongText | FieldKind::Address => {
-            if let Some(min) = f.min_len {
-                if chars < min {
-                    return Some(format!("{}至少需要 {min} 个字", f.label));
-                }
-            }
-            if chars > max_len {
-                return Some(format!("{}不能超过 {max_len} 个字", f.label));
-            }
-            if f.kind != FieldKind::LongText && value.contains(['\n', '\r']) {
-                return Some(format!("{}不能换行", f.label));
-            }
-        }
-        FieldKind::Number => {
-            let Ok(n) = value.parse::<f64>() else {
-                return Some(format!("{}请填写数字", f.label));
-            };
-            if !n.is_finite() {
-                return Some(format!("{}请填写数字", f.label));
-            }
-            if let Some(min) = f.min {
-                if n < min {
-                    return Some(format!("{}不能小于 {min}", f.label));
-                }
-            }
-            if let Some(max) = f.max {
-                if n > max {
-                    return Some(format!("{}不能大于 {max}", f.label));
-                }
-            }
-        }
         FieldKind::Date => {
             let Ok(d) = NaiveDate::parse_from_str(value, "%Y-%m-%d") else {
                 return Some(format!("{}请按 年-月-日 填写，例如 2026-03-01", f.label));
@@ -145,23 +113,10 @@ fn check_value(f: &FieldDef, value: &str, today: NaiveDate) -> Option<String> {
                 }
             }
         }
-        FieldKind::Choice | FieldKind::MultiChoice => {
-            if !f.options.iter().any(|o| o == value) {
-                return Some(format!("{}请从给出的选项中选择", f.label));
-            }
+        FieldKind::Choice | FieldKind::MultiChoice if !f.options.iter().any(|o| o == value) => {
+            return Some(format!("{}请从给出的选项中选择", f.label));
         }
-        FieldKind::IdNumber => {
-            use chrono::Datelike;
-            if let Err(p) = personal::validate_id_number(value, (today.year(), today.month(), today.day())) {
-                return Some(format!("{}：{}", f.label, p.message_zh()));
-            }
-        }
-        FieldKind::Mobile => {
-            if personal::validate_mobile(value).is_none() {
-                return Some(format!("{}请填写 11 位手机号码", f.label));
-            }
-        }
-        FieldKind::Attachment => {}
+        _ => {}
     }
     if let Some(p) = &f.pattern {
         let ok = regex::Regex::new(&format!("^(?:{p})$")).map(|r| r.is_match(value)).unwrap_or(false);
@@ -200,12 +155,7 @@ pub fn check_answers(
             .unwrap_or_default();
         if values.is_empty() {
             if complete && f.required {
-                let verb = if matches!(f.kind, FieldKind::Choice | FieldKind::MultiChoice) {
-                    "请选择"
-                } else {
-                    "请填写"
-                };
-                problems.insert(f.name.clone(), format!("{verb}{}", f.label));
+                problems.insert(f.name.clone(), f.missing_message());
             }
             continue;
         }
