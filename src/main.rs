@@ -22,6 +22,7 @@ fn main() -> ExitCode {
             match e {
                 // Distinct from "could not run": the check ran and found tampering.
                 zhengwu::server::StartError::Tampered(_) => ExitCode::from(2),
+                zhengwu::server::StartError::NoCalendarData(_) => ExitCode::from(3),
                 _ => ExitCode::FAILURE,
             }
         }

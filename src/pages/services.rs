@@ -447,7 +447,10 @@ fn status_class(s: CaseStatus) -> &'static str {
         CaseStatus::Draft => "status status-draft",
         CaseStatus::Submitted => "status status-submitted",
         CaseStatus::Supplement => "status status-supplement",
-        CaseStatus::Withdrawn => "status status-closed",
+        CaseStatus::Withdrawn | CaseStatus::Terminated => "status status-closed",
+        CaseStatus::Processing => "status status-submitted",
+        CaseStatus::Approved => "status status-approved",
+        CaseStatus::Rejected => "status status-rejected",
     }
 }
 

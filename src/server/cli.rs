@@ -27,6 +27,46 @@ pub enum Command {
     /// Check or maintain the tamper-evident audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The working-day calendar: count working days, list a year's holidays, import a year.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Print the date N working days after DATE (DATE itself not counted, as the law counts).
+    Add(CalendarAddArgs),
+    /// List YEAR's holidays and make-up workdays; exit 3 when the year has no data.
+    Show(CalendarShowArgs),
+    /// Load a year file (format: crates/zhengwu-core/calendar/2026.toml), replacing that year.
+    Import(CalendarImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CalendarAddArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Start date, YYYY-MM-DD (Asia/Shanghai).
+    pub date: String,
+    /// Number of working days.
+    pub n: String,
+    /// Count natural days instead of working days.
+    #[arg(long)]
+    pub natural: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CalendarShowArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    pub year: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CalendarImportArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -49,6 +49,10 @@ pub enum StartError {
     Tampered(String),
     #[error("file store (ZHENGWU_BLOB_STORE) not usable: {0}")]
     Blobs(String),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    NoCalendarData(String),
 }
 
 /// Runs a parsed command line to completion.
@@ -66,6 +70,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
             server.shutdown().await
         }
         Command::Audit(cmd) => audit_command(cmd).await,
+        Command::Calendar(cmd) => calendar_command(cmd).await,
         Command::Migrate(args) => {
             let config = load_config(args.settings(), args.config.as_deref())?;
             init_tracing(config.log_format);
@@ -75,6 +80,95 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
             Ok(())
         }
     }
+}
+
+/// `zhengwu calendar add|show|import`: against the database's calendar (shipped years plus
+/// administrators' corrections and imported years).
+async fn calendar_command(cmd: super::cli::CalendarCommand) -> Result<(), StartError> {
+    use super::cli::CalendarCommand as C;
+    use zhengwu_core::calendar::{self, Counting, DayType};
+    let common = match &cmd {
+        C::Add(a) => &a.common,
+        C::Show(s) => &s.common,
+        C::Import(i) => &i.common,
+    };
+    // Arguments first: a wrong date is reported before anything is opened.
+    let parsed_add = match &cmd {
+        C::Add(a) => {
+            let date = a.date.parse::<chrono::NaiveDate>().map_err(|_| {
+                StartError::Usage(format!("invalid DATE {:?}: expected YYYY-MM-DD, e.g. 2026-09-30", a.date))
+            })?;
+            let n = a.n.parse::<u32>().ok().filter(|n| *n <= 3650).ok_or_else(|| {
+                StartError::Usage(format!("invalid N {:?}: expected a whole number of days from 0 to 3650", a.n))
+            })?;
+            Some((date, n, if a.natural { Counting::Natural } else { Counting::Working }))
+        }
+        _ => None,
+    };
+    let year =
+        match &cmd {
+            C::Show(s) => Some(s.year.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(|| {
+                StartError::Usage(format!("invalid YEAR {:?}: expected a year such as 2026", s.year))
+            })?),
+            _ => None,
+        };
+    let import_text = match &cmd {
+        C::Import(i) => Some(
+            std::fs::read_to_string(&i.file)
+                .map_err(|e| StartError::Usage(format!("cannot read {}: {}", i.file.display(), io_reason(&e))))?,
+        ),
+        _ => None,
+    };
+    let config = load_config(common.settings(), common.config.as_deref())?;
+    init_tracing(config.log_format);
+    let db = open_database(&config).await?;
+    let result = async {
+        if let Some(text) = import_text {
+            let key = zhengwu_core::audit::AuditKey::from_master(&load_key(&config)?);
+            let y = calendar::import_year(&db, &key, &text, chrono::Utc::now())
+                .await
+                .map_err(|e| StartError::Usage(e.to_string()))?;
+            println!("{} 年已导入：{}（{} 天）", y.year, y.notice, y.days.len());
+            return Ok(());
+        }
+        let cal = calendar::load(&db).await.map_err(|e| StartError::Serve(e.to_string()))?;
+        if let Some((date, n, counting)) = parsed_add {
+            let to = cal.add(date, n, counting);
+            println!("{to}");
+            let missing = cal.missing_years(date, to);
+            if counting == Counting::Working && !missing.is_empty() {
+                eprintln!("warning: no holiday data for {missing:?}: only weekends were skipped there");
+            }
+            return Ok(());
+        }
+        if let Some(year) = year {
+            if !cal.covers(year) {
+                return Err(StartError::NoCalendarData(format!(
+                    "no holiday data for {year}: add it with `zhengwu calendar import FILE` once the State Council publishes it"
+                )));
+            }
+            let notices = calendar::notices(&db).await.map_err(|e| StartError::Serve(e.to_string()))?;
+            if let Some((_, notice, _)) = notices.iter().find(|(y, _, _)| *y == year) {
+                println!("{notice}");
+            }
+            for (d, t, name) in cal.year_days(year) {
+                let kind = match t {
+                    DayType::Holiday => "放假",
+                    DayType::Workday => "上班",
+                };
+                println!("{d} {} {kind} {name}", weekday_zh(d));
+            }
+        }
+        Ok(())
+    }
+    .await;
+    db.close().await;
+    result
+}
+
+fn weekday_zh(d: chrono::NaiveDate) -> &'static str {
+    use chrono::Datelike;
+    ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][d.weekday().num_days_from_monday() as usize]
 }
 
 /// `zhengwu audit verify|purge`.
@@ -349,6 +443,14 @@ async fn open_database(config: &Config) -> Result<Db, StartError> {
     if let Err(e) = db.migrate().await {
         db.close().await;
         return Err(StartError::Migration(e));
+    }
+    match zhengwu_core::calendar::ensure_shipped(&db, chrono::Utc::now()).await {
+        Ok(years) if !years.is_empty() => tracing::info!(?years, "working-day calendar: shipped years loaded"),
+        Ok(_) => {}
+        Err(e) => {
+            db.close().await;
+            return Err(StartError::Serve(format!("loading the working-day calendar: {e}")));
+        }
     }
     Ok(db)
 }

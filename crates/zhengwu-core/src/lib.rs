@@ -7,6 +7,7 @@
 pub mod articles;
 pub mod audit;
 pub mod blobs;
+pub mod calendar;
 pub mod cases;
 pub mod citizen;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod services;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod time;
+pub mod workflow;
 
 pub use config::{Config, ConfigError, DatabaseTarget, LogFormat, MasterKeySource, Settings};
 pub use db::{Db, DbError};

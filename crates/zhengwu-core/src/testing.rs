@@ -87,6 +87,7 @@ impl TestDb {
         let (target, dir, pg_name) = Self::target(backend, test).await?;
         let db = Db::connect(&target, 4).await.expect("connect test database");
         db.migrate().await.expect("migrate test database");
+        crate::calendar::ensure_shipped(&db, chrono::Utc::now()).await.expect("load the shipped calendar");
         Some(TestDb { db, target, dir, pg_name })
     }
 

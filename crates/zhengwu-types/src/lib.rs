@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod page;
 pub mod personal;
 pub mod services;
+pub mod workflow;
 
 pub use articles::{ArticleDetail, ArticleSummary, Attachment, Category, Channel};
 pub use error::ErrorCode;

@@ -458,14 +458,31 @@ impl FormDef {
 #[serde(rename_all = "lowercase")]
 pub enum CaseStatus {
     Draft,
+    /// Submitted, waiting to be accepted (待受理).
     Submitted,
     Supplement,
     Withdrawn,
+    /// Accepted and being processed (办理中).
+    Processing,
+    /// Concluded: granted (办结·准予).
+    Approved,
+    /// Concluded: not accepted or refused (不予受理 / 不予许可).
+    Rejected,
+    /// Ended by a permission holder (终止).
+    Terminated,
 }
 
 impl CaseStatus {
-    pub const ALL: [CaseStatus; 4] =
-        [CaseStatus::Draft, CaseStatus::Submitted, CaseStatus::Supplement, CaseStatus::Withdrawn];
+    pub const ALL: [CaseStatus; 8] = [
+        CaseStatus::Draft,
+        CaseStatus::Submitted,
+        CaseStatus::Supplement,
+        CaseStatus::Withdrawn,
+        CaseStatus::Processing,
+        CaseStatus::Approved,
+        CaseStatus::Rejected,
+        CaseStatus::Terminated,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -473,6 +490,10 @@ impl CaseStatus {
             CaseStatus::Submitted => "submitted",
             CaseStatus::Supplement => "supplement",
             CaseStatus::Withdrawn => "withdrawn",
+            CaseStatus::Processing => "processing",
+            CaseStatus::Approved => "approved",
+            CaseStatus::Rejected => "rejected",
+            CaseStatus::Terminated => "terminated",
         }
     }
 
@@ -483,10 +504,19 @@ impl CaseStatus {
     pub fn name_zh(self) -> &'static str {
         match self {
             CaseStatus::Draft => "草稿",
-            CaseStatus::Submitted => "已提交",
+            CaseStatus::Submitted => "待受理",
             CaseStatus::Supplement => "待补正",
             CaseStatus::Withdrawn => "已撤回",
+            CaseStatus::Processing => "办理中",
+            CaseStatus::Approved => "已办结（准予）",
+            CaseStatus::Rejected => "已办结（不予）",
+            CaseStatus::Terminated => "已终止",
         }
+    }
+
+    /// Concluded one way or another: nothing more happens to it.
+    pub fn is_final(self) -> bool {
+        matches!(self, CaseStatus::Withdrawn | CaseStatus::Approved | CaseStatus::Rejected | CaseStatus::Terminated)
     }
 }
 

@@ -58,6 +58,8 @@ pub enum CaseError {
     Db(#[from] sqlx::Error),
     #[error("{0}")]
     Audit(#[from] AuditError),
+    #[error("{0}")]
+    Workflow(#[from] crate::workflow::WorkflowError),
 }
 
 fn random_key() -> String {
@@ -264,6 +266,8 @@ pub struct Posted {
     pub review: bool,
     /// Use the answers saved in the draft, not `answers` (submitting from the review page).
     pub use_saved: bool,
+    /// The clock's settings, for a resubmission that restarts it.
+    pub clock: crate::workflow::ClockPolicy,
 }
 
 /// What saving did.
@@ -302,15 +306,23 @@ pub async fn save(
     // transaction holding the write lock (SQLite) or a row lock while waiting for a second pool
     // connection would, under load, wait on connections held by writers queued behind it.
     let (item, current_version, current_form) = online_item(ctx.db, code).await?;
-    let started: Option<i32> = with_db!(ctx.db, pool => sqlx::query_scalar(
-        "SELECT form_version FROM cases WHERE citizen_id = $1 AND client_key = $2")
+    let started: Option<(i32, Option<i32>)> = with_db!(ctx.db, pool => sqlx::query_as(
+        "SELECT form_version, workflow_version FROM cases WHERE citizen_id = $1 AND client_key = $2")
         .bind(actor.id).bind(&posted.client_key).fetch_optional(pool).await)?;
+    let started_workflow = started.and_then(|s| s.1);
+    let started = started.map(|s| s.0);
     // A case keeps the version it started with, even if a newer one was published since.
     let form = match started {
         Some(v) if v != current_version => services::form_at(ctx.db, item.id, v).await?.ok_or(CaseError::NotFound)?,
         _ => current_form,
     };
     let profile = if posted.submit { citizen::clear_profile(ctx.db, keys, actor.id).await? } else { None };
+    // The workflow the case runs on (its own version on resubmission) and the calendar.
+    let prepared = if posted.submit {
+        Some(crate::workflow::prepare(ctx.db, item.id, started_workflow, posted.clock).await?)
+    } else {
+        None
+    };
     let mut tx = ctx.db.begin_write().await?;
     let empty = keys.seal_answers("{}");
     let created: u64 = with_tx!(&mut tx, conn => sqlx::query(
@@ -419,6 +431,10 @@ pub async fn save(
         .execute(conn).await.map(|_| ()))?;
     let kind = if was_supplement { "resubmitted" } else { "submitted" };
     event(&mut tx, case_id, ctx.now, kind, &citizen_actor, true, "").await?;
+    // Tasks for the step the case is at; back from 补正 the clock resumes where it stopped.
+    if let Some(prepared) = &prepared {
+        crate::workflow::on_submitted(&mut tx, prepared, case_id, ctx.now).await?;
+    }
     let ev = AuditEvent::new(if was_supplement { "case.resubmit" } else { "case.submit" }, "case", case_id)
         .with_detail(
             json!({ "service": item.code, "tracking_no": tracking_no, "form_version": version, "files": files_detail }),
@@ -472,6 +488,24 @@ fn event_title(kind: &str) -> &'static str {
         "supplement_requested" => "要求补正材料",
         "resubmitted" => "补正后重新提交",
         "withdrawn" => "撤回申请",
+        "accepted" => "受理",
+        "not_accepted" => "不予受理",
+        "approved" => "办结（准予）",
+        "rejected" => "办结（不予许可）",
+        "terminated" => "终止办理",
+        "suspended" => "特别程序（不计入办理期限）",
+        "resumed" => "特别程序结束，恢复计时",
+        "extended" => "延长办理期限",
+        "step_approved" => "环节审批通过",
+        "countersigned" => "会签同意",
+        "returned" => "退回上一环节",
+        "transferred" => "转办",
+        "delegated" => "委派",
+        "taken_back" => "收回委派",
+        "reminded" => "催办",
+        "supervision_note" => "督办记录",
+        "warning_yellow" => "黄牌预警",
+        "warning_red" => "红牌超期",
         _ => "办理",
     }
 }
@@ -753,7 +787,8 @@ pub async fn staff_file(ctx: &Ctx<'_>, actor: &StaffActor, file_id: i64) -> Resu
 }
 
 /// Asks the applicant for missing or corrected materials (补正): the message, and the fields
-/// to change. Only a submitted case; needs `case:approve` in scope.
+/// to change. Done through the staff member's open task on the case (the workflow decides
+/// whether the step allows it); the clock stops until the applicant resubmits.
 pub async fn request_supplement(
     ctx: &Ctx<'_>,
     actor: &StaffActor,
@@ -762,40 +797,24 @@ pub async fn request_supplement(
     fields: &[String],
 ) -> Result<(), CaseError> {
     actor.require(Permission::CaseApprove).map_err(|_| CaseError::Forbidden)?;
-    let message = message.trim();
-    let n = message.chars().count();
-    if !(2..=500).contains(&n) {
-        return Err(CaseError::BadRequest {
-            field: "message", message: "请写明需要补正的内容（2–500 字）".into()
-        });
-    }
     let c = case_by_id(ctx.db, id)
         .await?
         .filter(|c| c.status() != CaseStatus::Draft && staff_covers(actor, c.department_id))
         .ok_or(CaseError::NotFound)?;
-    let form = services::form_at(ctx.db, c.item_id, c.form_version).await?.ok_or(CaseError::NotFound)?;
-    if fields.is_empty() {
+    let task: Option<i64> = with_db!(ctx.db, pool => sqlx::query_scalar(
+        "SELECT id FROM case_tasks WHERE case_id = $1 AND assignee_id = $2 AND status = 'open' ORDER BY id LIMIT 1")
+        .bind(c.id).bind(actor.id).fetch_optional(pool).await)?;
+    let Some(task) = task else {
         return Err(CaseError::BadRequest {
-            field: "fields", message: "请至少选择一项需要补正的内容".into()
+            field: "message", message: "您没有该办件的待办任务，不能要求补正".into()
         });
+    };
+    let act = crate::workflow::Act::Supplement { message: message.to_string(), fields: fields.to_vec() };
+    match crate::workflow::act(ctx, actor, task, act, crate::workflow::ClockPolicy::default()).await {
+        Ok(_) => Ok(()),
+        Err(crate::workflow::WorkflowError::Invalid { field, message }) => {
+            Err(CaseError::BadRequest { field, message })
+        }
+        Err(e) => Err(e.into()),
     }
-    if let Some(bad) = fields.iter().find(|f| form.field(f).is_none()) {
-        return Err(CaseError::BadRequest { field: "fields", message: format!("表单中没有“{bad}”这一项") });
-    }
-    let mut tx = ctx.db.begin_write().await?;
-    let changed: u64 = with_tx!(&mut tx, conn => sqlx::query(
-        "UPDATE cases SET status = 'supplement', supplement_note = $1, supplement_fields = $2, updated_at = $3 \
-         WHERE id = $4 AND status = 'submitted'")
-        .bind(message).bind(serde_json::to_string(fields).unwrap_or_default()).bind(ctx.now).bind(id)
-        .execute(conn).await.map(|r| r.rows_affected()))?;
-    if changed == 0 {
-        return Err(CaseError::BadRequest {
-            field: "message", message: "只有已提交、待办理的申请可以要求补正".into()
-        });
-    }
-    event(&mut tx, id, ctx.now, "supplement_requested", &actor.audit_actor(), true, message).await?;
-    let ev = AuditEvent::new("case.supplement_request", "case", id).with_detail(json!({ "fields": fields }));
-    audit::append(&mut tx, ctx.audit, &actor.audit_actor(), ctx.meta, &ev, ctx.now).await?;
-    tx.commit().await?;
-    Ok(())
 }

@@ -72,7 +72,12 @@ const DEMO_ROLES: &[RoleSeed] = &[
         name: "县政府领导",
         duty: Duty::Business,
         scope: DataScope::All,
-        permissions: &[Permission::CaseRead, Permission::StaffRead, Permission::NoticePublish],
+        permissions: &[
+            Permission::CaseRead,
+            Permission::StaffRead,
+            Permission::NoticePublish,
+            Permission::CaseSupervise,
+        ],
     },
     RoleSeed {
         code: "service_admin",

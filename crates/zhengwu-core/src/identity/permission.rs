@@ -84,6 +84,7 @@ permissions! {
     CaseRead = "case:read", Business, "查看数据范围内的办件";
     CaseApprove = "case:approve", Business, "审批办件";
     ServiceManage = "service:manage", Business, "管理服务事项";
+    CaseSupervise = "case:supervise", Business, "督办：超期预警、催办、延期与终止";
     PersonalUnmask = "personal:unmask", Business, "查看完整个人信息（留痕）";
 }
 
