@@ -459,3 +459,63 @@ mod tests {
         assert!(parse_year("year = 2027").is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn day(offset: i64) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 12, 1).unwrap() + Duration::days(offset)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        // Over 2025–2026 (and the weekends-only edges around them).
+        #[test]
+        fn adding_then_counting_back_agree(start in 0i64..800, n in 0u32..120) {
+            let c = Calendar::shipped();
+            let from = day(start);
+            let to = c.add(from, n, Counting::Working);
+            prop_assert_eq!(c.count(from, to, Counting::Working), i64::from(n));
+            prop_assert_eq!(c.count(to, from, Counting::Working), -i64::from(n));
+            if n > 0 {
+                prop_assert!(c.is_working(to), "{} is not a working day", to);
+                // The day before the result still had one day to go.
+                prop_assert_eq!(c.count(from, to - Duration::days(1), Counting::Working), i64::from(n) - 1);
+            }
+        }
+
+        #[test]
+        fn adding_in_two_parts_is_adding_once(start in 0i64..800, a in 0u32..60, b in 0u32..60) {
+            let c = Calendar::shipped();
+            let from = day(start);
+            let once = c.add(from, a + b, Counting::Working);
+            let twice = c.add(c.add(from, a, Counting::Working), b, Counting::Working);
+            prop_assert_eq!(once, twice);
+        }
+
+        #[test]
+        fn holidays_are_skipped_and_make_up_days_counted(start in 0i64..800, n in 1u32..60) {
+            let c = Calendar::shipped();
+            let from = day(start);
+            let to = c.add(from, n, Counting::Working);
+            let mut d = from + Duration::days(1);
+            let mut counted = 0;
+            while d <= to {
+                let data = c.days.get(&d).map(|(t, _)| *t);
+                let working = match data {
+                    Some(DayType::Holiday) => false,
+                    Some(DayType::Workday) => true,
+                    None => !matches!(d.weekday(), Weekday::Sat | Weekday::Sun),
+                };
+                prop_assert_eq!(c.is_working(d), working);
+                if working { counted += 1; }
+                d += Duration::days(1);
+            }
+            prop_assert_eq!(counted, n);
+        }
+    }
+}

@@ -249,7 +249,11 @@ pub(crate) async fn on_submitted(
         "UPDATE cases SET workflow_version = $1, step = $2, status = $3 WHERE id = $4")
         .bind(version).bind(&step.key).bind(status).bind(case_id).execute(conn).await.map(|_| ()))?;
     let c = CaseLock { workflow_version: Some(version), step: Some(step.key.clone()), ..c };
-    create_tasks(tx, &prepared.calendar, &c, &step, None, now).await?;
+    // Whoever asked for the correction gets it back (where the step's rule lets a choice count).
+    let asked_by: Option<Option<i64>> = with_tx!(tx, conn => sqlx::query_scalar(
+        "SELECT decided_by FROM case_tasks WHERE case_id = $1 AND decision = 'supplement' ORDER BY id DESC LIMIT 1")
+        .bind(case_id).fetch_optional(conn).await)?;
+    create_tasks(tx, &prepared.calendar, &c, &step, asked_by.flatten(), now).await?;
     Ok(())
 }
 
@@ -731,7 +735,16 @@ pub async fn act(
         "SELECT id, step, round, mode, assignee_id, owner_id, fallback, status, decided_by \
          FROM case_tasks WHERE id = $1").bind(task_id).fetch_one(conn).await)?;
     if t.status != "open" {
-        let by = match t.decided_by {
+        // Cancelled because a sibling (或签) or another action came first: name who did it.
+        let decided_by = match t.decided_by {
+            Some(id) => Some(id),
+            None => with_tx!(&mut tx, conn => sqlx::query_scalar(
+                "SELECT decided_by FROM case_tasks WHERE case_id = $1 AND step = $2 AND round = $3 AND status = 'done' \
+                 ORDER BY decided_at DESC, id DESC LIMIT 1")
+                .bind(c.id).bind(&t.step).bind(t.round).fetch_optional(conn).await)?
+            .flatten(),
+        };
+        let by = match decided_by {
             Some(id) => staff_name(&mut tx, id).await?,
             None => "其他人员".into(),
         };
