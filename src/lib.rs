@@ -4,6 +4,10 @@
 //! WebAssembly bundle that enhances islands in the browser. Everything else on the server lives
 //! in `crates/zhengwu-core`, which the browser build never sees.
 
+// Leptos views are nested types; the staff case page with its action forms is deeper than
+// the default limit allows when compiled for the browser.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod components;

@@ -54,6 +54,12 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
         ("/admin/services/QS-RS-0005", [303, 403, 403, 403, 403, 403]),
         ("/admin/services/QS-RS-0005/form.json", [303, 403, 403, 403, 403, 403]),
         ("/admin/case-files/1", [303, 403, 403, 403, 404, 404]),
+        // Workflow: inbox and done list with case:read; supervision with case:supervise (the
+        // leader); the calendar for every staff member.
+        ("/admin/inbox", [303, 403, 403, 403, 200, 200]),
+        ("/admin/done", [303, 403, 403, 403, 200, 200]),
+        ("/admin/supervision", [303, 403, 403, 403, 403, 200]),
+        ("/admin/calendar", [303, 200, 200, 200, 200, 200]),
     ];
     for (path, expected) in &gets {
         for (i, s) in sessions.iter().enumerate() {
@@ -82,6 +88,12 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
         ("my/application", vec![("code", "QS-RS-0005")], [false, false, false, false, false, false]),
         ("services/catalogue", vec![], [true, true, true, true, true, true]),
         ("services/guide", vec![("code", "QS-RS-0005")], [true, true, true, true, true, true]),
+        ("admin/inbox", vec![], [false, false, false, false, true, true]),
+        ("admin/done", vec![], [false, false, false, false, true, true]),
+        ("admin/case-workflow", vec![("id", "1")], [false, false, false, false, false, false]),
+        ("admin/supervision", vec![], [false, false, false, false, false, true]),
+        ("admin/calendar", vec![], [false, true, true, true, true, true]),
+        ("admin/workflow", vec![("code", "QS-RS-0005")], [false, false, false, false, false, false]),
     ];
     for (endpoint, args, allowed) in &sfns {
         for (i, s) in sessions.iter().enumerate() {
@@ -117,6 +129,19 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
         ),
         ("/admin/services/QS-RS-0005/status", vec![("status", "retired")], [303, 403, 403, 403, 403, 403]),
         ("/admin/cases/1/supplement", vec![("message", "请补充材料"), ("field", "x")], [303, 403, 403, 403, 403, 403]),
+        ("/admin/tasks/1/act", vec![("case_id", "1"), ("action", "approve")], [303, 403, 403, 403, 403, 403]),
+        ("/admin/cases/1/supervise", vec![("kind", "remind")], [303, 403, 403, 403, 403, 404]),
+        (
+            "/admin/calendar",
+            vec![("day", "2027-01-01"), ("kind", "holiday"), ("name", "元旦")],
+            [303, 303, 403, 403, 403, 403],
+        ),
+        (
+            "/admin/services/QS-RS-0005/workflow",
+            vec![("definition", r#"{"steps":[]}"#)],
+            [303, 403, 403, 403, 403, 403],
+        ),
+        ("/my/cases/1/withdraw", vec![], [303, 303, 303, 303, 303, 303]),
         (
             "/admin/departments",
             vec![("code", "QS-TEST"), ("name", "测试局"), ("parent_id", "3"), ("level", "department")],

@@ -188,7 +188,7 @@ async fn a_citizen_applies_with_files_and_tracks_the_case(b: Backend) {
     let r = lookup(no.to_lowercase(), "8000").await.unwrap();
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
-    assert!(html.contains("查询结果") && html.contains("已提交") && html.contains("提交申请"));
+    assert!(html.contains("查询结果") && html.contains("待受理") && html.contains("提交申请"));
     assert!(!html.contains("王小明") && !html.contains(ID), "no personal data in the public answer");
     let wrong = lookup(no.clone(), "1234").await.unwrap();
     let missing = lookup("QSRSJ-20000101-00009".into(), "8000").await.unwrap();
@@ -313,7 +313,7 @@ async fn staff_ask_for_a_supplement_and_the_citizen_resubmits(b: Backend) {
     assert!(page.contains(ID) && page.contains("要求补正"), "in full for the processing department");
     let r = app.post_form(&rs, &format!("/admin/cases/{case_id}/supplement"), &[("message", "x")]).await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("请写明需要补正的内容"));
+    assert!(r.text().await.unwrap().contains("需要补正的内容（2–500 字）"));
     let r = app
         .post_form(
             &rs,
@@ -344,6 +344,36 @@ async fn staff_ask_for_a_supplement_and_the_citizen_resubmits(b: Backend) {
     let dl = app.get_as(Some(&rs), &format!("/admin/case-files/{fid}")).await;
     assert_eq!((dl.status().as_u16(), dl.headers()["content-type"].to_str().unwrap()), (200, "image/png"));
     assert_eq!(app.get_as(Some(&mz), &format!("/admin/case-files/{fid}")).await.status(), 404);
+
+    // The workflow without JavaScript: accept (choosing the decider), a second post of the same
+    // task told who handled it, a refusal without a reason sent back with the message, approval.
+    let task_of = |html: &str| -> String {
+        html.split("action=\"/admin/tasks/").nth(1).expect("an action form").split('/').next().unwrap().to_string()
+    };
+    let page = app.get_as(Some(&rs), &format!("/admin/cases/{case_id}")).await.text().await.unwrap();
+    assert!(page.contains("当前环节 受理") && page.contains("常用意见"));
+    let accept = task_of(&page);
+    let chen = app.staff_id("chenjing").await.to_string();
+    let cid = case_id.to_string();
+    let act = format!("/admin/tasks/{accept}/act");
+    let r = app
+        .post_form(&rs, &act, &[("case_id", &cid), ("action", "approve"), ("choose", &chen), ("phrase", "同意。")])
+        .await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, format!("/admin/cases/{case_id}?done=approve")));
+    let r = app.post_form(&rs, &act, &[("case_id", &cid), ("action", "approve"), ("phrase", "同意。")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("该任务已由陈静处理"));
+    let page = app.get_as(Some(&rs), &format!("/admin/cases/{case_id}")).await.text().await.unwrap();
+    assert!(page.contains("当前环节 审查决定") && page.contains("剩余 3 天"), "accepted: the clock runs");
+    let decide = format!("/admin/tasks/{}/act", task_of(&page));
+    let r = app.post_form(&rs, &decide, &[("case_id", &cid), ("action", "reject"), ("reason", "")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("请填写不予通过的理由"));
+    let opinion = "经审查，符合申领条件，同意。";
+    let r = app.post_form(&rs, &decide, &[("case_id", &cid), ("action", "approve"), ("opinion", opinion)]).await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = app.page_with_cookie(&format!("/my/cases/{case_id}"), &me).await;
+    assert!(html.contains("已办结（准予）") && html.contains(opinion) && html.contains("受理"));
     app.finish().await;
 }
 

@@ -24,8 +24,9 @@ const ids: Record<string, string> = {
   wechat: "110102200107070069",
 };
 
-/** 人社局 reviewers used only here, one per project that runs the supplement step. */
+/** 人社局 reviewers used only here, one per project that runs the supplement and decision steps. */
 const reviewers: Record<string, string> = { "desktop-js": "xuqing", "phone-nojs": "hewei" };
+const reviewerNames: Record<string, string> = { xuqing: "徐青", hewei: "何伟" };
 
 const pdf = (text: string) => ({ name: "解除劳动合同证明.pdf", mimeType: "application/pdf", buffer: Buffer.from(`%PDF-1.7\n% ${text}\n`) });
 
@@ -135,7 +136,7 @@ test("a citizen finds a service, applies online with an attachment and tracks th
   // Track: my cases, and the public look-up in a fresh browser (not signed in).
   await page.goto("/my/cases");
   await expect(page.getByRole("main")).toContainText(trackingNo);
-  await expect(page.getByRole("main")).toContainText("已提交");
+  await expect(page.getByRole("main")).toContainText("待受理");
   const anon = await browser.newContext({ javaScriptEnabled: jsOn(info), locale: "zh-CN" });
   const lookup = await anon.newPage();
   await lookup.goto(`${info.project.use.baseURL}/cases/lookup`);
@@ -159,12 +160,14 @@ test("a citizen finds a service, applies online with an attachment and tracks th
   await staff.goto("/admin/cases");
   await staff.getByRole("link", { name: trackingNo }).click();
   await expect(staff.getByRole("main")).toContainText(id);
+  await expect(staff.getByRole("main")).toContainText("当前环节 受理");
+  // The actions sit in collapsed sections (<details>: no JavaScript needed to open them).
+  await staff.getByText("要求补正（一次性告知）").click();
   await staff.getByLabel("补正说明").fill("解除劳动合同证明不清晰，请上传清晰的扫描件");
   await staff.getByLabel("附件：解除或终止劳动关系证明").check();
   await staff.screenshot({ path: `${__dirname}/../artifacts/${info.project.name}/services-8-staff-case.png`, fullPage: true });
   await staff.getByRole("button", { name: "发送补正通知" }).click();
   await expect(staff.getByText("已通知申请人补正")).toBeVisible();
-  await staffCtx.close();
   // The citizen answers it.
   await page.goto("/my/cases");
   await expect(page.getByRole("main")).toContainText("需要补正材料");
@@ -183,4 +186,34 @@ test("a citizen finds a service, applies online with an attachment and tracks th
   await expect(page.getByRole("main")).toContainText("清晰扫描件.pdf");
   await expect(page.getByRole("main")).not.toContainText("解除劳动合同证明.pdf");
   await shot(page, info, "services-10-resubmitted");
+
+  // The reviewer finds it in the inbox, accepts it (choosing themself for the decision) and
+  // approves it; the citizen sees the case concluded.
+  await staff.goto("/admin/inbox");
+  await expect(staff.getByRole("heading", { level: 1, name: "待办" })).toBeVisible();
+  await expect(staff.getByRole("main")).toContainText(trackingNo);
+  await expect(staff.getByRole("main")).toContainText("待受理");
+  await staff.screenshot({ path: `${__dirname}/../artifacts/${info.project.name}/workflow-1-inbox.png`, fullPage: true });
+  await staff.getByRole("link", { name: trackingNo }).click();
+  const me = await staff.locator("#choose option", { hasText: reviewerNames[reviewer] }).getAttribute("value");
+  await staff.locator("#choose").selectOption(me!);
+  await staff.getByRole("button", { name: "同意", exact: true }).click();
+  await expect(staff.getByText("已提交审批意见")).toBeVisible();
+  await expect(staff.getByRole("main")).toContainText("当前环节 审查决定");
+  await expect(staff.getByRole("main")).toContainText("剩余 3 天");
+  await staff.screenshot({ path: `${__dirname}/../artifacts/${info.project.name}/workflow-2-accepted.png`, fullPage: true });
+  await staff.getByLabel("审批意见（不填则用常用意见）").fill("经审查，符合失业保险金申领条件，同意。");
+  await staff.getByRole("button", { name: "同意", exact: true }).click();
+  await expect(staff.getByText("已提交审批意见")).toBeVisible();
+  await expect(staff.getByRole("main")).toContainText("已办结（准予）");
+  await staff.goto("/admin/done");
+  await expect(staff.getByRole("main")).toContainText(trackingNo);
+  await staffCtx.close();
+  await page.goto("/my/cases");
+  await expect(page.getByRole("main")).toContainText("已办结（准予）");
+  await page.getByRole("link", { name: "失业保险金申领" }).click();
+  await expect(page.getByRole("main")).toContainText("受理");
+  await expect(page.getByRole("main")).toContainText("经审查，符合失业保险金申领条件，同意。");
+  await expect(page.getByRole("main")).not.toContainText(reviewer);
+  await shot(page, info, "workflow-3-citizen-concluded");
 });

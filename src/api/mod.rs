@@ -6,5 +6,6 @@ pub mod articles;
 pub mod error;
 pub mod my;
 pub mod services;
+pub mod workflow;
 
 pub use error::ApiError;

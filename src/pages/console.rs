@@ -20,12 +20,16 @@ pub fn ConsoleNav() -> impl IntoView {
     let can = |p: &str| s.as_ref().is_some_and(|s| s.can(p));
     let links = [
         (true, "/admin", "工作台首页"),
+        (can("case:read"), "/admin/inbox", "待办"),
+        (can("case:read"), "/admin/done", "已办"),
         (can("case:read"), "/admin/cases", "办件"),
+        (can("case:supervise"), "/admin/supervision", "督办"),
         (can("service:manage"), "/admin/services", "事项管理"),
         (can("user:manage") || can("staff:read"), "/admin/staff", "人员账号"),
         (can("role:manage") || can("role:assign"), "/admin/roles", "角色与权限"),
         (can("dept:manage") || can("user:manage"), "/admin/departments", "组织机构"),
         (can("audit:read"), "/admin/audit", "审计记录"),
+        (can("case:read") || can("config:manage"), "/admin/calendar", "工作日历"),
         (true, "/account/password", "修改密码"),
         (true, "/account/totp", "动态口令"),
     ];

@@ -17,10 +17,11 @@ use crate::{
     },
     pages::{
         console::ConsoleNav,
+        console_workflow::{ItemWorkflowSection, WorkflowSection},
         services::{query, url_encode_pairs, CaseView},
         ErrorPage,
     },
-    session::{use_form_echo, use_session},
+    session::use_form_echo,
 };
 
 #[component]
@@ -123,12 +124,7 @@ pub fn StaffCasePage() -> impl IntoView {
 
 #[component]
 fn StaffCaseView(d: CaseDetail) -> impl IntoView {
-    let s = use_session();
-    let can_approve = s.as_ref().is_some_and(|s| s.can("case:approve"));
-    let echo = use_form_echo();
-    let done = query("done").is_some_and(|d| d == "supplement");
     let id = d.summary.id;
-    let waiting = d.summary.status == CaseStatus::Submitted;
     let fields: Vec<(String, String)> = d
         .answers
         .iter()
@@ -136,39 +132,8 @@ fn StaffCaseView(d: CaseDetail) -> impl IntoView {
         .chain(d.attachment_fields.iter().map(|(n, l)| (n.clone(), format!("附件：{l}"))))
         .collect();
     view! {
-        {done.then(|| view! { <div class="notice" role="status"><p>"已通知申请人补正。"</p></div> })}
+        <WorkflowSection case_id=id fields />
         <CaseView d=d.clone() staff=true />
-        {(can_approve && waiting).then(|| {
-            view! {
-                <section aria-labelledby="supplement-heading" class="panel">
-                    <h2 id="supplement-heading">"要求补正（一次性告知）"</h2>
-                    <ErrorSummary labels=&[("message", "补正说明"), ("fields", "补正内容")] />
-                    <form method="post" action=format!("/admin/cases/{id}/supplement") class="form">
-                        <CsrfField />
-                        <div class="field" class:field-error=echo.error("message").is_some()>
-                            <label for="message">"补正说明"</label>
-                            <p class="hint">"一次性写明需要补充或更正的全部内容和要求（2–500 字）"</p>
-                            {echo.error("message").map(|e| view! { <p class="error-message">{e}</p> })}
-                            <textarea id="message" name="message" rows="4">{echo.value("message")}</textarea>
-                        </div>
-                        <fieldset id="fields" class:field-error=echo.error("fields").is_some()>
-                            <legend>"需要补正的内容"</legend>
-                            {echo.error("fields").map(|e| view! { <p class="error-message">{e}</p> })}
-                            {fields.into_iter().map(|(name, label)| {
-                                let cid = format!("sf-{name}");
-                                view! {
-                                    <div class="choice">
-                                        <input type="checkbox" id=cid.clone() name="field" value=name />
-                                        <label for=cid>{label}</label>
-                                    </div>
-                                }
-                            }).collect_view()}
-                        </fieldset>
-                        <button type="submit" class="button">"发送补正通知"</button>
-                    </form>
-                </section>
-            }
-        })}
     }
 }
 
@@ -296,7 +261,10 @@ pub fn StaffServicePage() -> impl IntoView {
         <Suspense>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(e) => view! { <ServiceEditor e /> }.into_any(),
+                    Ok(e) => {
+                        let code = e.guide.code.clone();
+                        view! { <ServiceEditor e /> <ItemWorkflowSection code /> }.into_any()
+                    }
                     Err(e) => view! { <ErrorPage error=e /> }.into_any(),
                 }
             })}

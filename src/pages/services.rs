@@ -576,6 +576,9 @@ pub fn CaseView(d: CaseDetail, staff: bool) -> impl IntoView {
                 <p><a class="button" href=edit.clone()>"去补正"</a></p>
             </div>
         })}
+        {(!staff && query("done").is_some_and(|d| d == "withdrawn")).then(|| view! {
+            <div class="notice" role="status"><p>"申请已撤回。"</p></div>
+        }.into_any())}
         {review.then(|| view! {
             <p class="lead">{s.service_name.clone()}" · 以下是您填写的内容和上传的材料。核对无误后点击“确认提交”；需要修改请返回。"</p>
         })}
@@ -619,6 +622,18 @@ pub fn CaseView(d: CaseDetail, staff: bool) -> impl IntoView {
             }.into_any()
         }}
         <p class="meta">"表单版本 "{d.form_version}</p>
+        {(!staff && !review && s.status == CaseStatus::Submitted).then(|| {
+            let withdraw_error = use_form_echo().error("withdraw");
+            view! {
+                <form method="post" action=format!("/my/cases/{}/withdraw", s.id) class="form">
+                    <input type="hidden" name=CSRF_FIELD value=csrf.clone() />
+                    {withdraw_error.map(|e| view! { <p class="error-message">{e}</p> })}
+                    <p class="hint">"受理前可以撤回申请。撤回后如需办理，请重新申请。"</p>
+                    <button type="submit" class="button secondary">"撤回申请"</button>
+                </form>
+            }
+            .into_any()
+        })}
         {review.then(|| view! {
             <form method="post" action=format!("/my/apply/{}", s.service_code) enctype="multipart/form-data" class="form">
                 <input type="hidden" name=CSRF_FIELD value=csrf.clone() />

@@ -392,6 +392,8 @@ async fn supplement(State(state): State<AppState>, Path(id): Path<String>, req: 
         Err(CaseError::BadRequest { field, message: m }) => {
             let mut echo = FormEcho::default();
             echo.errors.insert(field.into(), m);
+            // The case page has several action forms: the message belongs to the 补正 one.
+            echo.values.insert("_form".into(), "supplement".into());
             echo.values.insert("message".into(), message.chars().take(600).collect());
             render_page(&state, at_path(p.parts, &format!("/admin/cases/{id}")), StatusCode::UNPROCESSABLE_ENTITY, echo)
                 .await

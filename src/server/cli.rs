@@ -169,6 +169,7 @@ impl ServeArgs {
             sms_http_token: std::env::var("ZHENGWU_SMS_HTTP_TOKEN").ok(),
             login_rate_limit: std::env::var("ZHENGWU_LOGIN_RATE_LIMIT").ok(),
             lookup_rate_limit: std::env::var("ZHENGWU_LOOKUP_RATE_LIMIT").ok(),
+            warning_percent: std::env::var("ZHENGWU_WARNING_PERCENT").ok(),
             blob_store: std::env::var("ZHENGWU_BLOB_STORE").ok(),
             s3_endpoint: std::env::var("ZHENGWU_S3_ENDPOINT").ok(),
             s3_bucket: std::env::var("ZHENGWU_S3_BUCKET").ok(),

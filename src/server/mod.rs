@@ -16,5 +16,6 @@ pub mod router;
 pub mod security;
 pub mod start;
 pub mod state;
+pub mod workflow;
 
 pub use start::{spawn, RunningServer, StartError};

@@ -15,6 +15,7 @@ use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
 use super::{
     admin, auth, cases, citizen, health, metrics, middleware, page_cache, prefs, rest, security, state::AppState,
+    workflow,
 };
 
 /// The console and account pages are for signed-in staff only ([`auth::gate`]).
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::routes())
         .merge(citizen::routes())
         .merge(cases::routes())
+        .merge(workflow::routes())
         .nest("/api/v1", rest::router())
         .nest_service(&format!("/{}", options.site_pkg_dir), pkg)
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))

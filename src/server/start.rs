@@ -392,7 +392,9 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         sessions,
         blobs,
         lookup_limiter: Arc::new(super::auth::LoginLimiter::new(config.lookup_rate_limit)),
+        clock: zhengwu_core::workflow::ClockPolicy { yellow_percent: config.warning_percent },
     };
+    spawn_scheduler(state.db.clone(), state.keys.audit.clone(), state.clock, addr.to_string());
     let app = router(state);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -403,6 +405,37 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
             .await
     });
     Ok(RunningServer { addr, db, stop, task })
+}
+
+/// The scheduled jobs of this instance: every five minutes it tries to claim the day's
+/// deadline-warning run; the instance that claims it runs it, the others skip (see
+/// `zhengwu_core::workflow::jobs`). The first try is at start, which is the catch-up after
+/// downtime.
+fn spawn_scheduler(
+    db: Db,
+    key: zhengwu_core::audit::AuditKey,
+    clock: zhengwu_core::workflow::ClockPolicy,
+    addr: String,
+) {
+    let instance = format!("{}-{}", addr, std::process::id());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            match zhengwu_core::workflow::jobs::deadline_warnings(&db, &key, &instance, chrono::Utc::now(), clock).await
+            {
+                Ok(r) if r.ran => tracing::info!(
+                    checked = r.checked,
+                    yellow = r.to_yellow,
+                    red = r.to_red,
+                    missed_days = r.missed.len(),
+                    "deadline warnings updated"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "deadline warnings: run failed; retried at the next tick"),
+            }
+        }
+    });
 }
 
 /// First start: the three administrator accounts (and, with demo data, demo staff). Outside

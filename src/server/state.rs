@@ -37,6 +37,8 @@ pub struct AppState {
     /// The public case look-up: attempts per address per minute.
     #[from_ref(skip)]
     pub lookup_limiter: Arc<LoginLimiter>,
+    /// The deadline clock's settings (warning share).
+    pub clock: zhengwu_core::workflow::ClockPolicy,
 }
 
 impl AppState {

@@ -44,6 +44,8 @@ pub struct Settings {
     /// Sign-in attempts allowed per IP address per minute (staff and citizens).
     pub login_rate_limit: Option<String>,
     pub lookup_rate_limit: Option<String>,
+    /// Yellow deadline warning when at most this percentage of a case's time is left.
+    pub warning_percent: Option<String>,
     /// Where uploaded files go: `local` (the data directory) or `s3`.
     pub blob_store: Option<String>,
     pub s3_endpoint: Option<String>,
@@ -88,6 +90,7 @@ impl Settings {
             sms_http_token: self.sms_http_token.or(lower.sms_http_token),
             login_rate_limit: self.login_rate_limit.or(lower.login_rate_limit),
             lookup_rate_limit: self.lookup_rate_limit.or(lower.lookup_rate_limit),
+            warning_percent: self.warning_percent.or(lower.warning_percent),
             blob_store: self.blob_store.or(lower.blob_store),
             s3_endpoint: self.s3_endpoint.or(lower.s3_endpoint),
             s3_bucket: self.s3_bucket.or(lower.s3_bucket),
@@ -170,6 +173,8 @@ pub struct Config {
     pub login_rate_limit: u32,
     /// Public case look-ups per address per minute.
     pub lookup_rate_limit: u32,
+    /// Yellow warning when at most this percentage of a case's limit is left (1–90).
+    pub warning_percent: u32,
     /// Where uploaded files are stored.
     pub blobs: BlobConfig,
     pub require_totp_for_admins: bool,
@@ -263,6 +268,7 @@ pub fn source_names(setting: &str) -> String {
         "sms_http_url" => "ZHENGWU_SMS_HTTP_URL".into(),
         "login_rate_limit" => "ZHENGWU_LOGIN_RATE_LIMIT".into(),
         "lookup_rate_limit" => "ZHENGWU_LOOKUP_RATE_LIMIT".into(),
+        "warning_percent" => "ZHENGWU_WARNING_PERCENT".into(),
         "blob_store" => "ZHENGWU_BLOB_STORE".into(),
         "s3_endpoint" => "ZHENGWU_S3_ENDPOINT".into(),
         "s3_bucket" => "ZHENGWU_S3_BUCKET".into(),
@@ -423,6 +429,8 @@ impl Config {
             bounded(s.login_rate_limit.as_deref(), "login_rate_limit", 10, 1..=100_000, "sign-in attempts per minute")?;
         let lookup_rate_limit =
             bounded(s.lookup_rate_limit.as_deref(), "lookup_rate_limit", 10, 1..=100_000, "case look-ups per minute")?;
+        let warning_percent =
+            bounded(s.warning_percent.as_deref(), "warning_percent", 20, 1..=90, "percent of the time limit left")?;
         // 等保 2.0 level 3 sets the floor: 8 characters, lock after at most 5 failures, and an
         // idle timeout; an operator may be stricter, not laxer.
         let password_min_length =
@@ -464,6 +472,7 @@ impl Config {
             sms,
             login_rate_limit,
             lookup_rate_limit,
+            warning_percent,
             blobs,
             require_totp_for_admins,
             redis_url,

@@ -174,6 +174,24 @@ pub async fn publish(ctx: &Ctx<'_>, actor: &StaffActor, code: &str, def: &Workfl
     Ok(version)
 }
 
+/// An item's workflow for the editor: (code, name, current version, definition — the default
+/// before any is published). Needs `service:manage` and the item in scope.
+pub async fn for_editor(
+    db: &Db,
+    actor: &StaffActor,
+    code: &str,
+) -> Result<(String, String, Option<i32>, WorkflowDef), WorkflowError> {
+    actor.require(Permission::ServiceManage).map_err(|_| WorkflowError::Forbidden)?;
+    let item = services::item_row(db, code)
+        .await?
+        .filter(|i| actor.scope.covers(i.department_id, None, actor.id))
+        .ok_or(WorkflowError::NotFound)?;
+    Ok(match current(db, item.id).await? {
+        Some((v, d)) => (item.code, item.name, Some(v), d),
+        None => (item.code, item.name, None, default_definition()),
+    })
+}
+
 async fn store_definition(
     tx: &mut WriteTx,
     item_id: i64,
@@ -699,10 +717,11 @@ pub async fn act(
         Act::Reject { reason } => Act::Reject { reason: text(&reason, "reason", 2, 500, "不予通过的理由")? },
         Act::Return { to, opinion } => Act::Return { to, opinion: text(&opinion, "opinion", 2, 500, "退回理由")? },
         Act::Supplement { message, fields } => {
+            let message = text(&message, "message", 2, 500, "需要补正的内容")?;
             if fields.is_empty() {
                 return Err(invalid("fields", "请至少选择一项需要补正的内容"));
             }
-            Act::Supplement { message: text(&message, "message", 2, 500, "需要补正的内容")?, fields }
+            Act::Supplement { message, fields }
         }
         Act::Suspend { note } => Act::Suspend { note: text(&note, "note", 2, 200, "特别程序的名称和原因")? },
         other => other,

@@ -1,0 +1,184 @@
+//! Server functions of the workflow: the inbox and done list, a case's workflow panel, the
+//! supervision view, the working-day calendar and an item's workflow definition. Each checks
+//! the signed-in staff member and calls one core function, which checks permission and scope.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use zhengwu_types::workflow::{Inbox, TaskRow, Warning, WorkflowPanel};
+
+use super::ApiError;
+
+/// A row of the supervision view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupervisedRow {
+    pub case_id: i64,
+    pub tracking_no: String,
+    pub service_name: String,
+    pub department: String,
+    pub step_name: Option<String>,
+    pub assignees: String,
+    pub due_date: Option<String>,
+    pub days_left: Option<i64>,
+    pub warning: Warning,
+    pub reminders: i32,
+}
+
+/// An open alert: (case id, tracking number, message, when).
+pub type AlertRow = (i64, String, String, String);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupervisionView {
+    pub rows: Vec<SupervisedRow>,
+    pub alerts: Vec<AlertRow>,
+}
+
+/// One year of the working-day calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarView {
+    pub year: i32,
+    pub notice: Option<String>,
+    /// (date, weekday, kind name, name)
+    pub days: Vec<(String, String, String, String)>,
+    pub years: Vec<i32>,
+    pub warning: Option<String>,
+    pub can_edit: bool,
+}
+
+/// An item's workflow for the editor: its current version (pretty JSON) and the steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkflowEditor {
+    pub code: String,
+    pub name: String,
+    pub version: Option<i32>,
+    pub json: String,
+    /// (name, rule, mode, actions, limit)
+    pub steps: Vec<(String, String, String, String, String)>,
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use zhengwu_core::workflow::WorkflowError;
+    use zhengwu_types::ErrorCode;
+
+    use super::ApiError;
+
+    impl From<WorkflowError> for ApiError {
+        fn from(e: WorkflowError) -> Self {
+            match e {
+                WorkflowError::NotFound => ApiError::new(ErrorCode::NotFound, "not found"),
+                WorkflowError::Forbidden => ApiError::new(ErrorCode::Forbidden, "not allowed"),
+                WorkflowError::Invalid { .. }
+                | WorkflowError::AlreadyHandled { .. }
+                | WorkflowError::BadDefinition(_) => ApiError::new(ErrorCode::BadRequest, e.to_string()),
+                other => {
+                    tracing::error!(error = %other, "workflow operation failed");
+                    ApiError::new(ErrorCode::Internal, ErrorCode::Internal.title())
+                }
+            }
+        }
+    }
+}
+
+/// My open tasks: filter by service code and warning, sort by time left (default) or received.
+#[server(prefix = "/sfn", endpoint = "admin/inbox")]
+pub async fn staff_inbox(
+    service: Option<String>,
+    warning: Option<String>,
+    sort: Option<String>,
+) -> Result<Inbox, ApiError> {
+    use super::services::server::{blank, staff_context};
+    let (state, s, meta) = staff_context()?;
+    let filter = zhengwu_core::workflow::InboxFilter {
+        service: blank(service),
+        warning: blank(warning).map(|w| Warning::parse(&w)),
+        by_received: sort.as_deref() == Some("received"),
+    };
+    Ok(zhengwu_core::workflow::inbox(&state.ctx(&meta), s.actor(), &filter, state.clock).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "admin/done")]
+pub async fn done_tasks() -> Result<Vec<TaskRow>, ApiError> {
+    let (state, s, meta) = super::services::server::staff_context()?;
+    Ok(zhengwu_core::workflow::done(&state.ctx(&meta), s.actor(), state.clock).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "admin/case-workflow")]
+pub async fn case_workflow(id: String) -> Result<WorkflowPanel, ApiError> {
+    use super::services::server::{id as parse_id, staff_context};
+    let (state, s, meta) = staff_context()?;
+    Ok(zhengwu_core::workflow::panel(&state.ctx(&meta), s.actor(), parse_id(&id)?, state.clock).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "admin/supervision")]
+pub async fn supervision() -> Result<SupervisionView, ApiError> {
+    let (state, s, meta) = super::services::server::staff_context()?;
+    let (rows, alerts) = zhengwu_core::workflow::supervision(&state.ctx(&meta), s.actor(), state.clock).await?;
+    Ok(SupervisionView {
+        rows: rows
+            .into_iter()
+            .map(|r| SupervisedRow {
+                case_id: r.case_id,
+                tracking_no: r.tracking_no,
+                service_name: r.service_name,
+                department: r.department,
+                step_name: r.step_name,
+                assignees: r.assignees,
+                due_date: r.due_date,
+                days_left: r.days_left,
+                warning: r.warning,
+                reminders: r.reminders,
+            })
+            .collect(),
+        alerts,
+    })
+}
+
+/// The calendar of a year (default: this year). Any staff member may read it; `config:manage`
+/// may correct days.
+#[server(prefix = "/sfn", endpoint = "admin/calendar")]
+pub async fn calendar_year(year: Option<String>) -> Result<CalendarView, ApiError> {
+    use chrono::Datelike;
+    use zhengwu_core::calendar;
+    let (state, s, _meta) = super::services::server::staff_context()?;
+    let today = zhengwu_core::time::shanghai_date(chrono::Utc::now());
+    let year = year.and_then(|y| y.parse::<i32>().ok()).filter(|y| (2000..=2100).contains(y)).unwrap_or(today.year());
+    let internal = |e: calendar::CalendarError| super::services::server::internal(e);
+    let cal = calendar::load(&state.db).await.map_err(internal)?;
+    let notices = calendar::notices(&state.db).await.map_err(internal)?;
+    let weekday = |d: chrono::NaiveDate| {
+        ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][d.weekday().num_days_from_monday() as usize]
+            .to_string()
+    };
+    Ok(CalendarView {
+        year,
+        notice: notices.iter().find(|(y, _, _)| *y == year).map(|(_, n, _)| n.clone()),
+        days: cal
+            .year_days(year)
+            .into_iter()
+            .map(|(d, t, name)| (d.to_string(), weekday(d), t.name_zh().to_string(), name))
+            .collect(),
+        years: notices.iter().map(|(y, _, _)| *y).collect(),
+        warning: cal.coverage_warning(today),
+        can_edit: s.actor().can(zhengwu_core::identity::Permission::ConfigManage),
+    })
+}
+
+#[server(prefix = "/sfn", endpoint = "admin/workflow")]
+pub async fn item_workflow(code: String) -> Result<WorkflowEditor, ApiError> {
+    let (state, s, _meta) = super::services::server::staff_context()?;
+    let (code, name, version, def) = zhengwu_core::workflow::for_editor(&state.db, s.actor(), &code).await?;
+    let steps = def
+        .steps
+        .iter()
+        .map(|st| {
+            (
+                st.name.clone(),
+                st.assignee.describe_zh(),
+                st.mode.name_zh().to_string(),
+                st.actions.iter().map(|a| a.name_zh()).collect::<Vec<_>>().join("、"),
+                st.limit_days.map(|d| format!("{d} 个工作日")).unwrap_or_else(|| "—".into()),
+            )
+        })
+        .collect();
+    Ok(WorkflowEditor { code, name, version, json: serde_json::to_string_pretty(&def).unwrap_or_default(), steps })
+}
