@@ -3,6 +3,14 @@
 //! transaction each, without the rules (validation, sealing, idempotency hold, tracking-number
 //! counter, audit hash chain). Both at the same concurrency, on SQLite and on PostgreSQL.
 //!
+//!
+//! Then workflow transitions per second under concurrent approvers: each case is accepted
+//! (any-sign among three reviewers, the acceptor choosing themself) and approved (concluded),
+//! two transitions, each one transaction that takes the case's row, checks the task, cancels
+//! siblings, moves the case and its clock, creates the next tasks, writes the timeline and the
+//! audit record. Baseline: the same row writes (task updates, case update, new task, timeline,
+//! audit) as plain statements in one transaction each.
+//!
 //! usage: zhengwu-bench-submissions [submissions per run, default 400] [concurrency, default 4]
 
 use std::{sync::Arc, time::Instant};
@@ -14,9 +22,10 @@ use zhengwu_core::{
     cases::{self, NewFile, Posted, Saved},
     citizen::{CitizenActor, Field, PersonalKeys},
     demo,
-    identity::{Ctx, SessionStore},
+    identity::{self as id, AuthPolicy, Ctx, SessionStore, StaffActor},
     testing::{Backend, TestDb},
     with_db, with_tx,
+    workflow::{self, Act, ClockPolicy, Outcome},
 };
 use zhengwu_crypto::keys::MasterKey;
 use zhengwu_types::services::FileType;
@@ -162,6 +171,13 @@ async fn raw_inserts(w: &'static World, n: usize, conc: usize, run: &'static str
                 "INSERT INTO case_events (case_id, at, kind, actor_kind, actor_name, public, message) \
                  VALUES ($1, $2, 'submitted', 'citizen', '申请人', TRUE, '')")
                 .bind(case_id).bind(now).execute(c).await.map(|_| ())).expect("event");
+            // The first step's tasks (any-sign among the department's three reviewers).
+            for _ in 0..3 {
+                with_tx!(&mut tx, c => sqlx::query(
+                    "INSERT INTO case_tasks (case_id, step, step_name, round, mode, status, created_at) \
+                     VALUES ($1, 'accept', '受理', 1, 'any', 'open', $2)")
+                    .bind(case_id).bind(now).execute(c).await.map(|_| ())).expect("task");
+            }
             with_tx!(&mut tx, c => sqlx::query(
                 "INSERT INTO audit_log (seq, occurred_at, actor_kind, actor_id, actor_name, action, object_type, \
                  object_id, outcome, detail, mac) VALUES ($1, $2, 'citizen', $3, 'x', 'case.submit', 'case', $4, \
@@ -174,11 +190,126 @@ async fn raw_inserts(w: &'static World, n: usize, conc: usize, run: &'static str
     .await
 }
 
+async fn staff(w: &World, username: &str) -> StaffActor {
+    let ctx = Ctx { db: &w.t.db, audit: &w.audit, meta: &w.meta, now: Utc::now(), sessions: &w.sessions };
+    let policy = AuthPolicy { require_totp_for_admins: false, ..AuthPolicy::default() };
+    let s = id::sign_in(&ctx, &policy, username, id::DEMO_PASSWORD, None, None).await.expect("sign in");
+    let a = id::session_actor(&ctx, &policy, &s.token).await.expect("session").expect("actor");
+    let new = "Bench-Qingshan-2026!";
+    id::change_password(&ctx, &policy, &a, &s.token, id::DEMO_PASSWORD, new, new).await.expect("password");
+    id::session_actor(&ctx, &policy, &s.token).await.expect("session").expect("actor")
+}
+
+/// Submits `n` cases (not timed) and returns their ids.
+async fn submitted_cases(w: &'static World, n: usize, run: &'static str) -> Vec<i64> {
+    let ids = Arc::new(std::sync::Mutex::new(vec![]));
+    let out = ids.clone();
+    rate(n, 4, move |i| {
+        let ids = ids.clone();
+        async move {
+            let ctx = Ctx { db: &w.t.db, audit: &w.audit, meta: &w.meta, now: Utc::now(), sessions: &w.sessions };
+            let posted = Posted {
+                client_key: format!("{run}-{i:08}-flow-key"),
+                answers: answers(),
+                submit: true,
+                ..Default::default()
+            };
+            let file = NewFile { field: "termination_proof".into(), blob: blob(i), display_name: "证明.pdf".into() };
+            match cases::save(&ctx, &w.keys, &w.actor, ITEM, &posted, &[file]).await {
+                Ok(Saved::Submitted { case_id, .. }) => ids.lock().expect("ids").push(case_id),
+                other => panic!("submission {i}: {other:?}"),
+            }
+        }
+    })
+    .await;
+    let v = out.lock().expect("ids").clone();
+    v
+}
+
+async fn open_task(w: &World, case_id: i64, who: i64) -> i64 {
+    with_db!(&w.t.db, pool => sqlx::query_scalar(
+        "SELECT id FROM case_tasks WHERE case_id = $1 AND assignee_id = $2 AND status = 'open'")
+        .bind(case_id).bind(who).fetch_one(pool).await)
+    .expect("open task")
+}
+
+/// Accept and approve every case, `conc` approvers at a time: transitions per second.
+async fn transitions(w: &'static World, approvers: &'static [StaffActor], cases: Vec<i64>, conc: usize) -> f64 {
+    let cases = Arc::new(cases);
+    let n = cases.len();
+    let per_case = rate(n, conc, move |i| {
+        let cases = cases.clone();
+        async move {
+            let me = &approvers[i % approvers.len()];
+            let case_id = cases[i];
+            for step in 0..2 {
+                let task = open_task(w, case_id, me.id).await;
+                let ctx = Ctx { db: &w.t.db, audit: &w.audit, meta: &w.meta, now: Utc::now(), sessions: &w.sessions };
+                let act = Act::Approve { opinion: "同意。".into(), choose: Some(me.id) };
+                match (step, workflow::act(&ctx, me, task, act, ClockPolicy::default()).await) {
+                    (0, Ok(Outcome::Moved { .. })) | (1, Ok(Outcome::Concluded(_))) => {}
+                    other => panic!("case {case_id} step {step}: {other:?}"),
+                }
+            }
+        }
+    })
+    .await;
+    per_case * 2.0
+}
+
+/// The same writes as the two transitions, as plain statements, one transaction each.
+async fn raw_transitions(w: &'static World, approvers: &'static [StaffActor], cases: Vec<i64>, conc: usize) -> f64 {
+    let cases = Arc::new(cases);
+    let n = cases.len();
+    let per_case = rate(n, conc, move |i| {
+        let cases = cases.clone();
+        async move {
+            let me = &approvers[i % approvers.len()];
+            let case_id = cases[i];
+            for step in ["accept", "review"] {
+                let now = Utc::now();
+                let mut tx = w.t.db.begin_write().await.expect("begin");
+                let task = with_tx!(&mut tx, c => sqlx::query_scalar::<_, i64>(
+                    "SELECT id FROM case_tasks WHERE case_id = $1 AND assignee_id = $2 AND status = 'open'")
+                    .bind(case_id).bind(me.id).fetch_one(c).await).expect("task");
+                with_tx!(&mut tx, c => sqlx::query(
+                    "UPDATE case_tasks SET status = 'done', decision = 'approve', decided_by = $1, decided_at = $2 WHERE id = $3")
+                    .bind(me.id).bind(now).bind(task).execute(c).await.map(|_| ())).expect("done");
+                with_tx!(&mut tx, c => sqlx::query(
+                    "UPDATE case_tasks SET status = 'cancelled' WHERE case_id = $1 AND status = 'open'")
+                    .bind(case_id).execute(c).await.map(|_| ())).expect("cancel");
+                with_tx!(&mut tx, c => sqlx::query("UPDATE cases SET step = $1, updated_at = $2 WHERE id = $3")
+                    .bind(step).bind(now).bind(case_id).execute(c).await.map(|_| ())).expect("case");
+                if step == "accept" {
+                    with_tx!(&mut tx, c => sqlx::query(
+                        "INSERT INTO case_tasks (case_id, step, step_name, round, mode, assignee_id, status, created_at) \
+                         VALUES ($1, 'review', '审查决定', 1, 'single', $2, 'open', $3)")
+                        .bind(case_id).bind(me.id).bind(now).execute(c).await.map(|_| ())).expect("next task");
+                }
+                with_tx!(&mut tx, c => sqlx::query(
+                    "INSERT INTO case_events (case_id, at, kind, actor_kind, actor_name, public, message) \
+                     VALUES ($1, $2, 'approved', 'staff', 'x', TRUE, '同意。')")
+                    .bind(case_id).bind(now).execute(c).await.map(|_| ())).expect("event");
+                with_tx!(&mut tx, c => sqlx::query(
+                    "INSERT INTO audit_log (seq, occurred_at, actor_kind, actor_id, actor_name, action, object_type, \
+                     object_id, outcome, detail, mac) VALUES ($1, $2, 'staff', $3, 'x', 'case.approve', 'case', $4, \
+                     'success', '{}', '')")
+                    .bind(RAW_SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)).bind(now).bind(me.id)
+                    .bind(case_id.to_string()).execute(c).await.map(|_| ())).expect("audit");
+                tx.commit().await.expect("commit");
+            }
+        }
+    })
+    .await;
+    per_case * 2.0
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(400);
     let conc: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(4);
+    let mut flows = vec![];
     println!("| database | raw inserts/s (baseline) | submissions/s | ratio to baseline |");
     println!("|---|---:|---:|---:|");
     for b in [Backend::Sqlite, Backend::Postgres] {
@@ -196,5 +327,28 @@ async fn main() {
         let s2 = submissions(w, n / 2, conc, "sub2").await;
         let (raw, sub) = ((r1 + r2) / 2.0, (s1 + s2) / 2.0);
         println!("| {} | {raw:.0} | {sub:.0} | {:.3} |", w.t.db.kind(), sub / raw);
+        flows.push(w);
+    }
+    println!();
+    println!("| database | raw transition writes/s (baseline) | workflow transitions/s | ratio to baseline |");
+    println!("|---|---:|---:|---:|");
+    for w in flows {
+        id::bootstrap(&w.t.db, &w.audit, true, "青山县人民政府", Utc::now()).await.expect("accounts");
+        let mut people = vec![];
+        for u in ["xuqing", "hewei", "chenjing"] {
+            people.push(staff(w, u).await);
+        }
+        let approvers: &'static [StaffActor] = Box::leak(people.into_boxed_slice());
+        let m = n / 4;
+        let c1 = submitted_cases(w, m, "flow1").await;
+        let c2 = submitted_cases(w, m, "flow2").await;
+        let c3 = submitted_cases(w, m, "flow3").await;
+        let c4 = submitted_cases(w, m, "flow4").await;
+        let r1 = raw_transitions(w, approvers, c1, conc).await;
+        let t1 = transitions(w, approvers, c2, conc).await;
+        let r2 = raw_transitions(w, approvers, c3, conc).await;
+        let t2 = transitions(w, approvers, c4, conc).await;
+        let (raw, t) = ((r1 + r2) / 2.0, (t1 + t2) / 2.0);
+        println!("| {} | {raw:.0} | {t:.0} | {:.3} |", w.t.db.kind(), t / raw);
     }
 }

@@ -545,7 +545,11 @@ async fn nobody_matching_goes_to_the_dispatcher_with_an_alert(b: Backend) {
     def.steps[0].assignee = AssigneeRule::Role { role: "county_leader".into(), department: "QS-RSJ".into() };
     let t0 = at10("2026-03-02");
     workflow::publish(&w.at(t0), &admin, ITEM, &def).await.unwrap();
-    // No dispatcher anywhere: an unassigned task and an alert.
+    // No dispatcher anywhere (the demo names one for 人社局; removed here): an unassigned task
+    // and an alert.
+    with_db!(&w.t.db, pool => sqlx::query("UPDATE departments SET dispatcher_id = NULL")
+        .execute(pool).await.map(|_| ()))
+    .unwrap();
     let (c1, _) = w.submit(&me, 1, t0).await;
     assert_eq!(w.open_tasks(c1).await, vec![("accept".to_string(), None)]);
     // With a dispatcher for 人社局: the task goes to them.

@@ -188,6 +188,14 @@ pub async fn bootstrap(
         audit::append(&mut tx, key, &system, &meta, &e, now).await?;
         created.push((username.to_string(), initial));
     }
+    if demo {
+        // The departments' dispatchers (分办员): they receive the tasks no workflow rule matches.
+        for (dept, user) in [("QS-RSJ", "chenjing"), ("QS-MZJ", "lina")] {
+            with_tx!(&mut tx, conn => sqlx::query(
+                "UPDATE departments SET dispatcher_id = (SELECT id FROM staff WHERE username = $1) WHERE code = $2")
+                .bind(user).bind(dept).execute(conn).await.map(|_| ()))?;
+        }
+    }
     tx.commit().await?;
     Ok(Bootstrap::Created(created))
 }

@@ -1214,33 +1214,42 @@ pub async fn panel(
         Some(v) => definition(ctx.db, c.item_id, v).await?,
         None => None,
     };
-    let rows: Vec<(
-        i64,
-        String,
-        Option<String>,
-        String,
-        Option<String>,
-        String,
-        Option<String>,
-        DateTime<Utc>,
-        Option<DateTime<Utc>>,
-        Option<i64>,
-        Option<i64>,
-    )> = with_db!(ctx.db, pool => sqlx::query_as(
-        "SELECT t.id, t.step_name, a.display_name, t.status, t.decision, t.opinion, b.display_name, t.created_at, \
-         t.decided_at, t.assignee_id, t.owner_id \
+    #[derive(sqlx::FromRow)]
+    struct HistoryRow {
+        id: i64,
+        step_name: String,
+        assignee: Option<String>,
+        status: String,
+        decision: Option<String>,
+        opinion: String,
+        decided_by: Option<String>,
+        created_at: DateTime<Utc>,
+        decided_at: Option<DateTime<Utc>>,
+        assignee_id: Option<i64>,
+        owner_id: Option<i64>,
+    }
+    let rows: Vec<HistoryRow> = with_db!(ctx.db, pool => sqlx::query_as(
+        "SELECT t.id, t.step_name, a.display_name AS assignee, t.status, t.decision, t.opinion, \
+         b.display_name AS decided_by, t.created_at, t.decided_at, t.assignee_id, t.owner_id \
          FROM case_tasks t LEFT JOIN staff a ON a.id = t.assignee_id LEFT JOIN staff b ON b.id = t.decided_by \
          WHERE t.case_id = $1 ORDER BY t.id").bind(case_id).fetch_all(pool).await)?;
     let mut panel = WorkflowPanel {
         version: c.workflow_version,
         clock: clock_view(&cal, &clock_row, today, policy),
-        phrases: COMMON_PHRASES.iter().map(|s| s.to_string()).collect(),
+        // Before acceptance the acceptance phrase first; after it, the decision phrases.
+        phrases: {
+            let mut p: Vec<String> = COMMON_PHRASES.iter().map(|s| s.to_string()).collect();
+            if c.status() != CaseStatus::Submitted {
+                p.rotate_left(1);
+            }
+            p
+        },
         can_supervise: actor.can(Permission::CaseSupervise),
         ..WorkflowPanel::default()
     };
-    for (id, step_name, assignee, status, decision, opinion, decided_by, created, decided, assignee_id, owner_id) in
-        rows
-    {
+    for r in rows {
+        let HistoryRow { id, step_name, assignee, status, decision, opinion, decided_by, .. } = r;
+        let (created, decided, assignee_id, owner_id) = (r.created_at, r.decided_at, r.assignee_id, r.owner_id);
         if status == "open" {
             panel.step_name = Some(step_name.clone());
             if assignee_id == Some(actor.id) {
