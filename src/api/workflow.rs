@@ -152,11 +152,32 @@ pub async fn calendar_year(year: Option<String>) -> Result<CalendarView, ApiErro
     Ok(CalendarView {
         year,
         notice: notices.iter().find(|(y, _, _)| *y == year).map(|(_, n, _)| n.clone()),
-        days: cal
-            .year_days(year)
-            .into_iter()
-            .map(|(d, t, name)| (d.to_string(), weekday(d), t.name_zh().to_string(), name))
-            .collect(),
+        days: {
+            // Consecutive days of one holiday shown as one span.
+            let mut spans: Vec<(chrono::NaiveDate, chrono::NaiveDate, calendar::DayType, String)> = vec![];
+            for (d, t, name) in cal.year_days(year) {
+                match spans.last_mut() {
+                    Some(last) if last.2 == t && last.3 == name && last.1.succ_opt() == Some(d) => last.1 = d,
+                    _ => spans.push((d, d, t, name)),
+                }
+            }
+            spans
+                .into_iter()
+                .map(|(from, to, t, name)| {
+                    let n = (to - from).num_days() + 1;
+                    if from == to {
+                        (from.to_string(), weekday(from), t.name_zh().to_string(), name)
+                    } else {
+                        (
+                            format!("{from} 至 {}", to.format("%m-%d")),
+                            format!("{}至{}", weekday(from), weekday(to)),
+                            format!("{}（{n} 天）", t.name_zh()),
+                            name,
+                        )
+                    }
+                })
+                .collect()
+        },
         years: notices.iter().map(|(y, _, _)| *y).collect(),
         warning: cal.coverage_warning(today),
         can_edit: s.actor().can(zhengwu_core::identity::Permission::ConfigManage),

@@ -592,7 +592,7 @@ fn CalendarTable(c: CalendarView) -> impl IntoView {
             <table class="data">
                 <thead><tr><th scope="col">"日期"</th><th scope="col">"星期"</th><th scope="col">"安排"</th><th scope="col">"名称"</th></tr></thead>
                 <tbody>
-                    {c.days.iter().map(|(d, w, k, n)| view! { <tr><td>{d.clone()}</td><td>{w.clone()}</td><td>{k.clone()}</td><td>{n.clone()}</td></tr> }).collect_view()}
+                    {c.days.iter().map(|(d, w, k, n)| view! { <tr><td class="nowrap">{d.clone()}</td><td>{w.clone()}</td><td>{k.clone()}</td><td>{n.clone()}</td></tr> }).collect_view()}
                 </tbody>
             </table>
         </div>
@@ -667,10 +667,10 @@ fn WorkflowEditorView(e: WorkflowEditor) -> impl IntoView {
             <form method="post" action=format!("/admin/services/{}/workflow", e.code) class="form">
                 <CsrfField />
                 <div class="field" class:field-error=bad>
-                    <label for="definition">"发布新版本（JSON）"</label>
+                    <label for="workflow-definition">"发布新版本（JSON）"</label>
                     <p class="hint">"每个环节：key、name、assignee（kind 为 role / case_department / user / chosen）、mode（single / all / any）、actions、limit_days、next。发布前检查：每个环节可达、有通往办结的路径、角色部门账号存在。"</p>
                     {error.map(|m| view! { <p class="error-message">{m}</p> })}
-                    <textarea id="definition" name="definition" rows="16" class="code">{text}</textarea>
+                    <textarea id="workflow-definition" name="definition" rows="16" class="code">{text}</textarea>
                 </div>
                 <button type="submit" class="button">"检查并发布新版本"</button>
             </form>

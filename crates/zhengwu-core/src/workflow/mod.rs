@@ -164,6 +164,12 @@ pub async fn publish(ctx: &Ctx<'_>, actor: &StaffActor, code: &str, def: &Workfl
     if !problems.is_empty() {
         return Err(WorkflowError::BadDefinition(problems));
     }
+    // The same definition again is not a new version.
+    if let Some((v, current)) = current(ctx.db, item.id).await? {
+        if &current == def {
+            return Ok(v);
+        }
+    }
     let text = serde_json::to_string(def).unwrap_or_default();
     let mut tx = ctx.db.begin_write().await?;
     let version = store_definition(&mut tx, item.id, &text, &actor.username, ctx.now).await?;
