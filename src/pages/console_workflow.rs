@@ -200,6 +200,7 @@ fn done_text(d: &str) -> Option<&'static str> {
         "extend" => "已延长办理期限。",
         "remind" => "已催办。",
         "note" => "督办记录已保存。",
+        "assign" => "已指派办理人。",
         _ => return None,
     })
 }
@@ -394,7 +395,7 @@ fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, String)>) -> i
                     <button type="submit" class="button secondary">"收回委派"</button>
                 </form>
             })}
-            {p.can_supervise.then(|| view! { <SuperviseForms case_id /> }.into_any())}
+            {p.can_supervise.then(|| view! { <SuperviseForms case_id assignable=p.assignable.clone() /> }.into_any())}
             <h3>"流转记录"</h3>
             {if p.history.is_empty() {
                 view! { <p>"还没有流转记录。"</p> }.into_any()
@@ -424,13 +425,28 @@ fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, String)>) -> i
 }
 
 #[component]
-fn SuperviseForms(case_id: i64) -> impl IntoView {
+fn SuperviseForms(case_id: i64, assignable: Vec<zhengwu_types::workflow::Person>) -> impl IntoView {
     let echo = use_form_echo();
     let form = echo.value("_form");
     let err = |f: &str, field: &str| if form == f { echo.error(field) } else { None };
     let url = format!("/admin/cases/{case_id}/supervise");
     view! {
         <h3>"督办"</h3>
+        {(!assignable.is_empty()).then(|| view! {
+            <form method="post" action=url.clone() class="form panel warning">
+                <CsrfField />
+                <input type="hidden" name="kind" value="assign" />
+                <p>"该办件有无人办理的任务（没有人符合流程规则）。请指派办理人。"</p>
+                {err("assign", "to").map(|e| view! { <p class="error-message">{e}</p> })}
+                <div class="field">
+                    <label for="assign-to">"指派给"</label>
+                    <select id="assign-to" name="to">
+                        {assignable.iter().map(|x| view! { <option value=x.id.to_string()>{format!("{}（{}）", x.name, x.department)}</option> }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="button">"指派"</button>
+            </form>
+        }.into_any())}
         <details class="action" open=err("remind", "message").is_some()>
             <summary>"催办"</summary>
             <form method="post" action=url.clone() class="form">

@@ -148,6 +148,10 @@ async fn supervise(State(state): State<AppState>, Path(id): Path<String>, req: R
         }
         "remind" => Supervise::Remind { message: f.value("message").to_string() },
         "note" => Supervise::Note { message: f.value("message").to_string() },
+        "assign" => match opt_id(f.value("to")) {
+            Some(to) => Supervise::Assign { to },
+            None => return again(&state, p.parts, &path, "assign", "to", "请选择人员".into(), vec![]).await,
+        },
         _ => return (StatusCode::BAD_REQUEST, "未知操作").into_response(),
     };
     let values = vec![

@@ -404,6 +404,8 @@ pub struct WorkflowPanel {
     pub colleagues: Vec<Person>,
     /// Supervisor actions (terminate, extend, remind).
     pub can_supervise: bool,
+    /// A task nobody holds: whom the supervisor may assign it to.
+    pub assignable: Vec<Person>,
     /// The clock stopped for an external procedure by this case's assignee: resume.
     pub can_resume: bool,
     pub phrases: Vec<String>,

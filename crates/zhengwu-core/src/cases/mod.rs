@@ -502,6 +502,7 @@ fn event_title(kind: &str) -> &'static str {
         "transferred" => "转办",
         "delegated" => "委派",
         "taken_back" => "收回委派",
+        "assigned" => "督办指派",
         "reminded" => "催办",
         "supervision_note" => "督办记录",
         "warning_yellow" => "黄牌预警",

@@ -1010,6 +1010,8 @@ pub enum Supervise {
     Remind { message: String },
     /// A supervision note (督办记录).
     Note { message: String },
+    /// Give the case's unassigned (or dispatcher's) open tasks to someone and close its alerts.
+    Assign { to: i64 },
 }
 
 pub async fn supervise(
@@ -1038,6 +1040,12 @@ pub async fn supervise(
             Supervise::Remind { message: text(&message, "message", 0, 200, "催办内容")? }
         }
         Supervise::Note { message } => Supervise::Note { message: text(&message, "message", 2, 500, "督办记录")? },
+        Supervise::Assign { to } => {
+            if !assignable(ctx.db, actor).await?.iter().any(|p| p.id == to) {
+                return Err(invalid("to", "请选择数据范围内有审批权限的人员"));
+            }
+            Supervise::Assign { to }
+        }
     };
     let cal = calendar::load(ctx.db).await?;
     let now = ctx.now;
@@ -1089,6 +1097,21 @@ pub async fn supervise(
         Supervise::Note { message } => {
             event(&mut tx, case_id, now, "supervision_note", &me, false, message).await?;
             ("case.supervision_note", json!({}))
+        }
+        Supervise::Assign { to } => {
+            let n: u64 = with_tx!(&mut tx, conn => sqlx::query(
+                "UPDATE case_tasks SET assignee_id = $1, owner_id = NULL, fallback = FALSE WHERE case_id = $2 AND status = 'open' \
+                 AND (assignee_id IS NULL OR fallback)")
+                .bind(*to).bind(case_id).execute(conn).await.map(|r| r.rows_affected()))?;
+            if n == 0 {
+                return Err(invalid("to", "该办件没有待指派的任务"));
+            }
+            with_tx!(&mut tx, conn => sqlx::query(
+                "UPDATE workflow_alerts SET resolved_at = $1 WHERE case_id = $2 AND resolved_at IS NULL")
+                .bind(now).bind(case_id).execute(conn).await.map(|_| ()))?;
+            let name = staff_name(&mut tx, *to).await?;
+            event(&mut tx, case_id, now, "assigned", &me, false, &format!("指派{name}办理")).await?;
+            ("case.assign", json!({ "to": to, "tasks": n }))
         }
     };
     let ev = AuditEvent::new(name, "case", case_id).with_detail(detail);
@@ -1253,6 +1276,10 @@ pub async fn panel(
         can_supervise: actor.can(Permission::CaseSupervise),
         ..WorkflowPanel::default()
     };
+    let unassigned = rows.iter().any(|r| r.status == "open" && r.assignee_id.is_none());
+    if panel.can_supervise && unassigned {
+        panel.assignable = assignable(ctx.db, actor).await?;
+    }
     for r in rows {
         let HistoryRow { id, step_name, assignee, status, decision, opinion, decided_by, .. } = r;
         let (created, decided, assignee_id, owner_id) = (r.created_at, r.decided_at, r.assignee_id, r.owner_id);
@@ -1314,6 +1341,24 @@ pub async fn panel(
         }
     }
     Ok(panel)
+}
+
+/// Who a supervisor may give a task to: active staff with `case:approve` in the supervisor's scope.
+pub async fn assignable(db: &Db, actor: &StaffActor) -> Result<Vec<Person>, sqlx::Error> {
+    let scope = match services::scope_departments(actor) {
+        None => String::new(),
+        Some(ids) if ids.is_empty() => "AND 1 = 0".into(),
+        Some(ids) => {
+            format!("AND s.department_id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+        }
+    };
+    let sql = format!(
+        "SELECT DISTINCT s.id, s.display_name, d.name FROM staff s JOIN departments d ON d.id = s.department_id \
+         JOIN staff_roles sr ON sr.staff_id = s.id JOIN role_permissions rp ON rp.role_id = sr.role_id \
+         WHERE rp.permission = 'case:approve' AND s.status = 'active' {scope} ORDER BY s.id"
+    );
+    let rows: Vec<(i64, String, String)> = with_db!(db, pool => sqlx::query_as(&sql).fetch_all(pool).await)?;
+    Ok(rows.into_iter().map(|(id, name, department)| Person { id, name, department }).collect())
 }
 
 /// A row of the supervision view (督办).
