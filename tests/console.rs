@@ -142,6 +142,7 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
             [303, 403, 403, 403, 403, 403],
         ),
         ("/my/cases/1/withdraw", vec![], [303, 303, 303, 303, 303, 303]),
+        ("/admin/services/QS-RS-0005/workflow/steps", vec![("row", "0")], [303, 403, 403, 403, 403, 403]),
         (
             "/admin/departments",
             vec![("code", "QS-TEST"), ("name", "测试局"), ("parent_id", "3"), ("level", "department")],

@@ -15,6 +15,7 @@ zhengwu_core::on_both!(
     bad_uploads_are_refused_and_nothing_is_lost,
     staff_ask_for_a_supplement_and_the_citizen_resubmits,
     staff_manage_the_catalogue,
+    staff_edit_a_workflow_step_by_step,
     attachments_can_live_in_an_s3_bucket,
 );
 
@@ -552,5 +553,56 @@ async fn attachments_can_live_in_an_s3_bucket(b: Backend) {
     assert_eq!(dl.bytes().await.unwrap().as_ref(), content.as_slice());
     let local: Vec<_> = walk(&app.data_dir().join("blobs"));
     assert!(local.is_empty(), "nothing on the local disk: {local:?}");
+    app.finish().await;
+}
+
+async fn staff_edit_a_workflow_step_by_step(b: Backend) {
+    let gw = Gateway::default();
+    let Some(app) = app(b, "web_workflow_editor", &gw).await else { return };
+    let admin = app.sign_in("zhoumin").await;
+    let page = app.get_as(Some(&admin), &format!("/admin/services/{ITEM}")).await.text().await.unwrap();
+    assert!(page.contains("办理流程") && page.contains("尚未发布流程") && page.contains("逐项编辑"));
+    let path = format!("/admin/services/{ITEM}/workflow/steps");
+    // Two steps, the second pointing back at the first: refused, the rows come back as typed.
+    let cycle = [
+        ("row", "0"),
+        ("order_0", "1"),
+        ("key_0", "accept"),
+        ("name_0", "受理"),
+        ("rule_0", "case_department"),
+        ("role_0", "bureau_reviewer"),
+        ("mode_0", "any"),
+        ("action_0", "approve"),
+        ("next_0", "joint"),
+        ("row", "1"),
+        ("order_1", "2"),
+        ("key_1", "joint"),
+        ("name_1", "集体会审"),
+        ("rule_1", "case_department"),
+        ("role_1", "bureau_reviewer"),
+        ("mode_1", "all"),
+        ("action_1", "approve"),
+        ("action_1", "reject"),
+        ("limit_1", "2"),
+        ("next_1", "accept"),
+        ("row", "2"),
+    ];
+    let r = app.post_form(&admin, &path, &cycle).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("循环") && html.contains("集体会审"), "message and the input kept");
+    // The second step ends the flow: published as version 1, shown in the table.
+    let mut fixed = cycle.to_vec();
+    fixed.retain(|(k, _)| *k != "next_1");
+    let r = app.post_form(&admin, &path, &fixed).await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, format!("/admin/services/{ITEM}?done=workflow&v=1")));
+    let page = app.get_as(Some(&admin), &format!("/admin/services/{ITEM}")).await.text().await.unwrap();
+    assert!(page.contains("当前版本 1") && page.contains("会签（全部同意）") && page.contains("2 个工作日"));
+    // The same rows again: no new version.
+    let r = app.post_form(&admin, &path, &fixed).await;
+    assert_eq!(location(&r), format!("/admin/services/{ITEM}?done=workflow&v=1"));
+    // Someone without service:manage: refused before anything is read.
+    let reviewer = app.sign_in("chenjing").await;
+    assert_eq!(app.post_form(&reviewer, &path, &fixed).await.status(), 403);
     app.finish().await;
 }

@@ -53,6 +53,11 @@ pub struct WorkflowEditor {
     pub json: String,
     /// (name, rule, mode, actions, limit)
     pub steps: Vec<(String, String, String, String, String)>,
+    /// The definition itself, for the structured editor.
+    pub def: zhengwu_types::workflow::WorkflowDef,
+    /// Business roles and departments: (code, name).
+    pub roles: Vec<(String, String)>,
+    pub departments: Vec<(String, String)>,
 }
 
 #[cfg(feature = "ssr")]
@@ -188,6 +193,8 @@ pub async fn calendar_year(year: Option<String>) -> Result<CalendarView, ApiErro
 pub async fn item_workflow(code: String) -> Result<WorkflowEditor, ApiError> {
     let (state, s, _meta) = super::services::server::staff_context()?;
     let (code, name, version, def) = zhengwu_core::workflow::for_editor(&state.db, s.actor(), &code).await?;
+    let (roles, departments) =
+        zhengwu_core::workflow::editor_choices(&state.db).await.map_err(super::services::server::internal)?;
     let steps = def
         .steps
         .iter()
@@ -201,5 +208,6 @@ pub async fn item_workflow(code: String) -> Result<WorkflowEditor, ApiError> {
             )
         })
         .collect();
-    Ok(WorkflowEditor { code, name, version, json: serde_json::to_string_pretty(&def).unwrap_or_default(), steps })
+    let json = serde_json::to_string_pretty(&def).unwrap_or_default();
+    Ok(WorkflowEditor { code, name, version, json, steps, def, roles, departments })
 }

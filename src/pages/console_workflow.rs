@@ -680,6 +680,8 @@ fn WorkflowEditorView(e: WorkflowEditor) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
+            <StepsEditor e=e.clone() />
+            <h3>"或：以 JSON 发布"</h3>
             <form method="post" action=format!("/admin/services/{}/workflow", e.code) class="form">
                 <CsrfField />
                 <div class="field" class:field-error=bad>
@@ -692,4 +694,137 @@ fn WorkflowEditorView(e: WorkflowEditor) -> impl IntoView {
             </form>
         </section>
     }
+}
+
+/// The structured editor: one collapsible row per step with every property as a plain input,
+/// and an empty row to add one. Without JavaScript; checked on the server before publishing.
+#[component]
+fn StepsEditor(e: WorkflowEditor) -> impl IntoView {
+    let echo = use_form_echo();
+    let error = if echo.value("_form") == "steps" { echo.error("steps") } else { None };
+    // Pages render on the server only (islands); the browser build never runs this.
+    #[cfg(feature = "ssr")]
+    let steps = (echo.value("_form") == "steps")
+        .then(|| serde_json::from_str::<zhengwu_types::workflow::WorkflowDef>(&echo.value("steps_json")).ok())
+        .flatten()
+        .unwrap_or_else(|| e.def.clone())
+        .steps;
+    #[cfg(not(feature = "ssr"))]
+    let steps = e.def.steps.clone();
+    let n = steps.len();
+    let keys = steps.iter().map(|s| format!("{}（{}）", s.key, s.name)).collect::<Vec<_>>().join("、");
+    view! {
+        <form method="post" action=format!("/admin/services/{}/workflow/steps", e.code) class="form">
+            <CsrfField />
+            <h3>"逐项编辑"</h3>
+            <p class="hint">{format!("环节标识：{keys}。“下一环节”填标识，留空表示同意后办结。")}</p>
+            {error.map(|m| view! { <div class="error-summary" role="alert"><p>{m}</p></div> })}
+            {steps.into_iter().enumerate().map(|(i, st)| view! {
+                <StepRow i step=Some(st) roles=e.roles.clone() departments=e.departments.clone() />
+            }).collect_view()}
+            <StepRow i=n step=None roles=e.roles.clone() departments=e.departments.clone() />
+            <button type="submit" class="button">"检查并发布新版本"</button>
+        </form>
+    }
+}
+
+#[component]
+fn StepRow(
+    i: usize,
+    step: Option<zhengwu_types::workflow::StepDef>,
+    roles: Vec<(String, String)>,
+    departments: Vec<(String, String)>,
+) -> impl IntoView {
+    use zhengwu_types::workflow::{AssigneeRule, StepMode};
+    let is_new = step.is_none();
+    let s = step.unwrap_or(zhengwu_types::workflow::StepDef {
+        key: String::new(),
+        name: String::new(),
+        assignee: AssigneeRule::CaseDepartment { role: String::new() },
+        mode: StepMode::Single,
+        actions: vec![StepAction::Approve, StepAction::Reject],
+        limit_days: None,
+        next: None,
+    });
+    let id = move |k: &str| format!("w{i}-{k}");
+    let (rule, role, dept, user) = match &s.assignee {
+        AssigneeRule::Role { role, department } => ("role", role.clone(), department.clone(), String::new()),
+        AssigneeRule::CaseDepartment { role } => ("case_department", role.clone(), String::new(), String::new()),
+        AssigneeRule::User { username } => ("user", String::new(), String::new(), username.clone()),
+        AssigneeRule::Chosen { role } => ("chosen", role.clone(), String::new(), String::new()),
+    };
+    let text = move |k: &'static str, label: &'static str, value: String| {
+        view! {
+            <div class="field">
+                <label for=id(k)>{label}</label>
+                <input id=id(k) name=format!("{k}_{i}") type="text" value=value />
+            </div>
+        }
+    };
+    let summary = if is_new {
+        "新增环节".to_string()
+    } else {
+        format!("{}. {} · {} · {}", i + 1, s.name, s.mode.name_zh(), s.assignee.describe_zh())
+    };
+    view! {
+        <details class="field-row-wrap" open=is_new>
+            <summary>{summary}</summary>
+            <fieldset class="field-row">
+                <legend class="visually-hidden">{if is_new { "新增环节".to_string() } else { format!("环节 {}：{}", i + 1, s.name) }}</legend>
+                <input type="hidden" name="row" value=i.to_string() />
+                {text("order", "顺序", if is_new { String::new() } else { (i + 1).to_string() })}
+                {text("key", "环节标识（小写英文，如 review）", s.key.clone())}
+                {text("name", "环节名称", s.name.clone())}
+                <div class="field">
+                    <label for=id("rule")>"办理人规则"</label>
+                    <select id=id("rule") name=format!("rule_{i}")>
+                        {[("case_department", "办件所属部门的某角色"), ("role", "指定部门的某角色"), ("user", "指定人员"), ("chosen", "上一环节办理人选定")]
+                            .into_iter().map(|(v, l)| view! { <option value=v selected=v == rule>{l}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for=id("role")>"角色"</label>
+                    <select id=id("role") name=format!("role_{i}")>
+                        <option value="">"（不适用）"</option>
+                        {roles.iter().map(|(c, n)| view! { <option value=c.clone() selected=*c == role>{format!("{n}（{c}）")}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for=id("department")>"部门（仅“指定部门”）"</label>
+                    <select id=id("department") name=format!("department_{i}")>
+                        <option value="">"（不适用）"</option>
+                        {departments.iter().map(|(c, n)| view! { <option value=c.clone() selected=*c == dept>{n.clone()}</option> }).collect_view()}
+                    </select>
+                </div>
+                {text("user", "人员账号（仅“指定人员”）", user)}
+                <div class="field">
+                    <label for=id("mode")>"办理方式"</label>
+                    <select id=id("mode") name=format!("mode_{i}")>
+                        {StepMode::ALL.into_iter().map(|m| view! { <option value=m.code() selected=m == s.mode>{m.name_zh()}</option> }).collect_view()}
+                    </select>
+                </div>
+                <fieldset>
+                    <legend>"本环节可用的操作"</legend>
+                    {StepAction::ALL.into_iter().map(|a| {
+                        let cid = format!("w{i}-a-{}", a.code());
+                        view! {
+                            <div class="choice">
+                                <input type="checkbox" id=cid.clone() name=format!("action_{i}") value=a.code() checked=s.actions.contains(&a) />
+                                <label for=cid>{a.name_zh()}</label>
+                            </div>
+                        }
+                    }).collect_view()}
+                </fieldset>
+                {text("limit", "环节时限（工作日，可不填）", s.limit_days.map(|d| d.to_string()).unwrap_or_default())}
+                {text("next", "下一环节标识（留空：同意后办结）", s.next.clone().unwrap_or_default())}
+                {(!is_new).then(|| view! {
+                    <div class="choice">
+                        <input type="checkbox" id=id("delete") name=format!("delete_{i}") value="1" />
+                        <label for=id("delete")>"删除此环节"</label>
+                    </div>
+                })}
+            </fieldset>
+        </details>
+    }
+    .into_any()
 }

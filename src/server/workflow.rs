@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/my/cases/{id}/withdraw", post(withdraw))
         .route("/admin/calendar", post(set_day))
         .route("/admin/services/{code}/workflow", post(publish))
+        .route("/admin/services/{code}/workflow/steps", post(publish_steps))
 }
 
 fn not_found() -> Response {
@@ -278,4 +279,88 @@ async fn again_long(
     echo.values.insert("_form".into(), "workflow".into());
     echo.values.insert("definition".into(), text.chars().take(64 * 1024).collect());
     render_page(state, at_path(parts, path), StatusCode::UNPROCESSABLE_ENTITY, echo).await
+}
+
+/// The structured editor's rows as a definition: rows in their order, deleted and blank rows
+/// left out. Values that cannot be read become problems, the rest is kept as typed.
+fn steps_from_rows(f: &super::form::Form) -> (zhengwu_types::workflow::WorkflowDef, Vec<String>) {
+    use zhengwu_types::workflow::{AssigneeRule, StepAction, StepDef, StepMode, WorkflowDef};
+    let mut problems = vec![];
+    let mut rows: Vec<(f64, usize, StepDef)> = vec![];
+    for (n, i) in f.all("row").enumerate() {
+        let v = |k: &str| f.value(&format!("{k}_{i}")).trim().to_string();
+        if f.get(&format!("delete_{i}")).is_some() || (v("key").is_empty() && v("name").is_empty()) {
+            continue;
+        }
+        let role = v("role");
+        let assignee = match v("rule").as_str() {
+            "role" => AssigneeRule::Role { role, department: v("department") },
+            "user" => AssigneeRule::User { username: v("user") },
+            "chosen" => AssigneeRule::Chosen { role },
+            _ => AssigneeRule::CaseDepartment { role },
+        };
+        let limit_days = match v("limit") {
+            s if s.is_empty() => None,
+            s => match s.parse::<u32>() {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    problems.push(format!("环节“{}”：时限请填写工作日天数", v("name")));
+                    None
+                }
+            },
+        };
+        let next = Some(v("next")).filter(|s| !s.is_empty());
+        let order = v("order").parse::<f64>().unwrap_or(1000.0 + n as f64);
+        rows.push((
+            order,
+            n,
+            StepDef {
+                key: v("key"),
+                name: v("name"),
+                assignee,
+                mode: StepMode::parse(&v("mode")).unwrap_or_default(),
+                actions: f.all(&format!("action_{i}")).filter_map(StepAction::parse).collect(),
+                limit_days,
+                next,
+            },
+        ));
+    }
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    (WorkflowDef { steps: rows.into_iter().map(|r| r.2).collect() }, problems)
+}
+
+async fn publish_steps(State(state): State<AppState>, Path(code): Path<String>, req: Request) -> Response {
+    let p = match StaffPost::read(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if !p.staff.actor().can(zhengwu_core::identity::Permission::ServiceManage) {
+        return (StatusCode::FORBIDDEN, "没有权限").into_response();
+    }
+    let path = format!("/admin/services/{code}");
+    let (def, mut problems) = steps_from_rows(&p.form);
+    if problems.is_empty() {
+        let meta = p.meta();
+        match workflow::publish(&state.ctx(&meta), p.staff.actor(), &code, &def).await {
+            Ok(v) => return Redirect::to(&format!("{path}?done=workflow&v={v}")).into_response(),
+            Err(WorkflowError::BadDefinition(found)) => {
+                problems = found
+                    .iter()
+                    .map(|x| match x.step {
+                        Some(i) => format!("第 {} 个环节：{}", i + 1, x.message),
+                        None => x.message.clone(),
+                    })
+                    .collect()
+            }
+            Err(WorkflowError::NotFound) => return not_found(),
+            Err(WorkflowError::Forbidden) => return (StatusCode::FORBIDDEN, "没有权限").into_response(),
+            Err(e) => return unavailable("publishing a workflow", e),
+        }
+    }
+    // Back with the problems above the rows and the rows as typed.
+    let mut echo = FormEcho::default();
+    echo.errors.insert("steps".into(), problems.join("；"));
+    echo.values.insert("_form".into(), "steps".into());
+    echo.values.insert("steps_json".into(), serde_json::to_string(&def).unwrap_or_default());
+    render_page(&state, at_path(p.parts, &path), StatusCode::UNPROCESSABLE_ENTITY, echo).await
 }

@@ -198,6 +198,15 @@ pub async fn for_editor(
     })
 }
 
+/// What the structured editor offers: business roles (code, name) and departments (code, name).
+pub async fn editor_choices(db: &Db) -> Result<(Vec<(String, String)>, Vec<(String, String)>), sqlx::Error> {
+    let roles = with_db!(db, pool => sqlx::query_as(
+        "SELECT code, name FROM roles WHERE duty = 'business' ORDER BY id").fetch_all(pool).await)?;
+    let departments = with_db!(db, pool => sqlx::query_as(
+        "SELECT code, name FROM departments ORDER BY id").fetch_all(pool).await)?;
+    Ok((roles, departments))
+}
+
 async fn store_definition(
     tx: &mut WriteTx,
     item_id: i64,
