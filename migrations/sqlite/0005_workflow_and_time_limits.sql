@@ -166,6 +166,21 @@ CREATE TABLE workflow_alerts (
 );
 CREATE INDEX ix_workflow_alerts_open ON workflow_alerts (resolved_at, department_id);
 
+-- Extensions (延期) asked for by the person handling a case, decided by a permission holder.
+CREATE TABLE case_extensions (
+    id            INTEGER PRIMARY KEY,
+    case_id       INTEGER  NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+    requested_by  INTEGER  NOT NULL REFERENCES staff (id),
+    requested_at  TEXT    NOT NULL,
+    days          INTEGER NOT NULL CHECK (days BETWEEN 1 AND 60),
+    reason        TEXT    NOT NULL,
+    status        TEXT    NOT NULL CHECK (status IN ('pending', 'approved', 'refused')),
+    decided_by    INTEGER  REFERENCES staff (id),
+    decided_at    TEXT,
+    decision_note TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX ix_case_extensions_pending ON case_extensions (status, case_id);
+
 -- Scheduled jobs: one row per job and period; the instance that inserts it runs the period.
 -- A claim older than its lease without `finished_at` may be taken over (the claimant died).
 CREATE TABLE job_runs (

@@ -30,6 +30,8 @@ pub type AlertRow = (i64, String, String, String);
 pub struct SupervisionView {
     pub rows: Vec<SupervisedRow>,
     pub alerts: Vec<AlertRow>,
+    /// Extension requests waiting: (request id, case id, tracking number, days, reason, by, when).
+    pub extensions: Vec<(i64, i64, String, i32, String, String, String)>,
 }
 
 /// One year of the working-day calendar.
@@ -117,9 +119,11 @@ pub async fn case_workflow(id: String) -> Result<WorkflowPanel, ApiError> {
 #[server(prefix = "/sfn", endpoint = "admin/supervision")]
 pub async fn supervision() -> Result<SupervisionView, ApiError> {
     let (state, s, meta) = super::services::server::staff_context()?;
-    let (rows, alerts) = zhengwu_core::workflow::supervision(&state.ctx(&meta), s.actor(), state.clock).await?;
+    let data = zhengwu_core::workflow::supervision(&state.ctx(&meta), s.actor(), state.clock).await?;
     Ok(SupervisionView {
-        rows: rows
+        extensions: data.extensions,
+        rows: data
+            .rows
             .into_iter()
             .map(|r| SupervisedRow {
                 case_id: r.case_id,
@@ -134,7 +138,7 @@ pub async fn supervision() -> Result<SupervisionView, ApiError> {
                 reminders: r.reminders,
             })
             .collect(),
-        alerts,
+        alerts: data.alerts,
     })
 }
 

@@ -201,6 +201,8 @@ fn done_text(d: &str) -> Option<&'static str> {
         "remind" => "已催办。",
         "note" => "督办记录已保存。",
         "assign" => "已指派办理人。",
+        "request_extension" => "延期申请已提交，等待审批。",
+        "decide_extension" => "延期申请已处理。",
         _ => return None,
     })
 }
@@ -386,6 +388,55 @@ fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, String)>) -> i
                 }
                 .into_any()
             })}
+            {p.pending_extension.clone().map(|(rid, days, reason, by)| {
+                let url = format!("/admin/cases/{case_id}/supervise");
+                let supervise = p.can_supervise;
+                let e = err("decide_extension", "note");
+                view! {
+                    <div class="notice warning" role="status">
+                        <p>{format!("{by}申请延长 {days} 天：{reason}（等待有权人员审批）")}</p>
+                        {supervise.then(|| view! {
+                            <form method="post" action=url class="form">
+                                <CsrfField />
+                                <input type="hidden" name="kind" value="decide_extension" />
+                                <input type="hidden" name="request" value=rid.to_string() />
+                                {e.map(|e| view! { <p class="error-message">{e}</p> })}
+                                <div class="field"><label for="ext-note">"审批意见（不批准时必填）"</label>
+                                    <input id="ext-note" name="note" type="text" /></div>
+                                <div class="actions">
+                                    <button type="submit" name="decision" value="approve" class="button">"批准延期"</button>
+                                    <button type="submit" name="decision" value="refuse" class="button secondary">"不批准"</button>
+                                </div>
+                            </form>
+                        })}
+                    </div>
+                }
+                .into_any()
+            })}
+            {(p.can_request_extension && task.is_some()).then(|| {
+                let t = task.unwrap_or_default();
+                let ed = err("request_extension", "days");
+                let er = err("request_extension", "reason");
+                let open = ed.is_some() || er.is_some();
+                view! {
+                    <details class="action" open=open>
+                        <summary>"申请延期"</summary>
+                        <form method="post" action=action_url(t) class="form">
+                            <CsrfField />
+                            <input type="hidden" name="case_id" value=case_id.to_string() />
+                            <input type="hidden" name="action" value="request_extension" />
+                            <div class="field"><label for="req-days">"延长天数（1–60，与承诺时限同样计算）"</label>
+                                {ed.map(|e| view! { <p class="error-message">{e}</p> })}
+                                <input id="req-days" name="days" type="number" inputmode="numeric" min="1" max="60" value=val("request_extension", "days") /></div>
+                            <div class="field"><label for="req-reason">"延期理由"</label>
+                                {er.map(|e| view! { <p class="error-message">{e}</p> })}
+                                <textarea id="req-reason" name="reason" rows="2">{val("request_extension", "reason")}</textarea></div>
+                            <button type="submit" class="button secondary">"提交延期申请"</button>
+                        </form>
+                    </details>
+                }
+                .into_any()
+            })}
             {p.can_take_back.map(|t| view! {
                 <form method="post" action=action_url(t) class="form">
                     <CsrfField />
@@ -520,6 +571,27 @@ fn SupervisionTable(v: SupervisionView) -> impl IntoView {
     let done = query("done").and_then(|d| done_text(&d));
     view! {
         {done.map(|m| view! { <div class="notice" role="status"><p>{m}</p></div> })}
+        {(!v.extensions.is_empty()).then(|| view! {
+            <section class="panel" aria-labelledby="ext-heading">
+                <h2 id="ext-heading">"待审批的延期申请"</h2>
+                <ul>
+                    {v.extensions.iter().map(|(rid, cid, no, days, reason, by, at)| view! {
+                        <li>
+                            <a href=format!("/admin/cases/{cid}")>{no.clone()}</a>
+                            {format!(" · {by}申请延长 {days} 天：{reason} · {at}")}
+                            <form method="post" action=format!("/admin/cases/{cid}/supervise") class="inline-form">
+                                <CsrfField />
+                                <input type="hidden" name="kind" value="decide_extension" />
+                                <input type="hidden" name="request" value=rid.to_string() />
+                                <input type="hidden" name="back" value="supervision" />
+                                <button type="submit" name="decision" value="approve" class="button small">"批准"</button>
+                            </form>
+                        </li>
+                    }).collect_view()}
+                </ul>
+                <p class="hint">"不批准时请在办件页面写明理由。"</p>
+            </section>
+        }.into_any())}
         {(!v.alerts.is_empty()).then(|| view! {
             <section class="panel warning" aria-labelledby="alerts-heading">
                 <h2 id="alerts-heading">"需要处理的提醒"</h2>

@@ -98,6 +98,23 @@ async fn act(State(state): State<AppState>, Path(task): Path<String>, req: Reque
         "take_back" => Act::TakeBack,
         "suspend" => Act::Suspend { note: f.value("note").to_string() },
         "resume" => Act::Resume,
+        "request_extension" => match f.value("days").trim().parse::<u32>() {
+            Ok(days) => Act::RequestExtension { days, reason: f.value("reason").to_string() },
+            Err(_) => {
+                let path = format!("/admin/cases/{case_id}");
+                let values = vec![("days", f.value("days").to_string()), ("reason", f.value("reason").to_string())];
+                return again(
+                    &state,
+                    p.parts,
+                    &path,
+                    "request_extension",
+                    "days",
+                    "请填写延期天数（1–60）".into(),
+                    values,
+                )
+                .await;
+            }
+        },
         _ => return (StatusCode::BAD_REQUEST, "未知操作").into_response(),
     };
     let meta = p.meta();
@@ -114,6 +131,7 @@ async fn act(State(state): State<AppState>, Path(task): Path<String>, req: Reque
         ("reason", f.value("reason").to_string()),
         ("message", f.value("message").to_string()),
         ("note", f.value("note").to_string()),
+        ("days", f.value("days").to_string()),
     ];
     match workflow::act(&state.ctx(&meta), p.staff.actor(), task, action, state.clock).await {
         Ok(_) => Redirect::to(&format!("/admin/cases/{case_id}?done={kind}")).into_response(),
@@ -149,6 +167,14 @@ async fn supervise(State(state): State<AppState>, Path(id): Path<String>, req: R
         }
         "remind" => Supervise::Remind { message: f.value("message").to_string() },
         "note" => Supervise::Note { message: f.value("message").to_string() },
+        "decide_extension" => match opt_id(f.value("request")) {
+            Some(request) => Supervise::DecideExtension {
+                request,
+                approve: f.value("decision") == "approve",
+                note: f.value("note").to_string(),
+            },
+            None => return not_found(),
+        },
         "assign" => match opt_id(f.value("to")) {
             Some(to) => Supervise::Assign { to },
             None => return again(&state, p.parts, &path, "assign", "to", "请选择人员".into(), vec![]).await,
@@ -159,6 +185,7 @@ async fn supervise(State(state): State<AppState>, Path(id): Path<String>, req: R
         ("days", f.value("days").to_string()),
         ("reason", f.value("reason").to_string()),
         ("message", f.value("message").to_string()),
+        ("note", f.value("note").to_string()),
     ];
     let meta = p.meta();
     let back = match f.value("back") {

@@ -457,27 +457,21 @@ async fn transfer_delegate_withdraw_suspend_extend_terminate(b: Backend) {
     w.act(&hewei, c2, Act::Suspend { note: "专家评审".into() }, at10("2026-11-03")).await.unwrap();
     let r = w.act(&hewei, c2, approve(None), at10("2026-11-04")).await;
     assert!(matches!(r, Err(WorkflowError::Invalid { .. })), "{r:?}");
-    // Extended by the leader while stopped: 2 + 5 days left when it resumes.
-    assert!(matches!(
-        workflow::supervise(
-            &w.at(at10("2026-11-05")),
-            &hewei,
-            c2,
-            Supervise::Extend { days: 5, reason: "需补充调查".into() },
-            POLICY
-        )
-        .await,
-        Err(WorkflowError::Forbidden)
-    ));
-    workflow::supervise(
-        &w.at(at10("2026-11-05")),
-        &leader,
-        c2,
-        Supervise::Extend { days: 5, reason: "需补充调查".into() },
-        POLICY,
-    )
-    .await
-    .unwrap();
+    // Asked for by the handler while stopped, approved by the leader: 2 + 5 days left when it
+    // resumes. One pending request at a time; the handler cannot approve it; decided once.
+    let ask = |days| Act::RequestExtension { days, reason: "需补充调查".into() };
+    w.act(&hewei, c2, ask(5), at10("2026-11-05")).await.unwrap();
+    let r = w.act(&hewei, c2, ask(3), at10("2026-11-05")).await;
+    assert!(matches!(r, Err(WorkflowError::Invalid { .. })), "{r:?}");
+    let pending = workflow::supervision(&w.at(at10("2026-11-05")), &leader, POLICY).await.unwrap().extensions;
+    assert_eq!(pending.len(), 1);
+    let decide =
+        |approve: bool, note: &str| Supervise::DecideExtension { request: pending[0].0, approve, note: note.into() };
+    let r = workflow::supervise(&w.at(at10("2026-11-05")), &hewei, c2, decide(true, ""), POLICY).await;
+    assert!(matches!(r, Err(WorkflowError::Forbidden)), "{r:?}");
+    workflow::supervise(&w.at(at10("2026-11-05")), &leader, c2, decide(true, ""), POLICY).await.unwrap();
+    let r = workflow::supervise(&w.at(at10("2026-11-05")), &leader, c2, decide(false, "重复审批"), POLICY).await;
+    assert!(matches!(r, Err(WorkflowError::Invalid { .. })), "{r:?}");
     // Resume Monday 11-16: 7 working days after it → Wednesday 11-25.
     assert_eq!(w.act(&hewei, c2, Act::Resume, at10("2026-11-16")).await.unwrap(), Outcome::Resumed);
     let (_, _, due, _) = w.case(c2).await;
@@ -530,6 +524,10 @@ async fn transfer_delegate_withdraw_suspend_extend_terminate(b: Backend) {
     let public = cases::my_case(&w.at(at10("2026-11-18")), &w.keys, &me, c2).await.unwrap();
     let kinds: Vec<&str> = public.timeline.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, vec!["submitted", "accepted", "suspended", "extended", "resumed", "extended", "terminated"]);
+    let approved: (String, i32) = with_db!(&w.t.db, pool => sqlx::query_as(
+        "SELECT status, days FROM case_extensions WHERE case_id = $1").bind(c2).fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(approved, ("approved".to_string(), 5));
     assert!(matches!(w.act(&hewei, c2, approve(None), at10("2026-11-18")).await, Err(WorkflowError::NotFound)));
     w.finish().await;
 }
@@ -566,7 +564,7 @@ async fn nobody_matching_goes_to_the_dispatcher_with_an_alert(b: Backend) {
     assert_eq!(w.open_tasks(c1).await, vec![("accept".to_string(), Some(xuqing.id))]);
     let r = workflow::supervise(&w.at(t0), &leader, c1, Supervise::Assign { to: lina }, POLICY).await;
     assert!(matches!(r, Err(WorkflowError::Invalid { .. })), "nothing left to assign: {r:?}");
-    let (_, alerts) = workflow::supervision(&w.at(t0), &leader, POLICY).await.unwrap();
+    let alerts = workflow::supervision(&w.at(t0), &leader, POLICY).await.unwrap().alerts;
     assert!(alerts.is_empty(), "{alerts:?}");
     w.act(&xuqing, c1, approve(Some(xuqing.id)), t0).await.unwrap();
     // With a dispatcher for 人社局: the task goes to them.
@@ -575,7 +573,7 @@ async fn nobody_matching_goes_to_the_dispatcher_with_an_alert(b: Backend) {
     .unwrap();
     let (c2, _) = w.submit(&me, 2, t0).await;
     assert_eq!(w.open_tasks(c2).await, vec![("accept".to_string(), Some(chenjing.id))]);
-    let (_, alerts) = workflow::supervision(&w.at(t0), &leader, POLICY).await.unwrap();
+    let alerts = workflow::supervision(&w.at(t0), &leader, POLICY).await.unwrap().alerts;
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert!(alerts.iter().any(|a| a.0 == c2 && a.2.contains("分办员")));
     // The dispatcher may hand it on even though the step does not list transfer for others.
@@ -628,7 +626,7 @@ async fn the_warning_job_runs_once_per_day_and_catches_up(b: Backend) {
     };
     assert_eq!(states, vec!["red", "red", "yellow"]);
     assert_eq!(w.events(cases_by_day[0], "warning_red").await, 1, "one entry, not one per missed day");
-    let (rows, _) = workflow::supervision(&w.at(later), &leader, POLICY).await.unwrap();
+    let rows = workflow::supervision(&w.at(later), &leader, POLICY).await.unwrap().rows;
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0].warning, Warning::Red);
     // A claim left unfinished by a dead instance is taken over after its lease.

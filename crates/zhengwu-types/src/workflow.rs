@@ -406,6 +406,10 @@ pub struct WorkflowPanel {
     pub can_supervise: bool,
     /// A task nobody holds: whom the supervisor may assign it to.
     pub assignable: Vec<Person>,
+    /// An extension request waiting for a permission holder: (id, days, reason, requested by).
+    pub pending_extension: Option<(i64, i32, String, String)>,
+    /// The task holder may ask for an extension now.
+    pub can_request_extension: bool,
     /// The clock stopped for an external procedure by this case's assignee: resume.
     pub can_resume: bool,
     pub phrases: Vec<String>,

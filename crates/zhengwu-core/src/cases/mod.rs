@@ -503,6 +503,8 @@ fn event_title(kind: &str) -> &'static str {
         "delegated" => "委派",
         "taken_back" => "收回委派",
         "assigned" => "督办指派",
+        "extension_requested" => "申请延期",
+        "extension_refused" => "延期申请未获批准",
         "reminded" => "催办",
         "supervision_note" => "督办记录",
         "warning_yellow" => "黄牌预警",

@@ -609,6 +609,11 @@ pub enum Act {
     },
     /// Restart it.
     Resume,
+    /// Ask a permission holder for more time (延期申请).
+    RequestExtension {
+        days: u32,
+        reason: String,
+    },
 }
 
 impl Act {
@@ -621,7 +626,7 @@ impl Act {
             Act::Transfer { .. } => StepAction::Transfer,
             Act::Delegate { .. } => StepAction::Delegate,
             Act::Suspend { .. } | Act::Resume => StepAction::Suspend,
-            Act::TakeBack => return None,
+            Act::TakeBack | Act::RequestExtension { .. } => return None,
         })
     }
 
@@ -636,6 +641,7 @@ impl Act {
             Act::TakeBack => "case.take_back",
             Act::Suspend { .. } => "case.suspend",
             Act::Resume => "case.resume",
+            Act::RequestExtension { .. } => "case.extension_request",
         }
     }
 }
@@ -739,6 +745,12 @@ pub async fn act(
             Act::Supplement { message, fields }
         }
         Act::Suspend { note } => Act::Suspend { note: text(&note, "note", 2, 200, "特别程序的名称和原因")? },
+        Act::RequestExtension { days, reason } => {
+            if !(1..=60).contains(&days) {
+                return Err(invalid("days", "延期天数须为 1–60 天"));
+            }
+            Act::RequestExtension { days, reason: text(&reason, "reason", 2, 500, "延期理由")? }
+        }
         other => other,
     };
     let case_id: Option<i64> = with_db!(ctx.db, pool => sqlx::query_scalar("SELECT case_id FROM case_tasks WHERE id = $1")
@@ -805,7 +817,11 @@ pub async fn act(
         return Err(invalid("action", "该办件当前不能办理"));
     }
     let paused_external = c.paused_on.is_some() && c.pause_reason.as_deref() == Some("external");
-    if paused_external && !matches!(action, Act::Resume | Act::Transfer { .. } | Act::Delegate { .. } | Act::TakeBack) {
+    let allowed_while_paused = matches!(
+        action,
+        Act::Resume | Act::Transfer { .. } | Act::Delegate { .. } | Act::TakeBack | Act::RequestExtension { .. }
+    );
+    if paused_external && !allowed_while_paused {
         return Err(invalid("action", "特别程序期间暂停办理：请先恢复计时"));
     }
     let mut detail = json!({ "task": t.id, "step": t.step });
@@ -949,6 +965,25 @@ pub async fn act(
             event(&mut tx, c.id, now, "resumed", &me, true, "").await?;
             Outcome::Resumed
         }
+        Act::RequestExtension { days, reason } => {
+            if c.status() != CaseStatus::Processing {
+                return Err(invalid("days", "只有已受理、未办结的办件可以申请延期"));
+            }
+            let pending: i64 = with_tx!(&mut tx, conn => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM case_extensions WHERE case_id = $1 AND status = 'pending'")
+                .bind(c.id).fetch_one(conn).await)?;
+            if pending > 0 {
+                return Err(invalid("days", "已有一项延期申请等待审批"));
+            }
+            with_tx!(&mut tx, conn => sqlx::query(
+                "INSERT INTO case_extensions (case_id, requested_by, requested_at, days, reason, status) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending')")
+                .bind(c.id).bind(actor.id).bind(now).bind(days as i32).bind(&reason).execute(conn).await.map(|_| ()))?;
+            event(&mut tx, c.id, now, "extension_requested", &me, false, &format!("申请延长 {days} 天：{reason}"))
+                .await?;
+            detail["days"] = json!(days);
+            Outcome::Handed
+        }
     };
     with_tx!(&mut tx, conn => sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
         .bind(now).bind(c.id).execute(conn).await.map(|_| ()))?;
@@ -956,6 +991,34 @@ pub async fn act(
     audit::append(&mut tx, ctx.audit, &me, ctx.meta, &ev, now).await?;
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// Adds `days` to the case's limit: moves the due date, or the days kept while stopped.
+async fn extend(
+    tx: &mut WriteTx,
+    cal: &Calendar,
+    c: &CaseLock,
+    days: u32,
+    today: NaiveDate,
+    policy: ClockPolicy,
+) -> Result<NaiveDate, WorkflowError> {
+    if c.status() != CaseStatus::Processing && c.status() != CaseStatus::Supplement {
+        return Err(invalid("days", "只有已受理、未办结的办件可以延期"));
+    }
+    let Some(due) = c.due() else { return Err(invalid("days", "该办件尚未开始计时")) };
+    let new_due = if c.paused_on.is_some() { due } else { cal.add(due, days, c.counting()) };
+    let total = total_days(c) + i64::from(days);
+    let w = if c.paused_on.is_some() {
+        Warning::None
+    } else {
+        clock::warning(clock::days_left(cal, today, new_due, c.counting()), total, policy.yellow_percent)
+    };
+    with_tx!(tx, conn => sqlx::query(
+        "UPDATE cases SET extended_days = extended_days + $1, due_date = $2, \
+         days_left_at_pause = CASE WHEN paused_on IS NULL THEN NULL ELSE days_left_at_pause + $1 END, warning = $3 \
+         WHERE id = $4")
+        .bind(days as i32).bind(new_due.to_string()).bind(w.code()).bind(c.id).execute(conn).await.map(|_| ()))?;
+    Ok(new_due)
 }
 
 async fn finish_task(
@@ -1021,6 +1084,8 @@ pub enum Supervise {
     Note { message: String },
     /// Give the case's unassigned (or dispatcher's) open tasks to someone and close its alerts.
     Assign { to: i64 },
+    /// Approve or refuse a pending extension request, with a note.
+    DecideExtension { request: i64, approve: bool, note: String },
 }
 
 pub async fn supervise(
@@ -1049,6 +1114,10 @@ pub async fn supervise(
             Supervise::Remind { message: text(&message, "message", 0, 200, "催办内容")? }
         }
         Supervise::Note { message } => Supervise::Note { message: text(&message, "message", 2, 500, "督办记录")? },
+        Supervise::DecideExtension { request, approve, note } => {
+            let min = if approve { 0 } else { 2 };
+            Supervise::DecideExtension { request, approve, note: text(&note, "note", min, 500, "不批准的理由")? }
+        }
         Supervise::Assign { to } => {
             if !assignable(ctx.db, actor).await?.iter().any(|p| p.id == to) {
                 return Err(invalid("to", "请选择数据范围内有审批权限的人员"));
@@ -1074,24 +1143,25 @@ pub async fn supervise(
             ("case.terminate", json!({}))
         }
         Supervise::Extend { days, reason } => {
-            if c.status() != CaseStatus::Processing && c.status() != CaseStatus::Supplement {
-                return Err(invalid("days", "只有已受理、未办结的办件可以延期"));
-            }
-            let Some(due) = c.due() else { return Err(invalid("days", "该办件尚未开始计时")) };
-            let new_due = if c.paused_on.is_some() { due } else { cal.add(due, *days, c.counting()) };
-            let total = total_days(&c) + i64::from(*days);
-            let w = if c.paused_on.is_some() {
-                Warning::None
-            } else {
-                clock::warning(clock::days_left(&cal, today, new_due, c.counting()), total, policy.yellow_percent)
-            };
-            with_tx!(&mut tx, conn => sqlx::query(
-                "UPDATE cases SET extended_days = extended_days + $1, due_date = $2, \
-                 days_left_at_pause = CASE WHEN paused_on IS NULL THEN NULL ELSE days_left_at_pause + $1 END, warning = $3 \
-                 WHERE id = $4")
-                .bind(*days as i32).bind(new_due.to_string()).bind(w.code()).bind(case_id).execute(conn).await.map(|_| ()))?;
+            let new_due = extend(&mut tx, &cal, &c, *days, today, policy).await?;
             event(&mut tx, case_id, now, "extended", &me, true, &format!("延长 {days} 天：{reason}")).await?;
             ("case.extend", json!({ "days": days, "due": new_due.to_string() }))
+        }
+        Supervise::DecideExtension { request, approve, note } => {
+            let row: Option<(i32, String)> = with_tx!(&mut tx, conn => sqlx::query_as(
+                "UPDATE case_extensions SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4 \
+                 WHERE id = $5 AND case_id = $6 AND status = 'pending' RETURNING days, reason")
+                .bind(if *approve { "approved" } else { "refused" }).bind(actor.id).bind(now).bind(note)
+                .bind(*request).bind(case_id).fetch_optional(conn).await)?;
+            let Some((days, reason)) = row else { return Err(invalid("note", "该延期申请已处理")) };
+            if *approve {
+                let new_due = extend(&mut tx, &cal, &c, days as u32, today, policy).await?;
+                event(&mut tx, case_id, now, "extended", &me, true, &format!("批准延长 {days} 天：{reason}")).await?;
+                ("case.extension_approve", json!({ "request": request, "days": days, "due": new_due.to_string() }))
+            } else {
+                event(&mut tx, case_id, now, "extension_refused", &me, false, note).await?;
+                ("case.extension_refuse", json!({ "request": request }))
+            }
         }
         Supervise::Remind { message } => {
             if !open {
@@ -1285,6 +1355,11 @@ pub async fn panel(
         can_supervise: actor.can(Permission::CaseSupervise),
         ..WorkflowPanel::default()
     };
+    let pending: Option<(i64, i32, String, String)> = with_db!(ctx.db, pool => sqlx::query_as(
+        "SELECT e.id, e.days, e.reason, s.display_name FROM case_extensions e JOIN staff s ON s.id = e.requested_by \
+         WHERE e.case_id = $1 AND e.status = 'pending' ORDER BY e.id LIMIT 1")
+        .bind(case_id).fetch_optional(pool).await)?;
+    panel.pending_extension = pending.clone();
     let unassigned = rows.iter().any(|r| r.status == "open" && r.assignee_id.is_none());
     if panel.can_supervise && unassigned {
         panel.assignable = assignable(ctx.db, actor).await?;
@@ -1335,6 +1410,8 @@ pub async fn panel(
                 })
                 .collect();
             panel.return_to = def.earlier(&step_key).into_iter().map(|s| (s.key.clone(), s.name.clone())).collect();
+            panel.can_request_extension =
+                approver && c.status() == CaseStatus::Processing && panel.pending_extension.is_none();
             if let Some(AssigneeRule::Chosen { role }) =
                 step.next.as_deref().and_then(|k| def.step(k)).map(|s| &s.assignee)
             {
@@ -1385,13 +1462,24 @@ pub struct Supervised {
     pub reminders: i32,
 }
 
-/// Cases in the supervisor's scope that are late or about to be (red first), and the open
-/// alerts (steps nobody matched).
+/// What the supervision view shows.
+#[derive(Debug, Clone, Default)]
+pub struct SupervisionData {
+    /// Cases late or about to be, red first.
+    pub rows: Vec<Supervised>,
+    /// Open alerts: (case id, tracking number, message, when).
+    pub alerts: Vec<(i64, String, String, String)>,
+    /// Extension requests waiting: (request id, case id, tracking number, days, reason, by, when).
+    pub extensions: Vec<(i64, i64, String, i32, String, String, String)>,
+}
+
+/// Cases in the supervisor's scope that are late or about to be (red first), the open alerts
+/// (steps nobody matched) and the extension requests waiting for a decision.
 pub async fn supervision(
     ctx: &Ctx<'_>,
     actor: &StaffActor,
     policy: ClockPolicy,
-) -> Result<(Vec<Supervised>, Vec<(i64, String, String, String)>), WorkflowError> {
+) -> Result<SupervisionData, WorkflowError> {
     actor.require(Permission::CaseSupervise).map_err(|_| WorkflowError::Forbidden)?;
     let scope = match services::scope_departments(actor) {
         None => String::new(),
@@ -1451,5 +1539,20 @@ pub async fn supervision(
     );
     let alerts: Vec<(i64, String, String, DateTime<Utc>)> =
         with_db!(ctx.db, pool => sqlx::query_as(&alerts_sql).fetch_all(pool).await)?;
-    Ok((out, alerts.into_iter().map(|(id, no, m, at)| (id, no, m, crate::time::local_minute(at))).collect()))
+    let ext_sql = format!(
+        "SELECT e.id, e.case_id, COALESCE(c.tracking_no, ''), e.days, e.reason, s.display_name, e.requested_at \
+         FROM case_extensions e JOIN cases c ON c.id = e.case_id JOIN staff s ON s.id = e.requested_by \
+         WHERE e.status = 'pending' {scope} ORDER BY e.id LIMIT 100"
+    );
+    #[allow(clippy::type_complexity)]
+    let extensions: Vec<(i64, i64, String, i32, String, String, DateTime<Utc>)> =
+        with_db!(ctx.db, pool => sqlx::query_as(&ext_sql).fetch_all(pool).await)?;
+    Ok(SupervisionData {
+        rows: out,
+        alerts: alerts.into_iter().map(|(id, no, m, at)| (id, no, m, crate::time::local_minute(at))).collect(),
+        extensions: extensions
+            .into_iter()
+            .map(|(id, case, no, days, reason, by, at)| (id, case, no, days, reason, by, crate::time::local_minute(at)))
+            .collect(),
+    })
 }
