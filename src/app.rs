@@ -16,7 +16,7 @@ use crate::{
             StaffListPage, StaffNewPage,
         },
         console_cases::{StaffCasePage, StaffCasesPage, StaffServicePage, StaffServicesPage},
-        console_workflow::{CalendarPage, DonePage, InboxPage, SupervisionPage},
+        console_workflow::{CalendarPage, CopiedPage, DonePage, InboxPage, SupervisionPage},
         login::{LoginPage, PasswordPage, TotpPage},
         my::{CitizenLoginPage, MyPage},
         services::{ApplyPage, LookupPage, MyCasePage, MyCasesPage, ServiceGuidePage, ServicesPage},
@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/cases") view=StaffCasesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/inbox") view=InboxPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/done") view=DonePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/copied") view=CopiedPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/supervision") view=SupervisionPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/calendar") view=CalendarPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/cases/:id") view=StaffCasePage ssr=SsrMode::Async />

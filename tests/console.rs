@@ -58,6 +58,7 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
         // leader); the calendar for every staff member.
         ("/admin/inbox", [303, 403, 403, 403, 200, 200]),
         ("/admin/done", [303, 403, 403, 403, 200, 200]),
+        ("/admin/copied", [303, 403, 403, 403, 200, 200]),
         ("/admin/supervision", [303, 403, 403, 403, 403, 200]),
         ("/admin/calendar", [303, 200, 200, 200, 200, 200]),
     ];
@@ -90,6 +91,7 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
         ("services/guide", vec![("code", "QS-RS-0005")], [true, true, true, true, true, true]),
         ("admin/inbox", vec![], [false, false, false, false, true, true]),
         ("admin/done", vec![], [false, false, false, false, true, true]),
+        ("admin/copied", vec![], [false, false, false, false, true, true]),
         ("admin/case-workflow", vec![("id", "1")], [false, false, false, false, false, false]),
         ("admin/supervision", vec![], [false, false, false, false, false, true]),
         ("admin/calendar", vec![], [false, true, true, true, true, true]),

@@ -166,6 +166,18 @@ CREATE TABLE workflow_alerts (
 );
 CREATE INDEX ix_workflow_alerts_open ON workflow_alerts (resolved_at, department_id);
 
+-- Copies (抄送): a case shown to a colleague for information, with whether they have read it.
+CREATE TABLE case_copies (
+    case_id    INTEGER  NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+    staff_id   INTEGER  NOT NULL REFERENCES staff (id),
+    copied_by  INTEGER  NOT NULL REFERENCES staff (id),
+    copied_at  TEXT    NOT NULL,
+    note       TEXT    NOT NULL DEFAULT '',
+    read_at    TEXT,
+    PRIMARY KEY (case_id, staff_id)
+);
+CREATE INDEX ix_case_copies_staff ON case_copies (staff_id, copied_at);
+
 -- Extensions (延期) asked for by the person handling a case, decided by a permission holder.
 CREATE TABLE case_extensions (
     id            INTEGER PRIMARY KEY,

@@ -23,6 +23,18 @@ pub struct SupervisedRow {
     pub reminders: i32,
 }
 
+/// A case copied to me (抄送).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopiedCase {
+    pub case_id: i64,
+    pub tracking_no: String,
+    pub service_name: String,
+    pub by: String,
+    pub at: String,
+    pub note: String,
+    pub read: bool,
+}
+
 /// An open alert: (case id, tracking number, message, when).
 pub type AlertRow = (i64, String, String, String);
 
@@ -107,6 +119,24 @@ pub async fn staff_inbox(
 pub async fn done_tasks() -> Result<Vec<TaskRow>, ApiError> {
     let (state, s, meta) = super::services::server::staff_context()?;
     Ok(zhengwu_core::workflow::done(&state.ctx(&meta), s.actor(), state.clock).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "admin/copied")]
+pub async fn copied_cases() -> Result<Vec<CopiedCase>, ApiError> {
+    let (state, s, meta) = super::services::server::staff_context()?;
+    let rows = zhengwu_core::workflow::copied(&state.ctx(&meta), s.actor()).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CopiedCase {
+            case_id: r.case_id,
+            tracking_no: r.tracking_no,
+            service_name: r.service_name,
+            by: r.by,
+            at: r.at,
+            note: r.note,
+            read: r.read,
+        })
+        .collect())
 }
 
 #[server(prefix = "/sfn", endpoint = "admin/case-workflow")]
@@ -199,13 +229,26 @@ pub async fn item_workflow(code: String) -> Result<WorkflowEditor, ApiError> {
     let (code, name, version, def) = zhengwu_core::workflow::for_editor(&state.db, s.actor(), &code).await?;
     let (roles, departments) =
         zhengwu_core::workflow::editor_choices(&state.db).await.map_err(super::services::server::internal)?;
+    // Rules read with the roles' and departments' names, not their codes.
+    let name_of = |list: &[(String, String)], code: &str| {
+        list.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone()).unwrap_or_else(|| code.to_string())
+    };
+    let describe = |rule: &zhengwu_types::workflow::AssigneeRule| {
+        use zhengwu_types::workflow::AssigneeRule as R;
+        match rule {
+            R::Role { role, department } => format!("{}的{}", name_of(&departments, department), name_of(&roles, role)),
+            R::CaseDepartment { role } => format!("办件所属部门的{}", name_of(&roles, role)),
+            R::User { username } => format!("指定人员 {username}"),
+            R::Chosen { role } => format!("上一环节办理人从{}中选定", name_of(&roles, role)),
+        }
+    };
     let steps = def
         .steps
         .iter()
         .map(|st| {
             (
                 st.name.clone(),
-                st.assignee.describe_zh(),
+                describe(&st.assignee),
                 st.mode.name_zh().to_string(),
                 st.actions.iter().map(|a| a.name_zh()).collect::<Vec<_>>().join("、"),
                 st.limit_days.map(|d| format!("{d} 个工作日")).unwrap_or_else(|| "—".into()),

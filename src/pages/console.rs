@@ -22,6 +22,7 @@ pub fn ConsoleNav() -> impl IntoView {
         (true, "/admin", "工作台首页"),
         (can("case:read"), "/admin/inbox", "待办"),
         (can("case:read"), "/admin/done", "已办"),
+        (can("case:read"), "/admin/copied", "抄送我的"),
         (can("case:read"), "/admin/cases", "办件"),
         (can("case:supervise"), "/admin/supervision", "督办"),
         (can("service:manage"), "/admin/services", "事项管理"),

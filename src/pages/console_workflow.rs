@@ -10,8 +10,8 @@ use zhengwu_types::workflow::{Clock, Inbox, StepAction, TaskRow, Warning, Workfl
 
 use crate::{
     api::workflow::{
-        calendar_year, case_workflow, done_tasks, item_workflow, staff_inbox, supervision, CalendarView,
-        SupervisionView, WorkflowEditor,
+        calendar_year, case_workflow, copied_cases, done_tasks, item_workflow, staff_inbox, supervision, CalendarView,
+        CopiedCase, SupervisionView, WorkflowEditor,
     },
     components::form::{CsrfField, ErrorSummary},
     pages::{console::ConsoleNav, services::query, ErrorPage},
@@ -194,6 +194,7 @@ fn done_text(d: &str) -> Option<&'static str> {
         "transfer" => "已转办。",
         "delegate" => "已委派。您可以随时收回。",
         "take_back" => "已收回委派。",
+        "copy" => "已抄送。",
         "suspend" => "已进入特别程序，暂停计时。",
         "resume" => "已恢复计时。",
         "terminate" => "办件已终止。",
@@ -336,9 +337,9 @@ fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, String)>) -> i
                             </details>
                         }
                     })}
-                    {((allows(StepAction::Transfer) || allows(StepAction::Delegate)) && !p.colleagues.is_empty()).then(|| view! {
+                    {(!p.colleagues.is_empty()).then(|| view! {
                         <details class="action" open=err("hand", "to").is_some() || err("hand", "opinion").is_some()>
-                            <summary>"转办或委派"</summary>
+                            <summary>"转办、委派或抄送"</summary>
                             <form method="post" action=action_url(t) class="form">
                                 <CsrfField />
                                 <input type="hidden" name="case_id" value=case_id.to_string() />
@@ -353,6 +354,7 @@ fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, String)>) -> i
                                 <div class="actions">
                                     {allows(StepAction::Transfer).then(|| view! { <button type="submit" name="action" value="transfer" class="button secondary">"转办（交出）"</button> })}
                                     {allows(StepAction::Delegate).then(|| view! { <button type="submit" name="action" value="delegate" class="button secondary">"委派（可收回）"</button> })}
+                                    <button type="submit" name="action" value="copy" class="button secondary">"抄送（仅供知悉）"</button>
                                 </div>
                             </form>
                         </details>
@@ -897,6 +899,50 @@ fn StepRow(
                 })}
             </fieldset>
         </details>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn CopiedPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| copied_cases());
+    view! {
+        <Title text="抄送我的" />
+        <ConsoleNav />
+        <h1>"抄送我的"</h1>
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(rows) => view! { <CopiedTable rows /> }.into_any(),
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CopiedTable(rows: Vec<CopiedCase>) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p>"没有抄送给您的办件。"</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="data">
+                <thead><tr><th scope="col">"办件编号"</th><th scope="col">"事项"</th><th scope="col">"抄送人与说明"</th><th scope="col">"时间"</th><th scope="col">"状态"</th></tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|r| view! {
+                        <tr>
+                            <td><a href=format!("/admin/cases/{}", r.case_id)>{r.tracking_no.clone()}</a></td>
+                            <td>{r.service_name.clone()}</td>
+                            <td>{r.by.clone()}{(!r.note.is_empty()).then(|| format!("：{}", r.note))}</td>
+                            <td>{r.at.clone()}</td>
+                            <td>{if r.read { "已阅" } else { "未阅" }}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

@@ -395,6 +395,14 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         clock: zhengwu_core::workflow::ClockPolicy { yellow_percent: config.warning_percent },
     };
     spawn_scheduler(state.db.clone(), state.keys.audit.clone(), state.clock, addr.to_string());
+    if let Ok(cal) = zhengwu_core::calendar::load(&db).await {
+        if cal.coverage_warning(zhengwu_core::time::shanghai_date(chrono::Utc::now())).is_some() {
+            use chrono::Datelike;
+            let this = zhengwu_core::time::shanghai_date(chrono::Utc::now()).year();
+            let missing: Vec<i32> = [this, this + 1].into_iter().filter(|y| !cal.covers(*y)).collect();
+            tracing::warn!(?missing, "working-day calendar: no holiday data for these years; deadlines there count weekends only (zhengwu calendar import FILE)");
+        }
+    }
     let app = router(state);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

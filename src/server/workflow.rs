@@ -83,16 +83,16 @@ async fn act(State(state): State<AppState>, Path(task): Path<String>, req: Reque
             message: f.value("message").to_string(),
             fields: f.all("field").map(str::to_string).collect(),
         },
-        "transfer" | "delegate" => {
+        "transfer" | "delegate" | "copy" => {
             let Some(to) = opt_id(f.value("to")) else {
                 let path = format!("/admin/cases/{case_id}");
                 return again(&state, p.parts, &path, "hand", "to", "请选择人员".into(), vec![("opinion", opinion)])
                     .await;
             };
-            if kind == "transfer" {
-                Act::Transfer { to, opinion: opinion.clone() }
-            } else {
-                Act::Delegate { to, opinion: opinion.clone() }
+            match kind.as_str() {
+                "transfer" => Act::Transfer { to, opinion: opinion.clone() },
+                "delegate" => Act::Delegate { to, opinion: opinion.clone() },
+                _ => Act::Copy { to, note: opinion.clone() },
             }
         }
         "take_back" => Act::TakeBack,
@@ -121,7 +121,7 @@ async fn act(State(state): State<AppState>, Path(task): Path<String>, req: Reque
     let path = format!("/admin/cases/{case_id}");
     // Which form the message belongs to on the page.
     let form = match kind.as_str() {
-        "transfer" | "delegate" => "hand",
+        "transfer" | "delegate" | "copy" => "hand",
         "suspend" | "resume" => "suspend",
         k => k,
     }

@@ -447,6 +447,13 @@ async fn transfer_delegate_withdraw_suspend_extend_terminate(b: Backend) {
         workflow::act(&w.at(t0), &chenjing, task, approve(None), POLICY).await,
         Err(WorkflowError::Forbidden)
     ));
+    // Copy to chenjing for information: listed unread until opened.
+    w.act(&hewei, c2, Act::Copy { to: chenjing.id, note: "请知悉".into() }, t0).await.unwrap();
+    let copies = workflow::copied(&w.at(t0), &chenjing).await.unwrap();
+    assert_eq!((copies.len(), copies[0].read, copies[0].by.as_str()), (1, false, "何伟"));
+    workflow::panel(&w.at(t0), &chenjing, c2, POLICY).await.unwrap();
+    assert!(workflow::copied(&w.at(t0), &chenjing).await.unwrap()[0].read);
+    assert!(w.task(c2, &chenjing).await.is_none(), "a copy is not a task");
     // Transfer to someone outside: refused.
     let lina: i64 = with_db!(&w.t.db, pool => sqlx::query_scalar("SELECT id FROM staff WHERE username = 'lina'")
         .fetch_one(pool).await)

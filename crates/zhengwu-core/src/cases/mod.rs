@@ -504,6 +504,7 @@ fn event_title(kind: &str) -> &'static str {
         "taken_back" => "收回委派",
         "assigned" => "督办指派",
         "extension_requested" => "申请延期",
+        "copied" => "抄送",
         "extension_refused" => "延期申请未获批准",
         "reminded" => "催办",
         "supervision_note" => "督办记录",

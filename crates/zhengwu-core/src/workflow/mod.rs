@@ -614,6 +614,11 @@ pub enum Act {
         days: u32,
         reason: String,
     },
+    /// Show the case to a colleague for information (抄送).
+    Copy {
+        to: i64,
+        note: String,
+    },
 }
 
 impl Act {
@@ -626,7 +631,7 @@ impl Act {
             Act::Transfer { .. } => StepAction::Transfer,
             Act::Delegate { .. } => StepAction::Delegate,
             Act::Suspend { .. } | Act::Resume => StepAction::Suspend,
-            Act::TakeBack | Act::RequestExtension { .. } => return None,
+            Act::TakeBack | Act::RequestExtension { .. } | Act::Copy { .. } => return None,
         })
     }
 
@@ -642,6 +647,7 @@ impl Act {
             Act::Suspend { .. } => "case.suspend",
             Act::Resume => "case.resume",
             Act::RequestExtension { .. } => "case.extension_request",
+            Act::Copy { .. } => "case.copy",
         }
     }
 }
@@ -726,7 +732,7 @@ pub async fn act(
     policy: ClockPolicy,
 ) -> Result<Outcome, WorkflowError> {
     actor.require(Permission::CaseRead).map_err(|_| WorkflowError::Forbidden)?;
-    let deciding = !matches!(action, Act::Transfer { .. } | Act::Delegate { .. } | Act::TakeBack);
+    let deciding = !matches!(action, Act::Transfer { .. } | Act::Delegate { .. } | Act::TakeBack | Act::Copy { .. });
     if deciding {
         actor.require(Permission::CaseApprove).map_err(|_| WorkflowError::Forbidden)?;
     }
@@ -745,6 +751,7 @@ pub async fn act(
             Act::Supplement { message, fields }
         }
         Act::Suspend { note } => Act::Suspend { note: text(&note, "note", 2, 200, "特别程序的名称和原因")? },
+        Act::Copy { to, note } => Act::Copy { to, note: text(&note, "note", 0, 200, "抄送说明")? },
         Act::RequestExtension { days, reason } => {
             if !(1..=60).contains(&days) {
                 return Err(invalid("days", "延期天数须为 1–60 天"));
@@ -819,7 +826,12 @@ pub async fn act(
     let paused_external = c.paused_on.is_some() && c.pause_reason.as_deref() == Some("external");
     let allowed_while_paused = matches!(
         action,
-        Act::Resume | Act::Transfer { .. } | Act::Delegate { .. } | Act::TakeBack | Act::RequestExtension { .. }
+        Act::Resume
+            | Act::Transfer { .. }
+            | Act::Delegate { .. }
+            | Act::TakeBack
+            | Act::RequestExtension { .. }
+            | Act::Copy { .. }
     );
     if paused_external && !allowed_while_paused {
         return Err(invalid("action", "特别程序期间暂停办理：请先恢复计时"));
@@ -964,6 +976,20 @@ pub async fn act(
             resume_clock(&mut tx, &cal, &c, today, policy).await?;
             event(&mut tx, c.id, now, "resumed", &me, true, "").await?;
             Outcome::Resumed
+        }
+        Act::Copy { to, note } => {
+            let ok = colleagues_in(Either::Tx(&mut tx), c.department_id, actor).await?.into_iter().any(|p| p.id == to);
+            if !ok {
+                return Err(invalid("to", "请选择本部门或办件所属部门有审批权限的人员"));
+            }
+            with_tx!(&mut tx, conn => sqlx::query(
+                "INSERT INTO case_copies (case_id, staff_id, copied_by, copied_at, note) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (case_id, staff_id) DO UPDATE SET copied_by = $3, copied_at = $4, note = $5, read_at = NULL")
+                .bind(c.id).bind(to).bind(actor.id).bind(now).bind(&note).execute(conn).await.map(|_| ()))?;
+            let name = staff_name(&mut tx, to).await?;
+            event(&mut tx, c.id, now, "copied", &me, false, &format!("抄送{name}：{note}")).await?;
+            detail["to"] = json!(to);
+            Outcome::Handed
         }
         Act::RequestExtension { days, reason } => {
             if c.status() != CaseStatus::Processing {
@@ -1355,6 +1381,10 @@ pub async fn panel(
         can_supervise: actor.can(Permission::CaseSupervise),
         ..WorkflowPanel::default()
     };
+    // Opening a case copied to me marks the copy read.
+    with_db!(ctx.db, pool => sqlx::query(
+        "UPDATE case_copies SET read_at = $1 WHERE case_id = $2 AND staff_id = $3 AND read_at IS NULL")
+        .bind(ctx.now).bind(case_id).bind(actor.id).execute(pool).await.map(|_| ()))?;
     let pending: Option<(i64, i32, String, String)> = with_db!(ctx.db, pool => sqlx::query_as(
         "SELECT e.id, e.days, e.reason, s.display_name FROM case_extensions e JOIN staff s ON s.id = e.requested_by \
          WHERE e.case_id = $1 AND e.status = 'pending' ORDER BY e.id LIMIT 1")
@@ -1445,6 +1475,41 @@ pub async fn assignable(db: &Db, actor: &StaffActor) -> Result<Vec<Person>, sqlx
     );
     let rows: Vec<(i64, String, String)> = with_db!(db, pool => sqlx::query_as(&sql).fetch_all(pool).await)?;
     Ok(rows.into_iter().map(|(id, name, department)| Person { id, name, department }).collect())
+}
+
+/// A case copied to me (抄送).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopiedRow {
+    pub case_id: i64,
+    pub tracking_no: String,
+    pub service_name: String,
+    pub by: String,
+    pub at: String,
+    pub note: String,
+    pub read: bool,
+}
+
+/// Cases copied to me, newest first.
+pub async fn copied(ctx: &Ctx<'_>, actor: &StaffActor) -> Result<Vec<CopiedRow>, WorkflowError> {
+    actor.require(Permission::CaseRead).map_err(|_| WorkflowError::Forbidden)?;
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(i64, Option<String>, String, String, DateTime<Utc>, String, Option<DateTime<Utc>>)> = with_db!(ctx.db, pool => sqlx::query_as(
+        "SELECT k.case_id, c.tracking_no, i.name, s.display_name, k.copied_at, k.note, k.read_at \
+         FROM case_copies k JOIN cases c ON c.id = k.case_id JOIN service_items i ON i.id = c.item_id \
+         JOIN staff s ON s.id = k.copied_by WHERE k.staff_id = $1 ORDER BY k.copied_at DESC LIMIT 200")
+        .bind(actor.id).fetch_all(pool).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(case_id, no, service_name, by, at, note, read)| CopiedRow {
+            case_id,
+            tracking_no: no.unwrap_or_default(),
+            service_name,
+            by,
+            at: crate::time::local_minute(at),
+            note,
+            read: read.is_some(),
+        })
+        .collect())
 }
 
 /// A row of the supervision view (督办).
