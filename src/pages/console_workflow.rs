@@ -110,7 +110,9 @@ fn TaskTable(rows: Vec<TaskRow>, done: bool) -> impl IntoView {
                         if let Some(by) = &r.delegated_by { notes.push(format!("{by}委派")); }
                         if r.fallback { notes.push("无人匹配，分办".into()); }
                         if r.reminders > 0 { notes.push(format!("被催办 {} 次", r.reminders)); }
-                        if let Some(due) = &r.step_due { notes.push(format!("本环节 {due} 前")); }
+                        if let Some(due) = &r.step_due {
+                            notes.push(if r.step_overdue { format!("本环节已超期（{due}）") } else { format!("本环节 {due} 前") });
+                        }
                         view! {
                             <tr>
                                 <td><a href=format!("/admin/cases/{}", r.case_id)>{r.tracking_no.clone()}</a></td>

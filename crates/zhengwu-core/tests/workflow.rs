@@ -212,6 +212,11 @@ async fn accept_and_approve_conclude_the_case_for_the_citizen(b: Backend) {
     let inbox = workflow::inbox(&w.at(t0), &hewei, &Default::default(), POLICY).await.unwrap();
     assert_eq!(inbox.open, 1);
     assert_eq!(inbox.rows[0].step_name, "受理");
+    // 受理 has its own limit of one working day: due Thursday 02-12, late on Friday.
+    assert_eq!(inbox.rows[0].step_due.as_deref(), Some("2026-02-12"));
+    assert!(!inbox.rows[0].step_overdue);
+    let late = workflow::inbox(&w.at(at10("2026-02-13")), &hewei, &Default::default(), POLICY).await.unwrap();
+    assert!(late.rows[0].step_overdue);
     // xuqing accepts and chooses hewei for the decision.
     let out = w.act(&xuqing, case_id, approve(Some(hewei.id)), t0).await.unwrap();
     assert_eq!(out, Outcome::Moved { step: "审查决定".into() });

@@ -343,6 +343,8 @@ pub struct TaskRow {
     pub step_name: String,
     pub received_at: String,
     pub step_due: Option<String>,
+    /// The step's own limit has passed.
+    pub step_overdue: bool,
     pub case_due: Option<String>,
     pub days_left: Option<i64>,
     pub warning: Warning,

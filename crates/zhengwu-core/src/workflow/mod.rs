@@ -1272,6 +1272,8 @@ fn task_row(cal: &Calendar, r: TaskListRow, today: NaiveDate, policy: ClockPolic
         service_name: r.service_name,
         step_name: r.step_name,
         received_at: crate::time::local_minute(r.created_at),
+        step_overdue: r.decided_at.is_none()
+            && r.task_due.as_deref().and_then(|d| d.parse::<NaiveDate>().ok()).is_some_and(|d| d < today),
         step_due: r.task_due,
         case_due: clock.due_date.clone(),
         days_left: clock.days_left,
