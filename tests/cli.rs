@@ -188,7 +188,7 @@ fn migrate_applies_and_serve_stops_cleanly_on_sigterm() {
     assert!(rest.iter().any(|l| l.contains("shutting down")), "{rest:?}");
     // Closed cleanly: SQLite folded the WAL back into the database file.
     let wal = dir.join("zhengwu.db-wal");
-    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0, "WAL left behind");
+    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0, "WAL left behind; log: {rest:?}");
 }
 
 /// Starts `serve` on a free port; returns the child, its address and its stderr lines.

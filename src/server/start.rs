@@ -248,6 +248,9 @@ pub struct RunningServer {
     pub db: Db,
     stop: oneshot::Sender<()>,
     task: JoinHandle<io::Result<()>>,
+    /// The scheduled jobs; stopped (a run in progress finishes) before the database closes.
+    jobs: JoinHandle<()>,
+    stop_jobs: tokio::sync::watch::Sender<bool>,
 }
 
 impl RunningServer {
@@ -274,6 +277,13 @@ impl RunningServer {
                 Ok(Ok(()))
             }
         };
+        // A run in progress finishes (cancelling it mid-statement would leave SQLite's connection
+        // closing in the background); past the grace period it is dropped and rolls back.
+        let _ = self.stop_jobs.send(true);
+        let mut jobs = self.jobs;
+        if tokio::time::timeout(grace, &mut jobs).await.is_err() {
+            jobs.abort();
+        }
         self.db.close().await;
         match served {
             Ok(Ok(())) => Ok(()),
@@ -394,7 +404,8 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         lookup_limiter: Arc::new(super::auth::LoginLimiter::new(config.lookup_rate_limit)),
         clock: zhengwu_core::workflow::ClockPolicy { yellow_percent: config.warning_percent },
     };
-    spawn_scheduler(state.db.clone(), state.keys.audit.clone(), state.clock, addr.to_string());
+    let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+    let jobs = spawn_scheduler(state.db.clone(), state.keys.audit.clone(), state.clock, addr.to_string(), jobs_stopped);
     if let Ok(cal) = zhengwu_core::calendar::load(&db).await {
         if cal.coverage_warning(zhengwu_core::time::shanghai_date(chrono::Utc::now())).is_some() {
             use chrono::Datelike;
@@ -412,7 +423,7 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
             })
             .await
     });
-    Ok(RunningServer { addr, db, stop, task })
+    Ok(RunningServer { addr, db, stop, task, jobs, stop_jobs })
 }
 
 /// The scheduled jobs of this instance: every five minutes it tries to claim the day's
@@ -424,12 +435,19 @@ fn spawn_scheduler(
     key: zhengwu_core::audit::AuditKey,
     clock: zhengwu_core::workflow::ClockPolicy,
     addr: String,
-) {
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> JoinHandle<()> {
     let instance = format!("{}-{}", addr, std::process::id());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.changed() => break,
+            }
+            if *stop.borrow() {
+                break;
+            }
             match zhengwu_core::workflow::jobs::deadline_warnings(&db, &key, &instance, chrono::Utc::now(), clock).await
             {
                 Ok(r) if r.ran => tracing::info!(
@@ -443,7 +461,7 @@ fn spawn_scheduler(
                 Err(e) => tracing::warn!(error = %e, "deadline warnings: run failed; retried at the next tick"),
             }
         }
-    });
+    })
 }
 
 /// First start: the three administrator accounts (and, with demo data, demo staff). Outside

@@ -184,8 +184,15 @@ impl Db {
         })
     }
 
-    /// Waits for connections in use to be returned, then closes them (SQLite checkpoints its WAL).
+    /// Waits for connections in use to be returned, then closes them. SQLite folds its WAL back
+    /// into the database first: the last connection to close would do it too, but connections
+    /// closing at the same moment can each see another still open and leave it.
     pub async fn close(&self) {
+        if let Db::Sqlite(pool) = self {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await {
+                tracing::warn!(error = %e, "closing the database: WAL checkpoint failed");
+            }
+        }
         with_db!(self, pool => pool.close().await)
     }
 }
