@@ -92,6 +92,7 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
         ("admin/inbox", vec![], [false, false, false, false, true, true]),
         ("admin/done", vec![], [false, false, false, false, true, true]),
         ("admin/copied", vec![], [false, false, false, false, true, true]),
+        ("admin/dispatchers", vec![], [false, true, false, false, false, false]),
         ("admin/case-workflow", vec![("id", "1")], [false, false, false, false, false, false]),
         ("admin/supervision", vec![], [false, false, false, false, false, true]),
         ("admin/calendar", vec![], [false, true, true, true, true, true]),
@@ -145,6 +146,11 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
         ),
         ("/my/cases/1/withdraw", vec![], [303, 303, 303, 303, 303, 303]),
         ("/admin/services/QS-RS-0005/workflow/steps", vec![("row", "0")], [303, 403, 403, 403, 403, 403]),
+        (
+            "/admin/departments/dispatcher",
+            vec![("department", "1"), ("dispatcher", "")],
+            [303, 303, 403, 403, 403, 403],
+        ),
         (
             "/admin/departments",
             vec![("code", "QS-TEST"), ("name", "测试局"), ("parent_id", "3"), ("level", "department")],

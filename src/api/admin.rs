@@ -334,6 +334,25 @@ pub async fn department_tree() -> Result<Vec<(i64, String, String, usize)>, ApiE
     })
 }
 
+/// Departments' dispatchers (分办员) for the system administrator: (department id, name,
+/// dispatcher) and the staff who may be one: (staff id, name, department id).
+#[server(prefix = "/sfn", endpoint = "admin/dispatchers")]
+#[allow(clippy::type_complexity)]
+pub async fn department_dispatchers() -> Result<(Vec<(i64, String, Option<String>)>, Vec<(i64, String, i64)>), ApiError>
+{
+    let (state, staff, meta) = server::staff_context()?;
+    match zhengwu_core::identity::dispatchers(&state.ctx(&meta), server::actor(&staff)).await {
+        Ok(v) => Ok(v),
+        Err(zhengwu_core::identity::IdentityError::Forbidden) => {
+            Err(ApiError::new(zhengwu_types::ErrorCode::Forbidden, "not allowed"))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "dispatchers query failed");
+            Err(ApiError::new(zhengwu_types::ErrorCode::Internal, "internal"))
+        }
+    }
+}
+
 /// A fresh secret for setting up the signed-in staff member's authenticator: (base32, URI).
 #[server(prefix = "/sfn", endpoint = "account/totp_secret")]
 pub async fn new_totp_secret() -> Result<(String, String), ApiError> {

@@ -135,6 +135,57 @@ pub fn StaffListPage() -> impl IntoView {
     }
 }
 
+/// The departments' dispatchers (分办员): who receives workflow tasks no rule matches.
+#[component]
+fn DispatcherSection() -> impl IntoView {
+    let data = Resource::new(|| (), |_| crate::api::admin::department_dispatchers());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                    Ok((depts, staff)) => {
+                        let echo = use_form_echo();
+                        let error = echo.error("dispatcher").or(echo.error("department"));
+                        view! {
+                            <section class="panel" aria-labelledby="dispatchers">
+                                <h2 id="dispatchers">"分办员"</h2>
+                                <p class="hint">"办理流程中没有人符合某环节的规则时，任务交给该部门（或其上级部门）的分办员，并在督办页面提醒。"</p>
+                                <ul>
+                                    {depts.iter().filter(|d| d.2.is_some()).map(|(_, name, who)| view! {
+                                        <li>{format!("{name}：{}", who.clone().unwrap_or_default())}</li>
+                                    }).collect_view()}
+                                </ul>
+                                {error.map(|e| view! { <p class="error-message">{e}</p> })}
+                                <form method="post" action="/admin/departments/dispatcher" class="form">
+                                    <CsrfField />
+                                    <div class="field">
+                                        <label for="dispatch-dept">"部门"</label>
+                                        <select id="dispatch-dept" name="department">
+                                            {depts.iter().map(|(id, name, _)| view! { <option value=id.to_string()>{name.clone()}</option> }).collect_view()}
+                                        </select>
+                                    </div>
+                                    <div class="field">
+                                        <label for="dispatcher">"分办员（须为本部门人员）"</label>
+                                        <select id="dispatcher" name="dispatcher">
+                                            <option value="">"（不设分办员）"</option>
+                                            {staff.iter().map(|(id, name, dept)| {
+                                                let dn = depts.iter().find(|d| d.0 == *dept).map(|d| d.1.clone()).unwrap_or_default();
+                                                view! { <option value=id.to_string()>{format!("{name}（{dn}）")}</option> }
+                                            }).collect_view()}
+                                        </select>
+                                    </div>
+                                    <button type="submit" class="button">"保存分办员"</button>
+                                </form>
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
 #[component]
 pub fn StaffNewPage() -> impl IntoView {
     let depts = Resource::new(|| (), |_| department_choices());
@@ -522,12 +573,15 @@ pub fn DepartmentsPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| crate::api::admin::department_tree());
     let can_manage = use_session().is_some_and(|s| s.can("dept:manage"));
     let echo = use_form_echo();
-    let done = use_query_map().with_untracked(|q| q.get("done")).is_some_and(|d| d == "department");
+    let done_param = use_query_map().with_untracked(|q| q.get("done"));
+    let done = done_param.as_deref() == Some("department");
+    let dispatcher_saved = done_param.as_deref() == Some("dispatcher");
     view! {
         <Title text="组织机构" />
         <ConsoleNav />
         <h1>"组织机构"</h1>
         {done.then(|| view! { <div class="notice" role="status"><p>"部门已添加。"</p></div> })}
+        {dispatcher_saved.then(|| view! { <div class="notice" role="status"><p>"分办员已保存。"</p></div> })}
         <Suspense>
             {move || {
                 let echo = echo.clone();
@@ -579,5 +633,6 @@ pub fn DepartmentsPage() -> impl IntoView {
                 }
             })}}
         </Suspense>
+        {can_manage.then(|| view! { <DispatcherSection /> })}
     }
 }

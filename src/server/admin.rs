@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/roles", post(save_role))
         .route("/admin/roles/{id}", post(save_role_id))
         .route("/admin/departments", post(create_department))
+        .route("/admin/departments/dispatcher", post(set_dispatcher))
         .route("/admin/audit.csv", get(export_audit))
 }
 
@@ -286,6 +287,27 @@ async fn save_role_inner(state: AppState, id: Option<i64>, req: Request) -> Resp
             echo.values.insert("permission".into(), p.form.all("permission").collect::<Vec<_>>().join(","));
             echo.values.insert("department".into(), p.form.all("department").collect::<Vec<_>>().join(","));
             render_page(&state, at_path(p.parts, &back), StatusCode::UNPROCESSABLE_ENTITY, echo).await
+        }
+        Err(e) => failure(e),
+    }
+}
+
+async fn set_dispatcher(State(state): State<AppState>, req: Request) -> Response {
+    let p = match StaffPost::read(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some(department) = p.form.get("department").and_then(|v| v.parse().ok()) else {
+        return (StatusCode::BAD_REQUEST, "请选择部门").into_response();
+    };
+    let staff = p.form.get("dispatcher").and_then(|v| v.parse().ok());
+    let meta = p.meta();
+    match identity::set_dispatcher(&state.ctx(&meta), p.staff.actor(), department, staff).await {
+        Ok(()) => Redirect::to("/admin/departments?done=dispatcher").into_response(),
+        Err(IdentityError::Invalid { field, message }) => {
+            let mut echo = FormEcho::default();
+            echo.errors.insert(field.into(), message);
+            render_page(&state, at_path(p.parts, "/admin/departments"), StatusCode::UNPROCESSABLE_ENTITY, echo).await
         }
         Err(e) => failure(e),
     }

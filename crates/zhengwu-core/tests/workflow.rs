@@ -580,9 +580,23 @@ async fn nobody_matching_goes_to_the_dispatcher_with_an_alert(b: Backend) {
     assert!(alerts.is_empty(), "{alerts:?}");
     w.act(&xuqing, c1, approve(Some(xuqing.id)), t0).await.unwrap();
     // With a dispatcher for 人社局: the task goes to them.
-    with_db!(&w.t.db, pool => sqlx::query("UPDATE departments SET dispatcher_id = $1 WHERE code = 'QS-RSJ'")
-        .bind(chenjing.id).execute(pool).await.map(|_| ()))
+    // Named by the system administrator (dept:manage), only from the department's own staff.
+    let sysadmin = w.staff("sysadmin").await;
+    let rsj: i64 = with_db!(&w.t.db, pool => sqlx::query_scalar("SELECT id FROM departments WHERE code = 'QS-RSJ'")
+        .fetch_one(pool).await)
     .unwrap();
+    let lina_id: i64 = with_db!(&w.t.db, pool => sqlx::query_scalar("SELECT id FROM staff WHERE username = 'lina'")
+        .fetch_one(pool).await)
+    .unwrap();
+    assert!(matches!(
+        zhengwu_core::identity::set_dispatcher(&w.at(t0), &leader, rsj, Some(chenjing.id)).await,
+        Err(zhengwu_core::identity::IdentityError::Forbidden)
+    ));
+    assert!(matches!(
+        zhengwu_core::identity::set_dispatcher(&w.at(t0), &sysadmin, rsj, Some(lina_id)).await,
+        Err(zhengwu_core::identity::IdentityError::Invalid { .. })
+    ));
+    zhengwu_core::identity::set_dispatcher(&w.at(t0), &sysadmin, rsj, Some(chenjing.id)).await.unwrap();
     let (c2, _) = w.submit(&me, 2, t0).await;
     assert_eq!(w.open_tasks(c2).await, vec![("accept".to_string(), Some(chenjing.id))]);
     let alerts = workflow::supervision(&w.at(t0), &leader, POLICY).await.unwrap().alerts;

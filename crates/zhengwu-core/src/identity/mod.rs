@@ -18,7 +18,7 @@ pub use audit_access::{audit_csv, audit_export, audit_search, audit_verify, Audi
 pub use bootstrap::{bootstrap, Bootstrap, DEMO_PASSWORD};
 pub use password::{PasswordPolicy, PasswordProblem};
 pub use permission::{Duty, Permission};
-pub use roles::{create_department, create_role, update_role, DepartmentForm, RoleForm};
+pub use roles::{create_department, create_role, dispatchers, set_dispatcher, update_role, DepartmentForm, RoleForm};
 pub use scope::{DataScope, DepartmentTree, Scope};
 pub use service::*;
 pub use sessions::SessionStore;

@@ -211,3 +211,51 @@ pub async fn create_department(ctx: &Ctx<'_>, actor: &StaffActor, f: &Department
     tx.commit().await?;
     Ok(id)
 }
+
+/// Departments with their dispatcher (分办员), and who may be one: (department id, department
+/// name, dispatcher's name) and (staff id, name, department id) of active staff with `case:read`.
+#[allow(clippy::type_complexity)]
+pub async fn dispatchers(
+    ctx: &Ctx<'_>,
+    actor: &StaffActor,
+) -> Result<(Vec<(i64, String, Option<String>)>, Vec<(i64, String, i64)>), IdentityError> {
+    actor.require(Permission::DeptManage)?;
+    let depts = with_db!(ctx.db, pool => sqlx::query_as(
+        "SELECT d.id, d.name, s.display_name FROM departments d LEFT JOIN staff s ON s.id = d.dispatcher_id ORDER BY d.id")
+        .fetch_all(pool).await)?;
+    let staff = with_db!(ctx.db, pool => sqlx::query_as(
+        "SELECT DISTINCT s.id, s.display_name, s.department_id FROM staff s JOIN staff_roles sr ON sr.staff_id = s.id \
+         JOIN role_permissions rp ON rp.role_id = sr.role_id \
+         WHERE rp.permission = 'case:read' AND s.status = 'active' ORDER BY s.id")
+        .fetch_all(pool).await)?;
+    Ok((depts, staff))
+}
+
+/// Names a department's dispatcher (分办员), who receives the workflow tasks no rule matches;
+/// `None` removes it. The person must be active, in that department, and able to read cases.
+/// System administrator (`dept:manage`); audited.
+pub async fn set_dispatcher(
+    ctx: &Ctx<'_>,
+    actor: &StaffActor,
+    department: i64,
+    staff: Option<i64>,
+) -> Result<(), IdentityError> {
+    actor.require(Permission::DeptManage)?;
+    let (_, candidates) = dispatchers(ctx, actor).await?;
+    if let Some(s) = staff {
+        if !candidates.iter().any(|(id, _, dept)| *id == s && *dept == department) {
+            return Err(invalid("dispatcher", "分办员须是本部门能办理办件的在职人员"));
+        }
+    }
+    let mut tx = ctx.db.begin_write().await?;
+    let before: Option<Option<i64>> = with_tx!(&mut tx, conn => sqlx::query_scalar(
+        "SELECT dispatcher_id FROM departments WHERE id = $1").bind(department).fetch_optional(conn).await)?;
+    let Some(before) = before else { return Err(invalid("department", "部门不存在")) };
+    with_tx!(&mut tx, conn => sqlx::query("UPDATE departments SET dispatcher_id = $1 WHERE id = $2")
+        .bind(staff).bind(department).execute(conn).await.map(|_| ()))?;
+    let e = AuditEvent::new("department.dispatcher", "department", department)
+        .with_detail(json!({ "before": before, "after": staff }));
+    audit::append(&mut tx, ctx.audit, &actor.audit_actor(), ctx.meta, &e, ctx.now).await?;
+    tx.commit().await?;
+    Ok(())
+}
