@@ -147,6 +147,7 @@ fn DispatcherSection() -> impl IntoView {
                     Ok((depts, staff)) => {
                         let echo = use_form_echo();
                         let error = echo.error("dispatcher").or(echo.error("department"));
+                        let (chosen_dept, chosen_staff) = (echo.value("department"), echo.value("dispatcher"));
                         view! {
                             <section class="panel" aria-labelledby="dispatchers">
                                 <h2 id="dispatchers">"分办员"</h2>
@@ -162,7 +163,7 @@ fn DispatcherSection() -> impl IntoView {
                                     <div class="field">
                                         <label for="dispatch-dept">"部门"</label>
                                         <select id="dispatch-dept" name="department">
-                                            {depts.iter().map(|(id, name, _)| view! { <option value=id.to_string()>{name.clone()}</option> }).collect_view()}
+                                            {depts.iter().map(|(id, name, _)| view! { <option value=id.to_string() selected=chosen_dept == id.to_string()>{name.clone()}</option> }).collect_view()}
                                         </select>
                                     </div>
                                     <div class="field">
@@ -171,7 +172,7 @@ fn DispatcherSection() -> impl IntoView {
                                             <option value="">"（不设分办员）"</option>
                                             {staff.iter().map(|(id, name, dept)| {
                                                 let dn = depts.iter().find(|d| d.0 == *dept).map(|d| d.1.clone()).unwrap_or_default();
-                                                view! { <option value=id.to_string()>{format!("{name}（{dn}）")}</option> }
+                                                view! { <option value=id.to_string() selected=chosen_staff == id.to_string()>{format!("{name}（{dn}）")}</option> }
                                             }).collect_view()}
                                         </select>
                                     </div>

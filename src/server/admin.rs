@@ -307,6 +307,9 @@ async fn set_dispatcher(State(state): State<AppState>, req: Request) -> Response
         Err(IdentityError::Invalid { field, message }) => {
             let mut echo = FormEcho::default();
             echo.errors.insert(field.into(), message);
+            for f in ["department", "dispatcher"] {
+                echo.values.insert(f.into(), p.form.get(f).unwrap_or_default().to_string());
+            }
             render_page(&state, at_path(p.parts, "/admin/departments"), StatusCode::UNPROCESSABLE_ENTITY, echo).await
         }
         Err(e) => failure(e),
