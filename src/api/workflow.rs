@@ -184,10 +184,7 @@ pub async fn calendar_year(year: Option<String>) -> Result<CalendarView, ApiErro
     let internal = |e: calendar::CalendarError| super::services::server::internal(e);
     let cal = calendar::load(&state.db).await.map_err(internal)?;
     let notices = calendar::notices(&state.db).await.map_err(internal)?;
-    let weekday = |d: chrono::NaiveDate| {
-        ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][d.weekday().num_days_from_monday() as usize]
-            .to_string()
-    };
+    let weekday = |d: chrono::NaiveDate| calendar::weekday_zh(d).to_string();
     Ok(CalendarView {
         year,
         notice: notices.iter().find(|(y, _, _)| *y == year).map(|(_, n, _)| n.clone()),

@@ -156,7 +156,7 @@ async fn calendar_command(cmd: super::cli::CalendarCommand) -> Result<(), StartE
                     DayType::Holiday => "放假",
                     DayType::Workday => "上班",
                 };
-                println!("{d} {} {kind} {name}", weekday_zh(d));
+                println!("{d} {} {kind} {name}", calendar::weekday_zh(d));
             }
         }
         Ok(())
@@ -164,11 +164,6 @@ async fn calendar_command(cmd: super::cli::CalendarCommand) -> Result<(), StartE
     .await;
     db.close().await;
     result
-}
-
-fn weekday_zh(d: chrono::NaiveDate) -> &'static str {
-    use chrono::Datelike;
-    ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][d.weekday().num_days_from_monday() as usize]
 }
 
 /// `zhengwu audit verify|purge`.

@@ -109,6 +109,11 @@ pub struct YearData {
     pub days: BTreeMap<NaiveDate, (DayType, String)>,
 }
 
+/// 周一 … 周日.
+pub fn weekday_zh(d: NaiveDate) -> &'static str {
+    ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][d.weekday().num_days_from_monday() as usize]
+}
+
 fn is_weekend(d: NaiveDate) -> bool {
     matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
 }

@@ -461,7 +461,9 @@ async fn next_tracking_no(tx: &mut WriteTx, dept_code: &str, now: DateTime<Utc>)
     Ok(format!("{dept}-{day}-{n:05}"))
 }
 
-async fn event(
+/// Appends a step to the case's timeline (inside the caller's transaction); the applicant is
+/// named "申请人", never by account.
+pub(crate) async fn event(
     tx: &mut WriteTx,
     case_id: i64,
     at: DateTime<Utc>,
@@ -726,13 +728,7 @@ pub async fn list_for_staff(
     page: PageRequest,
 ) -> Result<Page<CaseSummary>, CaseError> {
     actor.require(Permission::CaseRead).map_err(|_| CaseError::Forbidden)?;
-    let scope = match services::scope_departments(actor) {
-        None => String::new(),
-        Some(ids) if ids.is_empty() => "AND 1 = 0".into(),
-        Some(ids) => {
-            format!("AND c.department_id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
-        }
-    };
+    let scope = services::scope_clause(actor, "c.department_id");
     let sql = format!(
         "{SUMMARY} WHERE c.status <> 'draft' {scope} \
          AND ($1 IS NULL OR i.code = $1) AND ($2 IS NULL OR c.status = $2) AND ($3 IS NULL OR d.code = $3) \

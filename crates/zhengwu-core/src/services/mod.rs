@@ -263,6 +263,16 @@ pub(crate) fn scope_departments(actor: &StaffActor) -> Option<Vec<i64>> {
     (!actor.scope.all).then(|| actor.scope.departments.iter().copied().collect())
 }
 
+/// The SQL condition limiting `column` (a department id) to the staff member's data scope:
+/// empty for "all", never true for no departments. Ids are integers, safe to inline.
+pub(crate) fn scope_clause(actor: &StaffActor, column: &str) -> String {
+    match scope_departments(actor) {
+        None => String::new(),
+        Some(ids) if ids.is_empty() => "AND 1 = 0".into(),
+        Some(ids) => format!("AND {column} IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
+    }
+}
+
 fn covers(actor: &StaffActor, department_id: i64) -> bool {
     actor.scope.covers(department_id, None, actor.id)
 }

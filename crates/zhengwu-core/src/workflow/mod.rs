@@ -27,13 +27,16 @@ use zhengwu_types::{
 };
 
 use crate::{
-    audit::{self, Actor, AuditError, AuditEvent},
+    audit::{self, AuditError, AuditEvent},
     calendar::{self, Calendar, CalendarError, Counting},
     citizen::CitizenActor,
     db::{Db, WriteTx},
     identity::{Ctx, Permission, StaffActor},
     services, with_db, with_tx,
 };
+
+// The case timeline has one writer.
+use crate::cases::event;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
@@ -455,26 +458,6 @@ async fn cancel_open_tasks(tx: &mut WriteTx, case_id: i64, now: DateTime<Utc>) -
     with_tx!(tx, conn => sqlx::query(
         "UPDATE case_tasks SET status = 'cancelled', decided_at = $1 WHERE case_id = $2 AND status = 'open'")
         .bind(now).bind(case_id).execute(conn).await.map(|_| ()))
-}
-
-async fn event(
-    tx: &mut WriteTx,
-    case_id: i64,
-    now: DateTime<Utc>,
-    kind: &str,
-    actor: &Actor,
-    public: bool,
-    message: &str,
-) -> Result<(), sqlx::Error> {
-    let name = match actor.kind {
-        audit::ActorKind::Citizen => "申请人".to_string(),
-        _ => actor.name.clone(),
-    };
-    with_tx!(tx, conn => sqlx::query(
-        "INSERT INTO case_events (case_id, at, kind, actor_kind, actor_name, public, message) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(case_id).bind(now).bind(kind).bind(actor.kind.as_str()).bind(name).bind(public).bind(message)
-        .execute(conn).await.map(|_| ()))
 }
 
 // ---- The clock ------------------------------------------------------------------------------
@@ -1363,10 +1346,12 @@ pub async fn panel(
         decided_at: Option<DateTime<Utc>>,
         assignee_id: Option<i64>,
         owner_id: Option<i64>,
+        step: String,
+        fallback: bool,
     }
     let rows: Vec<HistoryRow> = with_db!(ctx.db, pool => sqlx::query_as(
         "SELECT t.id, t.step_name, a.display_name AS assignee, t.status, t.decision, t.opinion, \
-         b.display_name AS decided_by, t.created_at, t.decided_at, t.assignee_id, t.owner_id \
+         b.display_name AS decided_by, t.created_at, t.decided_at, t.assignee_id, t.owner_id, t.step, t.fallback \
          FROM case_tasks t LEFT JOIN staff a ON a.id = t.assignee_id LEFT JOIN staff b ON b.id = t.decided_by \
          WHERE t.case_id = $1 ORDER BY t.id").bind(case_id).fetch_all(pool).await)?;
     let mut panel = WorkflowPanel {
@@ -1396,6 +1381,7 @@ pub async fn panel(
     if panel.can_supervise && unassigned {
         panel.assignable = assignable(ctx.db, actor).await?;
     }
+    let mut my_step: Option<(String, bool)> = None;
     for r in rows {
         let HistoryRow { id, step_name, assignee, status, decision, opinion, decided_by, .. } = r;
         let (created, decided, assignee_id, owner_id) = (r.created_at, r.decided_at, r.assignee_id, r.owner_id);
@@ -1403,6 +1389,7 @@ pub async fn panel(
             panel.step_name = Some(step_name.clone());
             if assignee_id == Some(actor.id) {
                 panel.my_task = Some(id);
+                my_step = Some((r.step.clone(), r.fallback));
             }
             if owner_id == Some(actor.id) {
                 panel.can_take_back = Some(id);
@@ -1423,11 +1410,7 @@ pub async fn panel(
             at: crate::time::local_minute(decided.unwrap_or(created)),
         });
     }
-    if let (Some(task), Some(def)) = (panel.my_task, &def) {
-        let step_key: String = with_db!(ctx.db, pool => sqlx::query_scalar("SELECT step FROM case_tasks WHERE id = $1")
-            .bind(task).fetch_one(pool).await)?;
-        let fallback: bool = with_db!(ctx.db, pool => sqlx::query_scalar("SELECT fallback FROM case_tasks WHERE id = $1")
-            .bind(task).fetch_one(pool).await)?;
+    if let (Some((step_key, fallback)), Some(def)) = (my_step, &def) {
         if let Some(step) = def.step(&step_key) {
             let paused_external = c.paused_on.is_some() && c.pause_reason.as_deref() == Some("external");
             panel.can_resume = paused_external && step.allows(StepAction::Suspend);
@@ -1463,13 +1446,7 @@ pub async fn panel(
 
 /// Who a supervisor may give a task to: active staff with `case:approve` in the supervisor's scope.
 pub async fn assignable(db: &Db, actor: &StaffActor) -> Result<Vec<Person>, sqlx::Error> {
-    let scope = match services::scope_departments(actor) {
-        None => String::new(),
-        Some(ids) if ids.is_empty() => "AND 1 = 0".into(),
-        Some(ids) => {
-            format!("AND s.department_id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
-        }
-    };
+    let scope = services::scope_clause(actor, "s.department_id");
     let sql = format!(
         "SELECT DISTINCT s.id, s.display_name, d.name FROM staff s JOIN departments d ON d.id = s.department_id \
          JOIN staff_roles sr ON sr.staff_id = s.id JOIN role_permissions rp ON rp.role_id = sr.role_id \
@@ -1548,13 +1525,7 @@ pub async fn supervision(
     policy: ClockPolicy,
 ) -> Result<SupervisionData, WorkflowError> {
     actor.require(Permission::CaseSupervise).map_err(|_| WorkflowError::Forbidden)?;
-    let scope = match services::scope_departments(actor) {
-        None => String::new(),
-        Some(ids) if ids.is_empty() => "AND 1 = 0".into(),
-        Some(ids) => {
-            format!("AND c.department_id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
-        }
-    };
+    let scope = services::scope_clause(actor, "c.department_id");
     #[derive(sqlx::FromRow)]
     struct Row {
         id: i64,
