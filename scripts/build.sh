@@ -29,6 +29,8 @@ wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sig
   --enable-reference-types --enable-multivalue --enable-mutable-globals --strip-debug --strip-producers \
   "$PKG.new/zhengwu_bg.wasm" -o "$PKG.new/zhengwu_bg.wasm"
 cp style/main.css "$PKG.new/zhengwu.css"
+# The island loader goes with the bundle, so it is fingerprinted and cached with it.
+cp public/islands.js "$PKG.new/islands.js"
 
 say "precompressing (gzip, brotli)"
 for f in "$PKG.new"/*.wasm "$PKG.new"/*.js "$PKG.new"/*.css; do

@@ -12,17 +12,17 @@ use crate::{
     components::layout::Layout,
     pages::{
         console::{
-            AuditLogPage, DashboardPage, DepartmentsPage, RoleEditPage, RolesPage, StaffCitizenPage, StaffDetailPage,
-            StaffListPage, StaffNewPage,
+            DashboardPage, DepartmentsPage, RoleEditPage, RolesPage, StaffDetailPage, StaffListPage, StaffNewPage,
         },
         console_cases::{StaffCasePage, StaffCasesPage, StaffServicePage, StaffServicesPage},
+        console_security::{ApprovalsPage, AuditLogPage, DisputesPage, StaffCitizenPage},
         console_workflow::{CalendarPage, CopiedPage, DonePage, InboxPage, SupervisionPage},
-        login::{LoginPage, PasswordPage, TotpPage},
-        my::{CitizenLoginPage, MyPage},
-        services::{ApplyPage, LookupPage, MyCasePage, MyCasesPage, ServiceGuidePage, ServicesPage},
+        login::{LoginPage, PasswordPage, PhonePage, ResetPage, TotpPage},
+        my::{CitizenLoginPage, MyPage, RealNamePage},
+        services::{ApplyPage, BlankFormPage, LookupPage, MyCasePage, MyCasesPage, ServiceGuidePage, ServicesPage},
         ArticleDetailPage, ArticleListPage, HomePage, NotFound,
     },
-    prefs::Prefs,
+    prefs::{use_site, Prefs},
 };
 
 /// The whole HTML document. Rendered on the server only.
@@ -35,7 +35,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         sc.set_is_hydrating(false);
     }
     let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
-    let pkg = options.site_pkg_dir.clone();
+    let site = use_site();
     let name = options.output_name.clone();
     view! {
         <!DOCTYPE html>
@@ -44,11 +44,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="format-detection" content="telephone=no" />
-                <link rel="stylesheet" href=format!("/{pkg}/{name}.css") />
+                // The bundle under its fingerprint: cached for a year, replaced with each build.
+                <link rel="stylesheet" href=site.asset(&format!("{name}.css")) />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 // Loads the WebAssembly islands only where the browser can run them;
                 // old WebViews without modules or WebAssembly keep the plain HTML.
-                <script type="module" src="/islands.js" data-pkg=format!("/{pkg}/{name}") nonce=nonce></script>
+                <script type="module" src=site.asset("islands.js") data-pkg=site.asset(&name) nonce=nonce></script>
                 <MetaTags />
             </head>
             <body>
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/updates/:id") view=|| view! { <ArticleDetailPage channel=Channel::Updates /> } ssr=SsrMode::Async />
                     <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />
                     <Route path=path!("/services/:code") view=ServiceGuidePage ssr=SsrMode::Async />
+                    <Route path=path!("/services/:code/blank-form") view=BlankFormPage ssr=SsrMode::Async />
                     <Route path=path!("/cases/lookup") view=LookupPage ssr=SsrMode::Async />
                     <Route path=path!("/my/apply/:code") view=ApplyPage ssr=SsrMode::Async />
                     <Route path=path!("/my/cases") view=MyCasesPage ssr=SsrMode::Async />
@@ -88,6 +90,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/services") view=StaffServicesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/services/:code") view=StaffServicePage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/login/reset") view=ResetPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/phone") view=PhonePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/approvals") view=ApprovalsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/disputes") view=DisputesPage ssr=SsrMode::Async />
+                    <Route path=path!("/my/real-name") view=RealNamePage ssr=SsrMode::Async />
                     <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/account/totp") view=TotpPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=DashboardPage ssr=SsrMode::Async />

@@ -1,4 +1,4 @@
-//! `zhengwu`: one binary with subcommands (`serve`, `migrate`, `audit`).
+//! `zhengwu`: one binary with subcommands (`serve`, `migrate`, `audit`, `calendar`, `staff`, `blobs`).
 
 use std::process::ExitCode;
 
@@ -21,7 +21,9 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             match e {
                 // Distinct from "could not run": the check ran and found tampering.
-                zhengwu::server::StartError::Tampered(_) => ExitCode::from(2),
+                zhengwu::server::StartError::Tampered(_) | zhengwu::server::StartError::BlobsFound(_) => {
+                    ExitCode::from(2)
+                }
                 zhengwu::server::StartError::NoCalendarData(_) => ExitCode::from(3),
                 _ => ExitCode::FAILURE,
             }

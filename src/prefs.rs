@@ -55,6 +55,19 @@ pub fn use_prefs() -> Prefs {
 pub struct SiteInfo {
     pub name: String,
     pub name_en: String,
+    /// The fingerprint of the built bundle: pages link `/pkg/v/<it>/…` (empty: no build).
+    pub asset_version: String,
+}
+
+impl SiteInfo {
+    /// Where a file of the bundle is linked from.
+    pub fn asset(&self, file: &str) -> String {
+        if self.asset_version.is_empty() {
+            format!("/pkg/{file}")
+        } else {
+            format!("/pkg/v/{}/{file}", self.asset_version)
+        }
+    }
 }
 
 impl SiteInfo {
@@ -70,6 +83,7 @@ pub fn use_site() -> SiteInfo {
     leptos::prelude::use_context::<SiteInfo>().unwrap_or_else(|| SiteInfo {
         name: "青山县人民政府".into(),
         name_en: "Qingshan County People's Government".into(),
+        asset_version: String::new(),
     })
 }
 

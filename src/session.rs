@@ -33,6 +33,22 @@ impl SessionView {
     pub fn can(&self, permission: &str) -> bool {
         !self.must_change_password && !self.needs_totp && self.permissions.iter().any(|p| p == permission)
     }
+
+    /// Holds an administrator duty (system, security or audit): may approve the two-person
+    /// requests of the others.
+    pub fn is_administrator(&self) -> bool {
+        const ADMIN: &[&str] = &[
+            "user:manage",
+            "dept:manage",
+            "config:manage",
+            "role:manage",
+            "role:assign",
+            "policy:manage",
+            "audit:read",
+            "audit:verify",
+        ];
+        ADMIN.iter().any(|p| self.can(p))
+    }
 }
 
 pub fn use_session() -> Option<SessionView> {
@@ -58,8 +74,11 @@ pub struct FormEcho {
     pub errors: BTreeMap<String, String>,
     pub values: BTreeMap<String, String>,
     pub notice: Option<String>,
-    /// A one-time secret to show (an initial password), never stored in the page cache.
+    /// A one-time secret to show (an initial password, an unmasked value, a reset code), never
+    /// stored in the page cache.
     pub secret: Option<String>,
+    /// What the secret is, in words (default: an initial password).
+    pub secret_label: Option<String>,
     /// A result computed by the post, as JSON of the page's own type (the case look-up).
     pub payload: Option<String>,
 }

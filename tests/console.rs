@@ -37,10 +37,15 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
     let lina_page = format!("/admin/staff/{lina}");
     let gets: Vec<(&str, [u16; 6])> = vec![
         ("/admin", [303, 200, 200, 200, 200, 200]),
-        ("/admin/staff", [303, 200, 403, 403, 200, 200]),
+        // The security administrator sees accounts: they assign roles and manage administrators.
+        ("/admin/staff", [303, 200, 200, 403, 200, 200]),
         ("/admin/staff/new", [303, 200, 403, 403, 403, 403]),
-        (&lina_page, [303, 200, 403, 403, 404, 200]),
-        ("/admin/staff/999999", [303, 404, 403, 403, 404, 404]),
+        (&lina_page, [303, 200, 200, 403, 404, 200]),
+        ("/admin/staff/999999", [303, 404, 404, 403, 404, 404]),
+        // Two-person requests: any administrator; real-name disputes: those who verify identities.
+        ("/admin/approvals", [303, 200, 200, 200, 403, 403]),
+        ("/admin/disputes", [303, 403, 403, 403, 200, 403]),
+        ("/account/phone", [303, 200, 200, 200, 200, 200]),
         ("/admin/roles", [303, 403, 200, 403, 403, 403]),
         ("/admin/roles/new", [303, 403, 200, 403, 403, 403]),
         ("/admin/departments", [303, 200, 403, 403, 403, 403]),
@@ -71,8 +76,12 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
     // Server functions answer the same way when called directly: (endpoint, arguments, allowed per role).
     let lina_id = lina.to_string();
     let sfns: Vec<Sfn> = vec![
-        ("admin/staff", vec![], [false, true, false, false, true, true]),
-        ("admin/staff_one", vec![("id", &lina_id)], [false, true, false, false, false, true]),
+        ("admin/staff", vec![], [false, true, true, false, true, true]),
+        ("admin/staff_one", vec![("id", &lina_id)], [false, true, true, false, false, true]),
+        ("admin/approvals", vec![], [false, true, true, true, false, false]),
+        ("admin/security_events", vec![], [false, false, false, true, false, false]),
+        ("admin/badges", vec![], [false, true, true, true, true, true]),
+        ("admin/disputes", vec![], [false, false, false, false, true, false]),
         ("admin/departments", vec![], [false, true, false, false, false, false]),
         ("admin/department_tree", vec![], [false, true, false, false, false, false]),
         ("admin/roles", vec![], [false, false, true, false, false, false]),
@@ -109,7 +118,12 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
             let body = r.text().await.unwrap();
             assert_eq!(ok, allowed[i], "server function {endpoint} as {}: {body}", ROLES[i]);
             if *endpoint == "admin/staff" && ok {
-                assert_eq!(body.contains("lina"), matches!(ROLES[i], "sysadmin" | "wangfang"), "scope as {}", ROLES[i]);
+                assert_eq!(
+                    body.contains("lina"),
+                    matches!(ROLES[i], "sysadmin" | "secadmin" | "wangfang"),
+                    "scope as {}",
+                    ROLES[i]
+                );
             }
         }
     }
@@ -122,7 +136,11 @@ async fn every_role_gets_exactly_what_it_is_allowed(b: Backend) {
             vec![("username", "newone"), ("display_name", "新人"), ("department_id", "1")],
             [303, 201, 403, 403, 403, 403],
         ),
-        (&unlock, vec![("action", "unlock")], [303, 303, 404, 404, 404, 403]),
+        (&unlock, vec![("action", "unlock")], [303, 303, 403, 404, 404, 403]),
+        ("/admin/approvals/999999", vec![("decision", "approve")], [303, 404, 404, 404, 403, 403]),
+        ("/admin/security-events/read", vec![("up_to", "1")], [303, 403, 403, 303, 403, 403]),
+        ("/admin/disputes/999999", vec![("decision", "uphold"), ("note", "已核验")], [303, 403, 403, 403, 404, 403]),
+        ("/account/phone", vec![("phone", "1"), ("current_password", "x")], [303, 422, 422, 422, 422, 422]),
         (&roles_path, vec![("role", "5")], [303, 403, 303, 403, 403, 403]),
         ("/admin/audit/verify", vec![], [303, 403, 403, 200, 403, 403]),
         (
@@ -233,7 +251,7 @@ async fn wrong_passwords_lock_the_account_with_one_answer(b: Backend) {
         assert_eq!(r.status(), 422);
         wrong_body = r.text().await.unwrap();
     }
-    let message = "用户名、密码或动态口令错误。连续 5 次错误将锁定账号 30 分钟。";
+    let message = "用户名、密码或动态口令错误。连续 5 次错误，将暂停从本设备登录";
     assert!(unknown_body.contains(message) && wrong_body.contains(message));
     assert!(wrong_body.contains(r#"value="chenjing""#), "the user name is kept");
     assert!(!wrong_body.contains("Wrong-2026"), "the password is not sent back");

@@ -170,13 +170,31 @@ async fn the_api_serves_one_notice(b: Backend) {
 }
 
 async fn health_readiness_and_metrics(b: Backend) {
-    let Some(app) = TestApp::demo(b, "health").await else { return };
+    // A free port for the separate metrics listener.
+    let metrics_addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let Some(app) = TestApp::with(b, "health", |s| zhengwu_core::Settings {
+        metrics_token: Some("metrics-token-0123456789".into()),
+        metrics_addr: Some(metrics_addr.to_string()),
+        ..s
+    })
+    .await
+    else {
+        return;
+    };
     assert_eq!(app.page("/healthz").await.0, 200);
     assert_eq!(app.page("/readyz").await, (200, "ready\n".to_string()));
     app.page("/notices").await;
     app.page("/notices/999999").await;
-    let (status, text) = app.page("/metrics").await;
-    assert_eq!(status, 200);
+    // On the public address only with the token; on its own address for a local Prometheus.
+    assert_eq!(app.page("/metrics").await.0, 401);
+    let wrong = app.client.get(app.url("/metrics")).bearer_auth("metrics-token-wrong-000000").send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let r = app.client.get(app.url("/metrics")).bearer_auth("metrics-token-0123456789").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let side = reqwest::get(format!("http://{metrics_addr}/metrics")).await.unwrap();
+    assert_eq!(side.status(), 200);
+    assert!(side.text().await.unwrap().contains("zhengwu_http_requests_total"));
+    let text = r.text().await.unwrap();
     assert!(text.contains("# TYPE zhengwu_http_request_duration_seconds histogram"));
     assert!(text.contains(r#"zhengwu_http_requests_total{route="/notices",method="GET",status="200"} 1"#), "{text}");
     assert!(
@@ -186,6 +204,10 @@ async fn health_readiness_and_metrics(b: Backend) {
     assert!(text.contains(
         r#"zhengwu_http_request_duration_seconds_bucket{route="/notices",method="GET",status="200",le="+Inf"} 1"#
     ));
+    // Without a token configured, the public address does not serve metrics at all.
+    let Some(plain) = TestApp::demo(b, "health_plain").await else { return };
+    assert_eq!(plain.page("/metrics").await.0, 404);
+    plain.finish().await;
     // With the database gone, the instance is alive but not ready.
     app.db.close().await;
     assert_eq!(app.page("/healthz").await.0, 200);

@@ -34,6 +34,12 @@ pub struct StaffPage {
     pub role_choices: Option<Vec<RoleChoice>>,
     /// Present when the viewer may disable, unlock or reset this account.
     pub can_manage: bool,
+    /// The account holds an administrator duty: actions on it wait for a second administrator.
+    pub admin_target: bool,
+    /// The owner registered a phone for reset codes (masked).
+    pub phone: Option<String>,
+    /// Requests about this account awaiting a second administrator.
+    pub pending: Vec<RequestRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +93,8 @@ mod server {
                 IdentityError::Invalid { .. } | IdentityError::SeparationOfDuties(_) => {
                     ApiError::new(ErrorCode::BadRequest, e.to_string())
                 }
+                IdentityError::Busy => ApiError::new(ErrorCode::Unavailable, e.to_string()),
+                IdentityError::Delivery(_) => ApiError::new(ErrorCode::Unavailable, e.to_string()),
                 IdentityError::Db(_) | IdentityError::Audit(_) | IdentityError::Sessions(_) => {
                     tracing::error!(error = %e, "identity operation failed");
                     ApiError::new(ErrorCode::Internal, ErrorCode::Internal.title())
@@ -139,7 +147,7 @@ pub async fn staff_list() -> Result<Vec<StaffRow>, ApiError> {
 
 #[server(prefix = "/sfn", endpoint = "admin/staff_one")]
 pub async fn load_staff_page(id: String) -> Result<StaffPage, ApiError> {
-    use zhengwu_core::identity::{self, Duty, Permission};
+    use zhengwu_core::identity::{self, Duty, IdentityError, Permission};
     let (state, staff, meta) = server::staff_context()?;
     let ctx = state.ctx(&meta);
     let id: i64 = id.parse().map_err(|_| ApiError::new(zhengwu_types::ErrorCode::NotFound, "not found"))?;
@@ -163,11 +171,17 @@ pub async fn load_staff_page(id: String) -> Result<StaffPage, ApiError> {
     } else {
         None
     };
+    let phone = identity::registered_phone(&state.db, &state.keys.staff, id).await.map_err(IdentityError::from)?;
+    let pending =
+        identity::requests_for(&ctx, actor, id).await?.into_iter().map(|r| request_row(r, actor.id)).collect();
     Ok(StaffPage {
         roles: detail.roles.iter().map(|r| r.name.clone()).collect(),
         staff: server::row(detail.summary, ctx.now),
         role_choices,
         can_manage,
+        admin_target,
+        phone: phone.filter(|_| can_manage || id == actor.id),
+        pending,
     })
 }
 
@@ -353,9 +367,119 @@ pub async fn department_dispatchers() -> Result<(Vec<(i64, String, Option<String
     }
 }
 
-/// A fresh secret for setting up the signed-in staff member's authenticator: (base32, URI).
+/// What the second-factor set-up page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpSetupView {
+    /// Base32, for typing into an authenticator.
+    pub secret: String,
+    /// The `otpauth://` URI (a link, for a phone).
+    pub uri: String,
+    /// The URI as a QR code (an `<svg>` drawn on the server).
+    pub qr_svg: String,
+    /// A factor is set up already: replacing it needs the password and a current code.
+    pub replacing: bool,
+}
+
+/// The signed-in staff member's pending secret (the same one until a code from it is confirmed).
 #[server(prefix = "/sfn", endpoint = "account/totp_secret")]
-pub async fn new_totp_secret() -> Result<(String, String), ApiError> {
-    let (state, staff, _) = server::staff_context()?;
-    Ok(zhengwu_core::identity::new_totp_secret(&state.site.name, &staff.actor().username))
+pub async fn totp_setup() -> Result<TotpSetupView, ApiError> {
+    let (state, staff, meta) = server::staff_context()?;
+    let actor = staff.actor();
+    let s = zhengwu_core::identity::pending_totp(&state.ctx(&meta), actor, &state.keys.staff, &state.site.name).await?;
+    Ok(TotpSetupView { secret: s.secret, uri: s.uri, qr_svg: s.qr_svg, replacing: actor.has_totp })
+}
+
+/// A request awaiting (or past) a second administrator's decision, as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestRow {
+    pub id: i64,
+    pub kind: String,
+    pub target_id: i64,
+    pub target: String,
+    pub requested_by: String,
+    pub reason: String,
+    pub roles: Vec<String>,
+    pub status: String,
+    pub pending: bool,
+    pub decided_by: Option<String>,
+    pub created_at: String,
+    pub expires_at: String,
+    /// The viewer may approve or refuse it (not theirs, not about them).
+    pub can_decide: bool,
+    /// The viewer asked for it (and may cancel it).
+    pub mine: bool,
+}
+
+#[cfg(feature = "ssr")]
+fn request_row(r: zhengwu_core::identity::AdminRequest, viewer: i64) -> RequestRow {
+    use zhengwu_core::identity::RequestStatus;
+    let pending = r.status == RequestStatus::Pending;
+    RequestRow {
+        id: r.id,
+        kind: r.kind.name_zh().into(),
+        target_id: r.target_id,
+        target: format!("{}（{}）", r.target_name, r.target_username),
+        requested_by: r.requester_username.clone(),
+        reason: r.reason,
+        roles: r.roles,
+        status: r.status.name_zh().into(),
+        pending,
+        decided_by: r.decided_by,
+        created_at: server::local_time(r.created_at),
+        expires_at: server::local_time(r.expires_at),
+        can_decide: pending && r.requested_by != viewer && r.target_id != viewer,
+        mine: pending && r.requested_by == viewer,
+    }
+}
+
+/// The two-person requests (待审批) for administrators.
+#[server(prefix = "/sfn", endpoint = "admin/approvals")]
+pub async fn approval_list() -> Result<Vec<RequestRow>, ApiError> {
+    let (state, staff, meta) = server::staff_context()?;
+    let actor = staff.actor();
+    let list = zhengwu_core::identity::list_requests(&state.ctx(&meta), actor).await?;
+    Ok(list.into_iter().map(|r| request_row(r, actor.id)).collect())
+}
+
+/// A security event for the auditor's sign-in panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityEvent {
+    pub seq: i64,
+    pub time: String,
+    pub actor: String,
+    pub action: String,
+    pub object: String,
+    pub detail: String,
+}
+
+/// The security events the auditor has not marked as read, and how many there are.
+#[server(prefix = "/sfn", endpoint = "admin/security_events")]
+pub async fn security_events() -> Result<(Vec<SecurityEvent>, i64), ApiError> {
+    let (state, staff, meta) = server::staff_context()?;
+    let (rows, total) = zhengwu_core::identity::security_events(&state.ctx(&meta), staff.actor()).await?;
+    Ok((
+        rows.into_iter()
+            .map(|r| SecurityEvent {
+                seq: r.seq,
+                time: server::local_time(r.occurred_at),
+                actor: r.actor_name,
+                action: r.action,
+                object: format!("{} {}", r.object_type, r.object_id.unwrap_or_default()),
+                detail: r.detail,
+            })
+            .collect(),
+        total,
+    ))
+}
+
+/// Counts for the console's navigation: requests the viewer could decide, unread security events.
+#[server(prefix = "/sfn", endpoint = "admin/badges")]
+pub async fn console_badges() -> Result<(i64, i64), ApiError> {
+    use zhengwu_core::identity::{self, Permission};
+    let (state, staff, meta) = server::staff_context()?;
+    let ctx = state.ctx(&meta);
+    let actor = staff.actor();
+    let approvals = identity::awaiting_me(&ctx, actor).await?;
+    let events = if actor.can(Permission::AuditRead) { identity::security_events(&ctx, actor).await?.1 } else { 0 };
+    Ok((approvals, events))
 }

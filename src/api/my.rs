@@ -19,8 +19,12 @@ mod server {
                 CitizenError::NotFound => ApiError::new(ErrorCode::NotFound, "not found"),
                 CitizenError::Invalid { .. }
                 | CitizenError::BadCode
+                | CitizenError::CodeGone
                 | CitizenError::TooSoon(_)
-                | CitizenError::DailyLimit => ApiError::new(ErrorCode::BadRequest, e.to_string()),
+                | CitizenError::DailyLimit
+                | CitizenError::ChallengeNeeded
+                | CitizenError::IdTaken
+                | CitizenError::TooMany(_) => ApiError::new(ErrorCode::BadRequest, e.to_string()),
                 other => {
                     tracing::error!(error = %other, "citizen operation failed");
                     ApiError::new(ErrorCode::Internal, ErrorCode::Internal.title())
@@ -63,4 +67,51 @@ pub async fn staff_citizen(id: String) -> Result<MaskedProfile, ApiError> {
     let meta = crate::server::auth::request_meta(&parts.headers, &parts.extensions);
     let ctx = state.ctx(&meta);
     Ok(zhengwu_core::citizen::citizen_for_staff(&ctx, &state.personal, staff.actor(), id).await?)
+}
+
+/// A real-name dispute as window staff see it (masked).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DisputeRow {
+    pub id: i64,
+    pub citizen_id: i64,
+    pub holder_id: i64,
+    pub real_name: String,
+    pub id_number: String,
+    pub status: String,
+    pub note: String,
+    pub created_at: String,
+}
+
+/// Real-name disputes for staff who verify identities (`personal:unmask`).
+#[server(prefix = "/sfn", endpoint = "admin/disputes")]
+pub async fn dispute_list() -> Result<Vec<DisputeRow>, ApiError> {
+    use zhengwu_types::ErrorCode;
+    let state = crate::server::state::use_app_state()?;
+    let parts = use_context::<axum::http::request::Parts>()
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "request missing"))?;
+    let staff = parts
+        .extensions
+        .get::<crate::server::auth::CurrentStaff>()
+        .cloned()
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "not signed in"))?;
+    let meta = crate::server::auth::request_meta(&parts.headers, &parts.extensions);
+    let list = zhengwu_core::citizen::list_disputes(&state.ctx(&meta), &state.personal, staff.actor()).await?;
+    Ok(list
+        .into_iter()
+        .map(|d| DisputeRow {
+            id: d.id,
+            citizen_id: d.citizen_id,
+            holder_id: d.holder_id,
+            real_name: d.real_name,
+            id_number: d.id_number,
+            status: match d.status.as_str() {
+                "pending" => "待核实",
+                "upheld" => "已核实，已转给申诉人",
+                _ => "未予支持",
+            }
+            .to_string(),
+            note: d.note,
+            created_at: zhengwu_core::time::local_minute(d.created_at),
+        })
+        .collect())
 }

@@ -150,6 +150,13 @@ pub async fn guide_of_service(code: String) -> Result<ServiceGuide, ApiError> {
     Ok(zhengwu_core::services::published_guide(&state.db, &code).await?)
 }
 
+/// A published item's guide and current form, for the printable blank form (public).
+#[server(prefix = "/sfn", endpoint = "services/blank_form")]
+pub async fn blank_form(code: String) -> Result<(ServiceGuide, Option<FormDef>), ApiError> {
+    let state = crate::server::state::use_app_state()?;
+    Ok(zhengwu_core::services::published_form(&state.db, &code).await?)
+}
+
 /// The signed-in citizen's application for an item: an open draft or supplement, or a new form.
 #[server(prefix = "/sfn", endpoint = "my/application")]
 pub async fn my_application(code: String, case: Option<String>) -> Result<ApplicationView, ApiError> {
@@ -192,6 +199,7 @@ pub async fn staff_cases(
     };
     let filter = zhengwu_core::cases::CaseFilter {
         service: blank(service),
+        concluded: status.as_deref() == Some("concluded"),
         status: blank(status).and_then(|s| zhengwu_types::services::CaseStatus::parse(&s)),
         department: blank(department),
         from: date(from)?,

@@ -14,7 +14,8 @@ pub fn ArticleRow(article: ArticleSummary, #[prop(optional)] detailed: bool) -> 
     let attachments = article.attachment_count;
     view! {
         <li class="article-row">
-            <a href=href class="article-title">{article.title}</a>
+            // Articles are written in Chinese whatever the interface language.
+            <a href=href class="article-title" lang=(prefs.lang != zhengwu_types::Lang::Zh).then_some("zh-CN")>{article.title}</a>
             <span class="article-meta">
                 {detailed.then(|| category.map(|c| view! { <span class="tag">{c}</span> }))}
                 {detailed.then(|| view! { <span>{article.department.clone()}</span> })}

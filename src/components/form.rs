@@ -20,6 +20,7 @@ pub fn Field(
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] inputmode: Option<&'static str>,
     #[prop(optional)] value: Option<String>,
     #[prop(default = true)] required: bool,
 ) -> impl IntoView {
@@ -45,6 +46,7 @@ pub fn Field(
                 type=kind
                 value=value
                 autocomplete=autocomplete
+                inputmode=inputmode
                 required=required
                 aria-invalid=error.is_some().then_some("true")
                 aria-describedby=(!described.is_empty()).then_some(described)
@@ -82,11 +84,14 @@ pub fn Notice() -> impl IntoView {
     let echo = use_form_echo();
     view! {
         {echo.notice.clone().map(|n| view! { <div class="notice" role="status"><p>{n}</p></div> })}
-        {echo.secret.clone().map(|s| view! {
-            <div class="secret" role="status">
-                <p>"初始密码（仅显示这一次）："</p>
-                <p><code class="secret-value">{s}</code></p>
-            </div>
+        {echo.secret.clone().map(|s| {
+            let label = echo.secret_label.clone().unwrap_or_else(|| "初始密码（仅显示这一次）：".into());
+            view! {
+                <div class="secret" role="status">
+                    <p>{label}</p>
+                    <p><code class="secret-value">{s}</code></p>
+                </div>
+            }
         })}
     }
 }

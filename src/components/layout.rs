@@ -27,6 +27,12 @@ pub fn Layout(children: Children) -> impl IntoView {
         }
     };
     let current = location.pathname.get_untracked();
+    // Only the frame and the article pages are translated; the rest of the content (services,
+    // forms, the console, and articles' own text) is Chinese, and says so to screen readers and
+    // translation tools when the page is in English.
+    let translated = current == "/" || Channel::ALL.iter().any(|c| current.starts_with(c.path()));
+    let english = prefs.lang == Lang::En;
+    let main_lang = (english && !translated).then_some("zh-CN");
     let other_lang = match prefs.lang {
         Lang::Zh => Lang::En,
         Lang::En => Lang::Zh,
@@ -96,7 +102,8 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </ul>
             </nav>
         </header>
-        <main id="main" class="wrap" tabindex="-1">
+        <main id="main" class="wrap" tabindex="-1" lang=main_lang>
+            {main_lang.map(|_| view! { <p class="notice-inline" lang="en">{t.chinese_only}</p> })}
             {children()}
         </main>
         <footer class="site-footer">

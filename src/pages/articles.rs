@@ -2,12 +2,12 @@
 //! parameterised by channel.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use zhengwu_types::{ArticleDetail, ArticleSummary, Category, Channel, Page};
 
 use crate::{
     api::articles::{get_article, list_articles},
+    components::meta::PageMeta,
     components::{article_row::ArticleRow, pager::Pager, print_button::PrintButton},
     pages::ErrorPage,
     prefs::use_prefs,
@@ -54,7 +54,7 @@ fn ArticleList(channel: Channel, category: Option<String>, page: Page<ArticleSum
     };
     let empty = page.items.is_empty();
     view! {
-        <Title text=title.clone() />
+        <PageMeta title=title.clone() />
         <Breadcrumb channel current=None />
         <h1>{title}</h1>
         <nav class="tabs" aria-label=t.category>
@@ -102,9 +102,9 @@ fn ArticleView(article: ArticleDetail) -> impl IntoView {
     let paragraphs: Vec<String> = article.paragraphs().map(str::to_string).collect();
     let title = s.title.clone();
     view! {
-        <Title text=title.clone() />
+        <PageMeta title=title.clone() description=s.summary.clone() />
         <Breadcrumb channel current=Some(title.clone()) />
-        <article class="article">
+        <article class="article" lang=(prefs.lang != zhengwu_types::Lang::Zh).then_some("zh-CN")>
             <h1>{title}</h1>
             <dl class="article-facts">
                 <div>

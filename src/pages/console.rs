@@ -3,21 +3,24 @@
 //! the links shown here only spare people pages they cannot use.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
-    api::admin::{department_choices, load_audit_page, load_staff_page, role_list, staff_list, StaffRow},
+    api::admin::{department_choices, load_staff_page, role_list, staff_list, StaffRow},
     components::form::{CsrfField, ErrorSummary, Field, Notice},
+    components::meta::PageMeta,
     pages::ErrorPage,
     session::{use_form_echo, use_session},
 };
 
-/// The console's own navigation, by permission.
+/// The console's own navigation, by permission, with the counts that need attention: requests
+/// awaiting a second administrator, unread security events (the auditor).
 #[component]
 pub fn ConsoleNav() -> impl IntoView {
     let s = use_session();
     let can = |p: &str| s.as_ref().is_some_and(|s| s.can(p));
+    let admin = s.as_ref().is_some_and(|s| s.is_administrator());
+    let badges = Resource::new(|| (), |_| crate::api::admin::console_badges());
     let links = [
         (true, "/admin", "工作台首页"),
         (can("case:read"), "/admin/inbox", "待办"),
@@ -30,9 +33,11 @@ pub fn ConsoleNav() -> impl IntoView {
         (can("role:manage") || can("role:assign"), "/admin/roles", "角色与权限"),
         (can("dept:manage") || can("user:manage"), "/admin/departments", "组织机构"),
         (can("audit:read"), "/admin/audit", "审计记录"),
+        (can("personal:unmask"), "/admin/disputes", "实名申诉"),
         (can("case:read") || can("config:manage"), "/admin/calendar", "工作日历"),
         (true, "/account/password", "修改密码"),
         (true, "/account/totp", "动态口令"),
+        (true, "/account/phone", "登记手机"),
     ];
     view! {
         <nav class="console-nav" aria-label="工作台导航">
@@ -40,6 +45,15 @@ pub fn ConsoleNav() -> impl IntoView {
                 {links.into_iter().filter(|(show, _, _)| *show).map(|(_, href, label)| view! {
                     <li><a href=href>{label}</a></li>
                 }).collect_view()}
+                {admin.then(|| view! {
+                    <li>
+                        <a href="/admin/approvals">"待审批"
+                            <Suspense>{move || Suspend::new(async move {
+                                badges.await.ok().filter(|(n, _)| *n > 0).map(|(n, _)| view! { <span class="badge">{n}</span> })
+                            })}</Suspense>
+                        </a>
+                    </li>
+                })}
             </ul>
         </nav>
     }
@@ -55,6 +69,7 @@ fn done_message(done: &str) -> Option<&'static str> {
         "role" => "角色已保存。",
         "totp" => "动态口令已绑定。以后登录时请同时输入动态口令。",
         "reset_totp" => "动态口令已解除绑定，该账号的所有登录已结束。",
+        "events" => "安全事件已标记为已阅。",
         _ => return None,
     })
 }
@@ -70,10 +85,11 @@ fn DoneNotice() -> impl IntoView {
 pub fn DashboardPage() -> impl IntoView {
     let s = use_session();
     view! {
-        <Title text="工作台" />
+        <PageMeta title="工作台" />
         <ConsoleNav />
         <h1>"工作台"</h1>
         <DoneNotice />
+        {s.clone().filter(|s| s.can("audit:read")).map(|_| view! { <crate::pages::console_security::SecurityEventsPanel /> })}
         {s.map(|s| view! {
             <dl class="facts">
                 <div><dt>"姓名"</dt><dd>{s.display_name.clone()}</dd></div>
@@ -102,7 +118,7 @@ pub fn StaffListPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| staff_list());
     let can_create = use_session().is_some_and(|s| s.can("user:manage"));
     view! {
-        <Title text="人员账号" />
+        <PageMeta title="人员账号" />
         <ConsoleNav />
         <h1>"人员账号"</h1>
         {can_create.then(|| view! { <p><a class="button" href="/admin/staff/new">"新建账号"</a></p> })}
@@ -192,7 +208,7 @@ pub fn StaffNewPage() -> impl IntoView {
     let depts = Resource::new(|| (), |_| department_choices());
     let echo = use_form_echo();
     view! {
-        <Title text="新建账号" />
+        <PageMeta title="新建账号" />
         <ConsoleNav />
         <h1>"新建账号"</h1>
         <ErrorSummary labels=&[("username", "用户名"), ("display_name", "姓名"), ("department_id", "所属部门")] />
@@ -239,7 +255,7 @@ pub fn StaffDetailPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let data = Resource::new(id, load_staff_page);
     view! {
-        <Title text="账号详情" />
+        <PageMeta title="账号详情" />
         <ConsoleNav />
         <DoneNotice />
         <Notice />
@@ -251,15 +267,10 @@ pub fn StaffDetailPage() -> impl IntoView {
                         let s = p.staff.clone();
                         let action = format!("/admin/staff/{}/action", s.id);
                         let button = move |value: &'static str, label: &'static str| {
-                            let action = action.clone();
-                            view! {
-                                <form method="post" action=action class="inline-form">
-                                    <CsrfField />
-                                    <input type="hidden" name="action" value=value />
-                                    <button type="submit" class="button secondary">{label}</button>
-                                </form>
-                            }
+                            view! { <button type="submit" name="action" value=value class="button secondary">{label}</button> }
                         };
+                        let reason = use_form_echo().value("reason");
+                        let pending = p.pending.clone();
                         view! {
                             <h1>{s.display_name.clone()}</h1>
                             <dl class="facts">
@@ -268,16 +279,38 @@ pub fn StaffDetailPage() -> impl IntoView {
                                 <div><dt>"状态"</dt><dd>{status_label(&s)}</dd></div>
                                 <div><dt>"角色"</dt><dd>{if p.roles.is_empty() { "无".to_string() } else { p.roles.join("、") }}</dd></div>
                                 <div><dt>"最近登录"</dt><dd>{s.last_login.clone().unwrap_or_else(|| "—".into())}</dd></div>
+                                {p.can_manage.then(|| view! {
+                                    <div><dt>"登记手机"</dt><dd>{p.phone.clone().unwrap_or_else(|| "未登记（重置码须当面交给本人）".into())}</dd></div>
+                                })}
                             </dl>
+                            {(!pending.is_empty()).then(|| view! {
+                                <section aria-labelledby="pending-heading">
+                                    <h2 id="pending-heading">"待审批的申请"</h2>
+                                    <crate::pages::console_security::RequestTable rows=pending.clone() />
+                                </section>
+                            })}
                             {p.can_manage.then(|| view! {
                                 <section aria-labelledby="manage-heading">
                                     <h2 id="manage-heading">"账号操作"</h2>
-                                    <div class="actions">
-                                        {if s.status == "active" { button("disable", "停用账号").into_any() } else { button("enable", "启用账号").into_any() }}
-                                        {s.locked.then(|| button("unlock", "解锁"))}
-                                        {button("reset_password", "重置密码")}
-                                        {button("reset_totp", "解除动态口令")}
-                                    </div>
+                                    {if p.admin_target {
+                                        view! { <p class="hint">"这是管理员账号：除解锁外，以下操作须由另一名管理员批准后生效（双人复核）；重置后的一次性重置码只发给本人，您看不到。"</p> }.into_any()
+                                    } else {
+                                        view! { <p class="hint">"重置密码后，一次性重置码发到本人登记的手机；未登记手机的，须另一名管理员批准，重置码交给批准人当面转交。您看不到新密码。"</p> }.into_any()
+                                    }}
+                                    <form method="post" action=action class="form">
+                                        <CsrfField />
+                                        <div class="field">
+                                            <label for="reason">"事由"</label>
+                                            <p class="hint" id="reason-hint">"需要审批的操作须填写（4–200 字），审批人和审计员会看到"</p>
+                                            <input id="reason" name="reason" type="text" value=reason aria-describedby="reason-hint" />
+                                        </div>
+                                        <div class="actions">
+                                            {if s.status == "active" { button("disable", "停用账号").into_any() } else { button("enable", "启用账号").into_any() }}
+                                            {s.locked.then(|| button("unlock", "解锁"))}
+                                            {button("reset_password", "重置密码")}
+                                            {button("reset_totp", "解除动态口令")}
+                                        </div>
+                                    </form>
                                 </section>
                             })}
                             {p.role_choices.clone().map(|choices| view! {
@@ -285,6 +318,11 @@ pub fn StaffDetailPage() -> impl IntoView {
                                     <h2 id="roles-heading">"分配角色"</h2>
                                     <form method="post" action=format!("/admin/staff/{}/roles", s.id) class="form">
                                         <CsrfField />
+                                        <div class="field">
+                                            <label for="roles-reason">"事由"</label>
+                                            <p class="hint" id="roles-reason-hint">"涉及管理员职责的变更须另一名管理员批准，请填写事由（4–200 字）"</p>
+                                            <input id="roles-reason" name="reason" type="text" aria-describedby="roles-reason-hint" />
+                                        </div>
                                         <fieldset>
                                             <legend>"角色（同一账号只能担任一种管理员职责，且管理员不能兼任业务角色）"</legend>
                                             {choices.into_iter().map(|c| {
@@ -314,7 +352,7 @@ pub fn RolesPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| role_list());
     let can_manage = use_session().is_some_and(|s| s.can("role:manage"));
     view! {
-        <Title text="角色与权限" />
+        <PageMeta title="角色与权限" />
         <ConsoleNav />
         <h1>"角色与权限"</h1>
         <DoneNotice />
@@ -331,8 +369,8 @@ pub fn RolesPage() -> impl IntoView {
                                     {roles.into_iter().map(|r| view! {
                                         <tr>
                                             <td>
-                                                {if can_manage { view! { <a href=format!("/admin/roles/{}", r.id)>{r.name.clone()}</a> }.into_any() } else { r.name.clone().into_any() }}
-                                                <br /><code>{r.code.clone()}</code>{r.builtin.then_some("（内置）")}
+                                                {if can_manage && !r.builtin { view! { <a href=format!("/admin/roles/{}", r.id)>{r.name.clone()}</a> }.into_any() } else { r.name.clone().into_any() }}
+                                                <br /><code>{r.code.clone()}</code>{r.builtin.then_some("（内置，权限固定）")}
                                             </td>
                                             <td>{r.duty.clone()}</td>
                                             <td>{r.scope.clone()}</td>
@@ -351,135 +389,6 @@ pub fn RolesPage() -> impl IntoView {
     }
 }
 
-#[component]
-pub fn AuditLogPage() -> impl IntoView {
-    let query = use_query_map();
-    let params = move || {
-        query.with(|q| (q.get("from"), q.get("until"), q.get("actor"), q.get("action"), q.get("object"), q.get("page")))
-    };
-    let data = Resource::new(params, |(from, until, actor, action, object, page)| {
-        load_audit_page(from, until, actor, action, object, page)
-    });
-    let (from, until, actor, action, object, _) = params();
-    let export = {
-        let q: Vec<String> =
-            [("from", &from), ("until", &until), ("actor", &actor), ("action", &action), ("object", &object)]
-                .iter()
-                .filter_map(|(k, v)| v.as_ref().filter(|v| !v.is_empty()).map(|v| format!("{k}={}", urlencode(v))))
-                .collect();
-        format!("/admin/audit.csv?{}", q.join("&"))
-    };
-    let field = |name: &'static str, label: &'static str, kind: &'static str, value: Option<String>| {
-        view! {
-            <div class="field">
-                <label for=name>{label}</label>
-                <input id=name name=name type=kind value=value.unwrap_or_default() />
-            </div>
-        }
-    };
-    view! {
-        <Title text="审计记录" />
-        <ConsoleNav />
-        <h1>"审计记录"</h1>
-        <Notice />
-        <form method="get" action="/admin/audit" class="form filters">
-            {field("from", "起始日期", "date", from)}
-            {field("until", "截止日期", "date", until)}
-            {field("actor", "操作者用户名", "text", actor)}
-            {field("action", "动作（前缀，如 staff.）", "text", action)}
-            {field("object", "对象（如 staff 12）", "text", object)}
-            <button type="submit" class="button">"查询"</button>
-        </form>
-        <div class="actions">
-            <a class="button secondary" href=export download="">"导出 CSV"</a>
-            <form method="post" action="/admin/audit/verify" class="inline-form">
-                <CsrfField />
-                <button type="submit" class="button secondary">"校验审计链"</button>
-            </form>
-        </div>
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                    Ok(p) => view! {
-                        <div class="table-wrap">
-                            <table class="audit">
-                                <caption>{format!("共 {} 条，第 {} / {} 页", p.total, p.page, p.total_pages.max(1))}</caption>
-                                <thead><tr><th scope="col">"序号"</th><th scope="col">"时间"</th><th scope="col">"操作者"</th><th scope="col">"动作"</th><th scope="col">"对象"</th><th scope="col">"结果"</th><th scope="col">"IP"</th><th scope="col">"详情"</th></tr></thead>
-                                <tbody>
-                                    {p.rows.into_iter().map(|r| view! {
-                                        <tr class:failure=r.outcome == "failure">
-                                            <td>{r.seq}</td><td>{r.time}</td><td>{r.actor}</td><td><code>{r.action}</code></td>
-                                            <td>{r.object}</td><td>{if r.outcome == "success" { "成功" } else { "失败" }}</td>
-                                            <td>{r.ip}</td><td class="detail"><code>{r.detail}</code></td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// A citizen for staff who verify identities: masked, with an audited "show in full".
-#[component]
-pub fn StaffCitizenPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let data = Resource::new(id, crate::api::my::staff_citizen);
-    view! {
-        <Title text="群众信息" />
-        <ConsoleNav />
-        <h1>"群众信息"</h1>
-        <Notice />
-        <ErrorSummary labels=&[("reason", "查看事由")] />
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                    Ok(p) => view! {
-                        <dl class="facts">
-                            <div><dt>"账号编号"</dt><dd>{p.id}</dd></div>
-                            <div><dt>"手机号码"</dt><dd>{p.phone.clone()}</dd></div>
-                            <div><dt>"姓名"</dt><dd>{p.real_name.clone().unwrap_or_else(|| "未实名".into())}</dd></div>
-                            <div><dt>"身份证号码"</dt><dd>{p.id_number.clone().unwrap_or_else(|| "未实名".into())}</dd></div>
-                        </dl>
-                        <section aria-labelledby="unmask-heading">
-                            <h2 id="unmask-heading">"查看完整信息"</h2>
-                            <p class="hint">"每次查看都会记录操作人、时间和事由，供安全审计员检查。"</p>
-                            <form method="post" action=format!("/admin/citizens/{}/unmask", p.id) class="form">
-                                <CsrfField />
-                                <div class="field">
-                                    <label for="field">"要查看的信息"</label>
-                                    <select id="field" name="field">
-                                        <option value="id_number">"身份证号码"</option>
-                                        <option value="real_name">"姓名"</option>
-                                        <option value="phone">"手机号码"</option>
-                                    </select>
-                                </div>
-                                <Field name="reason" label="查看事由" hint="如：窗口核验申请人身份" />
-                                <button type="submit" class="button secondary">"查看完整信息"</button>
-                            </form>
-                        </section>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
 /// Create (`/admin/roles/new`) or edit (`/admin/roles/:id`) a role.
 #[component]
 pub fn RoleEditPage() -> impl IntoView {
@@ -488,7 +397,7 @@ pub fn RoleEditPage() -> impl IntoView {
     let data = Resource::new(id, crate::api::admin::load_role_editor);
     let echo = use_form_echo();
     view! {
-        <Title text="编辑角色" />
+        <PageMeta title="编辑角色" />
         <ConsoleNav />
         <Suspense>
             {move || {
@@ -578,7 +487,7 @@ pub fn DepartmentsPage() -> impl IntoView {
     let done = done_param.as_deref() == Some("department");
     let dispatcher_saved = done_param.as_deref() == Some("dispatcher");
     view! {
-        <Title text="组织机构" />
+        <PageMeta title="组织机构" />
         <ConsoleNav />
         <h1>"组织机构"</h1>
         {done.then(|| view! { <div class="notice" role="status"><p>"部门已添加。"</p></div> })}

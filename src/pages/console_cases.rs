@@ -2,7 +2,6 @@
 //! check permission and data scope; these pages only show what came back.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use zhengwu_types::{
     services::{CaseDetail, CaseStatus, CaseSummary, ItemStatus, ServiceSummary},
@@ -11,6 +10,7 @@ use zhengwu_types::{
 
 use crate::{
     api::services::{staff_case, staff_cases, staff_service, staff_services, ItemEditor, StaffCatalogue},
+    components::meta::{rcdata, PageMeta},
     components::{
         form::{CsrfField, ErrorSummary},
         pager::Pager,
@@ -36,7 +36,7 @@ pub fn StaffCasesPage() -> impl IntoView {
         staff_cases(service, status, department, from, to, page)
     });
     view! {
-        <Title text="办件" />
+        <PageMeta title="办件" />
         <ConsoleNav />
         <h1>"办件"</h1>
         <Suspense>
@@ -68,7 +68,11 @@ fn CaseTable(p: Page<CaseSummary>) -> impl IntoView {
                 <label for="status">"状态"</label>
                 <select id="status" name="status">
                     <option value="">"全部"</option>
-                    {[CaseStatus::Submitted, CaseStatus::Supplement, CaseStatus::Withdrawn].into_iter().map(|s| view! {
+                    {[CaseStatus::Submitted, CaseStatus::Processing, CaseStatus::Supplement].into_iter().map(|s| view! {
+                        <option value=s.code() selected=status == s.code()>{s.name_zh()}</option>
+                    }).collect_view()}
+                    <option value="concluded" selected=status == "concluded">"已办结（全部）"</option>
+                    {[CaseStatus::Approved, CaseStatus::Rejected, CaseStatus::Terminated, CaseStatus::Withdrawn].into_iter().map(|s| view! {
                         <option value=s.code() selected=status == s.code()>{s.name_zh()}</option>
                     }).collect_view()}
                 </select>
@@ -143,7 +147,7 @@ pub fn StaffServicesPage() -> impl IntoView {
     let params = move || query.with(|q| (q.get("status"), q.get("q"), q.get("page")));
     let data = Resource::new(params, |(status, text, page)| staff_services(status, text, page));
     view! {
-        <Title text="事项管理" />
+        <PageMeta title="事项管理" />
         <ConsoleNav />
         <h1>"事项管理"</h1>
         <Suspense>
@@ -308,7 +312,7 @@ fn ServiceEditor(e: ItemEditor) -> impl IntoView {
             <div class="field" class:field-error=error.is_some()>
                 <label for=k>{label}</label>
                 {error.clone().map(|e| view! { <p class="error-message">{e}</p> })}
-                <textarea id=k name=k rows="3">{val(k, stored)}</textarea>
+                <textarea id=k name=k rows="3">{rcdata(&val(k, stored))}</textarea>
             </div>
         }
     };
@@ -324,7 +328,7 @@ fn ServiceEditor(e: ItemEditor) -> impl IntoView {
     let definition = val("definition", e.form_json.clone());
     let status = g.status;
     view! {
-        <Title text=format!("事项管理 · {}", g.name) />
+        <PageMeta title=format!("事项管理 · {}", g.name) />
         <nav class="breadcrumb" aria-label="当前位置"><a href="/admin/services">"事项管理"</a>" › "{g.name.clone()}</nav>
         <h1>{g.name.clone()}</h1>
         {done.map(|d| view! { <div class="notice" role="status"><p>{d}</p></div> })}
@@ -387,7 +391,7 @@ fn ServiceEditor(e: ItemEditor) -> impl IntoView {
                     <label for="definition">"表单定义（JSON，可粘贴导入）"</label>
                     <p class="hint">"保存即发布为新版本；已开始的申请继续使用原版本。"</p>
                     {echo.error("definition").map(|e| view! { <p class="error-message">{e}</p> })}
-                    <textarea id="definition" name="definition" rows="16" class="code">{definition}</textarea>
+                    <textarea id="definition" name="definition" rows="16" class="code">{rcdata(&definition)}</textarea>
                 </div>
                 <button type="submit" class="button">"发布新版本表单"</button>
             </form>

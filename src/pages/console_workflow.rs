@@ -4,7 +4,6 @@
 //! All plain forms: everything works without JavaScript.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use zhengwu_types::workflow::{Clock, Inbox, StepAction, TaskRow, Warning, WorkflowPanel};
 
@@ -14,6 +13,7 @@ use crate::{
         CopiedCase, SupervisionView, WorkflowEditor,
     },
     components::form::{CsrfField, ErrorSummary},
+    components::meta::{rcdata, PageMeta},
     pages::{console::ConsoleNav, services::query, ErrorPage},
     session::use_form_echo,
 };
@@ -42,7 +42,7 @@ pub fn InboxPage() -> impl IntoView {
     let params = move || q.with(|q| (q.get("service"), q.get("warning"), q.get("sort")));
     let data = Resource::new(params, |(s, w, o)| staff_inbox(s, w, o));
     view! {
-        <Title text="待办" />
+        <PageMeta title="待办" />
         <ConsoleNav />
         <h1>"待办"</h1>
         <Suspense>
@@ -137,7 +137,7 @@ fn TaskTable(rows: Vec<TaskRow>, done: bool) -> impl IntoView {
 pub fn DonePage() -> impl IntoView {
     let data = Resource::new(|| (), |_| done_tasks());
     view! {
-        <Title text="已办" />
+        <PageMeta title="已办" />
         <ConsoleNav />
         <h1>"已办"</h1>
         <Suspense>
@@ -152,10 +152,18 @@ pub fn DonePage() -> impl IntoView {
 }
 
 fn clock_facts(c: &Clock) -> impl IntoView {
-    let days = days_text(c.days_left, c.paused.is_some());
+    let days = match &c.closed {
+        Some(state) => state.clone(),
+        None => days_text(c.days_left, c.paused.is_some()),
+    };
+    let limit = if c.limit_days == 0 {
+        "即办（当场办结）".to_string()
+    } else {
+        format!("{} 个{}", c.limit_days, c.day_kind_zh)
+    };
     view! {
         <dl class="facts">
-            <div><dt>"承诺时限"</dt><dd>{format!("{} 个{}", c.limit_days, c.day_kind_zh)}{(c.extended_days > 0).then(|| format!("（已延长 {} 天）", c.extended_days))}</dd></div>
+            <div><dt>"承诺时限"</dt><dd>{limit}{c.before_acceptance.then_some("（受理后开始计时）")}{(c.extended_days > 0).then(|| format!("（已延长 {} 天）", c.extended_days))}</dd></div>
             <div><dt>"受理日期"</dt><dd>{c.accepted_on.clone().unwrap_or_else(|| "尚未受理".into())}</dd></div>
             <div><dt>"办结期限"</dt><dd>{c.due_date.clone().unwrap_or_else(|| "—".into())}</dd></div>
             <div><dt>"时限状态"</dt><dd><span class=warning_class(c.warning)>{days}</span>
@@ -228,7 +236,7 @@ fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, String)>) -> i
             <div class="field" class:field-error=bad>
                 <label for=id>{label}</label>
                 {e.map(|e| view! { <p class="error-message">{e}</p> })}
-                <textarea id=id name="opinion" rows="3">{val(form, "opinion")}</textarea>
+                <textarea id=id name="opinion" rows="3">{rcdata(&val(form, "opinion"))}</textarea>
             </div>
         }
     };
@@ -262,7 +270,7 @@ fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, String)>) -> i
                                     </select>
                                 </div>
                             })}
-                            <button type="submit" class="button">"同意"</button>
+                            <button type="submit" class="button">{if p.accepting { "受理" } else { "同意" }}</button>
                         </form>
                     })}
                     {allows(StepAction::Reject).then(|| {
@@ -270,7 +278,7 @@ fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, String)>) -> i
                         let bad = e.is_some();
                         view! {
                             <details class="action" open=bad>
-                                <summary>"不予通过"</summary>
+                                <summary>{if p.accepting { "不予受理" } else { "不予通过" }}</summary>
                                 <form method="post" action=action_url(t) class="form">
                                     <CsrfField />
                                     <input type="hidden" name="case_id" value=case_id.to_string() />
@@ -278,7 +286,7 @@ fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, String)>) -> i
                                     <div class="field" class:field-error=bad>
                                         <label for="reason">"理由（申请人可见，2–500 字）"</label>
                                         {e.map(|e| view! { <p class="error-message">{e}</p> })}
-                                        <textarea id="reason" name="reason" rows="3">{val("reject", "reason")}</textarea>
+                                        <textarea id="reason" name="reason" rows="3">{rcdata(&val("reject", "reason"))}</textarea>
                                     </div>
                                     <button type="submit" class="button warning">"不予通过"</button>
                                 </form>
@@ -319,7 +327,7 @@ fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, String)>) -> i
                                         <label for="message">"补正说明"</label>
                                         <p class="hint">"一次性写明需要补充或更正的全部内容和要求（2–500 字）。补正期间暂停计时。"</p>
                                         {em.map(|e| view! { <p class="error-message">{e}</p> })}
-                                        <textarea id="message" name="message" rows="4">{val("supplement", "message")}</textarea>
+                                        <textarea id="message" name="message" rows="4">{rcdata(&val("supplement", "message"))}</textarea>
                                     </div>
                                     <fieldset id="fields" class:field-error=bad_f>
                                         <legend>"需要补正的内容"</legend>
@@ -434,7 +442,7 @@ fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, String)>) -> i
                                 <input id="req-days" name="days" type="number" inputmode="numeric" min="1" max="60" value=val("request_extension", "days") /></div>
                             <div class="field"><label for="req-reason">"延期理由"</label>
                                 {er.map(|e| view! { <p class="error-message">{e}</p> })}
-                                <textarea id="req-reason" name="reason" rows="2">{val("request_extension", "reason")}</textarea></div>
+                                <textarea id="req-reason" name="reason" rows="2">{rcdata(&val("request_extension", "reason"))}</textarea></div>
                             <button type="submit" class="button secondary">"提交延期申请"</button>
                         </form>
                     </details>
@@ -556,7 +564,7 @@ fn SuperviseForms(case_id: i64, assignable: Vec<zhengwu_types::workflow::Person>
 pub fn SupervisionPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| supervision());
     view! {
-        <Title text="督办" />
+        <PageMeta title="督办" />
         <ConsoleNav />
         <h1>"督办：预警与超期办件"</h1>
         <Suspense>
@@ -649,7 +657,7 @@ pub fn CalendarPage() -> impl IntoView {
     let year = move || q.with(|q| q.get("year"));
     let data = Resource::new(year, calendar_year);
     view! {
-        <Title text="工作日历" />
+        <PageMeta title="工作日历" />
         <ConsoleNav />
         <h1>"工作日历"</h1>
         <Suspense>
@@ -764,7 +772,7 @@ fn WorkflowEditorView(e: WorkflowEditor) -> impl IntoView {
                     <label for="workflow-definition">"发布新版本（JSON）"</label>
                     <p class="hint">"每个环节：key、name、assignee（kind 为 role / case_department / user / chosen）、mode（single / all / any）、actions、limit_days、next。发布前检查：每个环节可达、有通往办结的路径、角色部门账号存在。"</p>
                     {error.map(|m| view! { <p class="error-message">{m}</p> })}
-                    <textarea id="workflow-definition" name="definition" rows="16" class="code">{text}</textarea>
+                    <textarea id="workflow-definition" name="definition" rows="16" class="code">{rcdata(&text)}</textarea>
                 </div>
                 <button type="submit" class="button">"检查并发布新版本"</button>
             </form>
@@ -909,7 +917,7 @@ fn StepRow(
 pub fn CopiedPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| copied_cases());
     view! {
-        <Title text="抄送我的" />
+        <PageMeta title="抄送我的" />
         <ConsoleNav />
         <h1>"抄送我的"</h1>
         <Suspense>

@@ -1,17 +1,20 @@
 //! Error pages: a real 404 with status 404, and a page for other errors with their status.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use zhengwu_types::ErrorCode;
 
-use crate::{api::ApiError, components::status::set_status, prefs::use_prefs};
+use crate::{
+    api::ApiError,
+    components::{meta::PageMeta, status::set_status},
+    prefs::use_prefs,
+};
 
 #[component]
 pub fn NotFound() -> impl IntoView {
     set_status(404);
     let t = use_prefs().lang.text();
     view! {
-        <Title text=t.not_found_title />
+        <PageMeta title=t.not_found_title />
         <section class="error-page">
             <h1>{t.not_found_title}</h1>
             <p>{t.not_found_body}</p>
@@ -37,7 +40,7 @@ pub fn ErrorPage(error: ApiError) -> impl IntoView {
         _ => (t.error_title, t.error_body),
     };
     view! {
-        <Title text=title />
+        <PageMeta title=title />
         <section class="error-page">
             <h1>{title}</h1>
             <p>{body}</p>

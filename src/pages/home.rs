@@ -1,12 +1,12 @@
 //! `/`: the newest notices, policy documents and work updates.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use zhengwu_types::{ArticleSummary, Channel};
 
 use crate::{
     api::articles::home_feed,
     components::article_row::ArticleRow,
+    components::meta::PageMeta,
     pages::ErrorPage,
     prefs::{use_prefs, use_site},
 };
@@ -17,7 +17,7 @@ pub fn HomePage() -> impl IntoView {
     let site = use_site();
     let feed = Resource::new(|| (), |_| home_feed());
     view! {
-        <Title text=site.name(prefs.lang).to_string() />
+        <PageMeta title=site.name(prefs.lang).to_string() />
         <h1 class="visually-hidden">{site.name(prefs.lang).to_string()}</h1>
         <Suspense>
             {move || Suspend::new(async move {

@@ -1,6 +1,7 @@
 pub mod articles;
 pub mod console;
 pub mod console_cases;
+pub mod console_security;
 pub mod console_workflow;
 pub mod error;
 pub mod home;

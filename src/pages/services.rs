@@ -3,7 +3,6 @@
 //! look-up (办件查询). Plain links and form posts throughout: all of it works without JavaScript.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use zhengwu_types::services::{
     online_depth_zh, ApplicationView, CaseDetail, CaseFileInfo, CaseStatus, CaseSummary, FieldDef, FieldKind,
@@ -12,6 +11,7 @@ use zhengwu_types::services::{
 
 use crate::{
     api::services::{guide_of_service, my_application, my_case, my_cases, service_catalogue, Catalogue},
+    components::meta::{rcdata, PageMeta},
     components::{enhance::FormEnhancer, pager::Pager, print_button::PrintButton},
     pages::ErrorPage,
     session::{use_citizen, use_form_echo, FormEcho, CSRF_FIELD},
@@ -19,6 +19,39 @@ use crate::{
 
 pub(crate) fn query(name: &'static str) -> Option<String> {
     use_query_map().with_untracked(|q| q.get(name)).filter(|v| !v.is_empty())
+}
+
+/// Telephone numbers in a text as `tel:` links (the rest kept as text): a tap calls.
+fn phone_links(text: &str) -> impl IntoView {
+    let mut parts: Vec<(bool, String)> = vec![];
+    let mut cur = String::new();
+    let flush = |cur: &mut String, parts: &mut Vec<(bool, String)>| {
+        if !cur.is_empty() {
+            let digits = cur.chars().filter(|c| c.is_ascii_digit()).count();
+            parts.push((digits >= 5, std::mem::take(cur)));
+        }
+    };
+    let mut in_number = false;
+    for c in text.chars() {
+        let numberish = c.is_ascii_digit() || (in_number && c == '-');
+        if numberish != in_number {
+            flush(&mut cur, &mut parts);
+            in_number = numberish;
+        }
+        cur.push(c);
+    }
+    flush(&mut cur, &mut parts);
+    parts
+        .into_iter()
+        .map(|(is_phone, t)| {
+            if is_phone {
+                let dial: String = t.chars().filter(|c| c.is_ascii_digit()).collect();
+                view! { <a href=format!("tel:{dial}")>{t}</a> }.into_any()
+            } else {
+                t.into_any()
+            }
+        })
+        .collect_view()
 }
 
 fn limit_text(days: i32, unit: &str) -> String {
@@ -37,7 +70,7 @@ pub fn ServicesPage() -> impl IntoView {
         service_catalogue(theme, department, object, text, page)
     });
     view! {
-        <Title text="办事服务" />
+        <PageMeta title="办事服务" />
         <Suspense>
             {move || Suspend::new(async move {
                 match data.await {
@@ -179,10 +212,11 @@ pub fn ServiceGuidePage() -> impl IntoView {
 #[component]
 fn GuideView(g: ServiceGuide) -> impl IntoView {
     let apply = format!("/my/apply/{}", g.code);
+    let code = g.code.clone();
     let unit = g.day_kind.unit_zh();
     let fact = |dt: &'static str, dd: String| view! { <div><dt>{dt}</dt><dd>{dd}</dd></div> };
     view! {
-        <Title text=g.name.clone() />
+        <PageMeta title=g.name.clone() description=format!("{}：{}（{}）", g.name, g.summary, g.department) />
         <nav class="breadcrumb" aria-label="当前位置"><a href="/services">"办事服务"</a>" › "{g.name.clone()}</nav>
         <article class="guide">
             <h1>{g.name.clone()}</h1>
@@ -202,7 +236,7 @@ fn GuideView(g: ServiceGuide) -> impl IntoView {
                 {fact("承诺办结时限", limit_text(g.promised_days, unit))}
                 {fact("网上办理深度", online_depth_zh(g.online_depth).to_string())}
                 {fact("收费标准", g.fees.clone())}
-                {fact("咨询电话", g.phone.clone())}
+                <div><dt>"咨询电话"</dt><dd>{phone_links(&g.phone)}</dd></div>
             </dl>
             <h2>"受理条件"</h2>
             <p>{g.eligibility.clone()}</p>
@@ -219,7 +253,9 @@ fn GuideView(g: ServiceGuide) -> impl IntoView {
                                     <tr>
                                         <td>{m.name.clone()}
                                             {(!m.note.is_empty()).then(|| view! { <br /><small>{m.note.clone()}</small> })}
-                                            {m.template.clone().map(|t| view! { <br /><small>"空白表格："{t}"（可到窗口领取）"</small> })}
+                                            {m.template.clone().map(|t| view! {
+                                                <br /><small>"空白表格："<a href=format!("/services/{}/blank-form", code)>{format!("下载 {t}")}</a>"（也可到窗口领取）"</small>
+                                            })}
                                         </td>
                                         <td>{m.form.clone()}</td>
                                         <td>{m.count}</td>
@@ -256,9 +292,14 @@ fn AnswerField(
     let error_id = format!("{id}-error");
     let mut hint = def.hint.clone();
     if def.kind == FieldKind::Attachment {
-        let types = def.accepted().iter().map(|t| t.extension().to_uppercase()).collect::<Vec<_>>().join("、");
-        let extra = format!("格式 {types}，每个不超过 {} KB，最多 {} 个", def.max_bytes() / 1024, def.max_files());
-        hint = if hint.is_empty() { extra } else { format!("{hint}（{extra}）") };
+        let types = zhengwu_types::services::types_text(&def.accepted());
+        let extra = format!(
+            "格式 {types}，每个不超过 {}，最多 {} 个",
+            zhengwu_types::services::size_text(def.max_bytes()),
+            def.max_files()
+        );
+        // The staff's own hint may repeat the limits in other words: ours are the rule.
+        hint = if hint.is_empty() { extra } else { format!("{hint}。要求：{extra}") };
     }
     let described = [(!hint.is_empty()).then(|| hint_id.clone()), error.as_ref().map(|_| error_id.clone())]
         .into_iter()
@@ -274,7 +315,7 @@ fn AnswerField(
         FieldKind::LongText => view! {
             <textarea id=id.clone() name=name.clone() rows="5" aria-invalid=invalid aria-describedby=described.clone()
                 data-kind="long_text" data-label=def.label.clone() data-required=required.then_some("1")
-                data-min-len=def.min_len.map(|v| v.to_string()) data-max-len=def.max_chars().to_string()>{value}</textarea>
+                data-min-len=def.min_len.map(|v| v.to_string()) data-max-len=def.max_chars().to_string()>{rcdata(&value)}</textarea>
         }.into_any(),
         FieldKind::Choice => view! {
             <select id=id.clone() name=name.clone() aria-invalid=invalid aria-describedby=described.clone()>
@@ -305,9 +346,12 @@ fn AnswerField(
                             let rid = format!("rm-{}", f.id);
                             view! {
                                 <li>
-                                    <a href=format!("/my/files/{}", f.id)>{f.name.clone()}</a>" ("{f.size_bytes / 1024 + 1}" KB) "
-                                    <input type="checkbox" id=rid.clone() name="remove_file" value=f.id.to_string() />
-                                    <label for=rid>"删除"</label>
+                                    <a href=format!("/my/files/{}", f.id)>{f.name.clone()}</a>
+                                    <span class="file-size">{format!("（{}）", zhengwu_types::services::size_text(f.size_bytes.max(0) as u64))}</span>
+                                    <span class="remove-file">
+                                        <input type="checkbox" id=rid.clone() name="remove_file" value=f.id.to_string() />
+                                        <label for=rid>"删除此文件"</label>
+                                    </span>
                                 </li>
                             }
                         }).collect_view()}
@@ -323,7 +367,8 @@ fn AnswerField(
                 FieldKind::Date => ("date", None, None),
                 FieldKind::Mobile => ("tel", Some("numeric"), Some("tel")),
                 FieldKind::IdNumber => ("text", None, Some("off")),
-                FieldKind::Address => ("text", None, Some("street-address")),
+                // `street-address` is for a multi-line control; one line is `address-line1`.
+                FieldKind::Address => ("text", None, Some("address-line1")),
                 _ => ("text", None, None),
             };
             let checked = matches!(kind, FieldKind::Text | FieldKind::Number | FieldKind::Mobile | FieldKind::IdNumber | FieldKind::Address);
@@ -383,13 +428,14 @@ fn ApplyView(v: ApplicationView) -> impl IntoView {
     let errors: Vec<(String, String)> = echo.errors.iter().map(|(k, m)| (k.clone(), m.clone())).collect();
     let supplement = v.status == CaseStatus::Supplement;
     view! {
-        <Title text=format!("在线申请 · {}", v.service_name) />
+        <PageMeta title=format!("在线申请 · {}", v.service_name) />
         <nav class="breadcrumb" aria-label="当前位置">
             <a href="/services">"办事服务"</a>" › "<a href=format!("/services/{}", v.service_code)>{v.service_name.clone()}</a>" › 在线申请"
         </nav>
         <h1>{v.service_name.clone()}</h1>
         <p class="meta">{v.department.clone()}</p>
-        {saved.then(|| view! { <div class="notice" role="status"><p>"草稿已保存。您可以稍后在“我的办件”中继续填写。"</p></div> })}
+        {saved.then(|| view! { <div class="notice" role="status"><p>"草稿已保存。您可以稍后在"<a href="/my/cases?status=draft">"我的办件 · 草稿"</a>"中继续填写。"</p></div> })}
+        {query("from").is_some_and(|f| f == "real_name").then(|| view! { <div class="notice" role="status"><p>"已返回您的申请，之前填写的内容都在。"</p></div> })}
         {supplement.then(|| view! {
             <div class="notice warning" role="status">
                 <h2>"请补正材料"</h2>
@@ -399,7 +445,7 @@ fn ApplyView(v: ApplicationView) -> impl IntoView {
         })}
         {(!v.verified).then(|| view! {
             <div class="notice warning" role="status">
-                <p>"提交申请前需要完成实名登记。可以先填写并保存草稿。"<a href="/my">"去实名登记"</a></p>
+                <p>"提交申请前需要完成实名登记。点击下面表格末尾的“保存并去实名登记”，已填写的内容会保存为草稿，登记后自动回到这里。"</p>
             </div>
         })}
         {(!errors.is_empty()).then(|| view! {
@@ -435,10 +481,17 @@ fn ApplyView(v: ApplicationView) -> impl IntoView {
             <p class="hint">"下一步将显示您填写的全部内容，核对无误后再提交。提交后将生成办件编号，可在“我的办件”中查看进度。"</p>
             <FormEnhancer form_id="application".to_string() />
             <div class="actions">
-                <button type="submit" name="action" value="review" class="button">"下一步：核对填写内容"</button>
+                {if v.verified {
+                    view! { <button type="submit" name="action" value="review" class="button">"下一步：核对填写内容"</button> }.into_any()
+                } else {
+                    view! { <button type="submit" name="action" value="verify" class="button">"保存并去实名登记"</button> }.into_any()
+                }}
                 <button type="submit" name="action" value="save" class="button secondary">"保存草稿"</button>
             </div>
         </form>
+        {v.case_id.filter(|_| v.status == CaseStatus::Draft).map(|id| view! {
+            <p><a href=format!("/my/cases/{id}?confirm=delete")>"删除这份草稿"</a></p>
+        })}
     }
 }
 
@@ -457,17 +510,31 @@ fn status_class(s: CaseStatus) -> &'static str {
 #[component]
 pub fn MyCasesPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| my_cases());
+    let drafts = query("status").is_some_and(|s| s == "draft");
+    let deleted = query("done").is_some_and(|d| d == "deleted");
+    let title = if drafts { "草稿" } else { "我的办件" };
     view! {
-        <Title text="我的办件" />
-        <nav class="breadcrumb" aria-label="当前位置"><a href="/my">"我的"</a>" › 我的办件"</nav>
-        <h1>"我的办件"</h1>
+        <PageMeta title=title />
+        <nav class="breadcrumb" aria-label="当前位置"><a href="/my">"我的"</a>" › "{title}</nav>
+        <h1>{title}</h1>
+        <nav class="tabs" aria-label="办件分类">
+            <ul>
+                <li><a href="/my/cases" aria-current=(!drafts).then_some("page")>"全部"</a></li>
+                <li><a href="/my/cases?status=draft" aria-current=drafts.then_some("page")>"草稿"</a></li>
+            </ul>
+        </nav>
+        {deleted.then(|| view! { <div class="notice" role="status"><p>"草稿已删除。"</p></div> })}
         <Suspense>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(list) if list.is_empty() => view! {
-                        <p class="empty">"您还没有办件。"<a href="/services">"去办事"</a></p>
-                    }.into_any(),
-                    Ok(list) => view! { <CaseList list /> }.into_any(),
+                    Ok(list) => {
+                        let list: Vec<CaseSummary> = list.into_iter().filter(|c| !drafts || c.status == CaseStatus::Draft).collect();
+                        if list.is_empty() {
+                            view! { <p class="empty">{if drafts { "没有草稿。" } else { "您还没有办件。" }}<a href="/services">"去办事"</a></p> }.into_any()
+                        } else {
+                            view! { <CaseList list /> }.into_any()
+                        }
+                    }
                     Err(e) => view! { <ErrorPage error=e /> }.into_any(),
                 }
             })}
@@ -493,7 +560,9 @@ fn CaseList(list: Vec<CaseSummary>) -> impl IntoView {
                             <span>{c.department.clone()}</span>
                             <span>"更新于 "{c.updated_at.clone()}</span>
                         </p>
-                        {(c.status == CaseStatus::Draft).then(|| view! { <p>"草稿，尚未提交。点击标题继续填写。"</p> })}
+                        {(c.status == CaseStatus::Draft).then(|| view! {
+                            <p>"草稿，尚未提交。点击标题继续填写。"<a href=format!("/my/cases/{}?confirm=delete#delete", c.id)>"删除草稿"</a></p>
+                        })}
                         {(c.status == CaseStatus::Supplement).then(|| view! { <p><strong>"需要补正材料。"</strong>"点击标题查看要求。"</p> })}
                     </li>
                 }
@@ -555,7 +624,7 @@ pub fn CaseView(d: CaseDetail, staff: bool) -> impl IntoView {
     let supplement = s.status == CaseStatus::Supplement;
     let edit = format!("/my/apply/{}?case={}", s.service_code, s.id);
     view! {
-        <Title text=title.clone() />
+        <PageMeta title=title.clone() />
         {(!staff).then(|| view! { <nav class="breadcrumb" aria-label="当前位置"><a href="/my">"我的"</a>" › "<a href="/my/cases">"我的办件"</a>" › 办件详情"</nav> })}
         {if receipt {
             view! {
@@ -564,7 +633,7 @@ pub fn CaseView(d: CaseDetail, staff: bool) -> impl IntoView {
                     <p>"办件编号"</p>
                     <p class="tracking-no">{s.tracking_no.clone().unwrap_or_default()}</p>
                 </div>
-                <p>"请记下办件编号。您可以在“我的办件”中查看进度，也可以在"<a href="/cases/lookup">"办件查询"</a>"中用办件编号和身份证号码或手机号码后四位查询。"</p>
+                <p>"请记下办件编号。您可以在"<a href="/my/cases">"我的办件"</a>"中查看进度，也可以在"<a href="/cases/lookup">"办件查询"</a>"中用办件编号和身份证号码或手机号码后四位查询。"</p>
             }.into_any()
         } else {
             view! { <h1>{title.clone()}</h1> }.into_any()
@@ -580,7 +649,7 @@ pub fn CaseView(d: CaseDetail, staff: bool) -> impl IntoView {
             <div class="notice" role="status"><p>"申请已撤回。"</p></div>
         }.into_any())}
         {review.then(|| view! {
-            <p class="lead">{s.service_name.clone()}" · 以下是您填写的内容和上传的材料。核对无误后点击“确认提交”；需要修改请返回。"</p>
+            <p class="lead">{s.service_name.clone()}" · 以下是您填写的内容和上传的材料。核对无误后点击页面底部的“确认提交”；需要修改，点该项旁边的“修改”。"</p>
         })}
         <PrintButton label=if receipt { "打印回执".to_string() } else { "打印".to_string() } />
         <dl class="facts">
@@ -602,7 +671,13 @@ pub fn CaseView(d: CaseDetail, staff: bool) -> impl IntoView {
         <h2>"申请内容"</h2>
         <dl class="answers">
             {d.answers.iter().map(|a| view! {
-                <div class:answer-supplement=d.supplement_fields.contains(&a.name)><dt>{a.label.clone()}</dt><dd>{if a.value.is_empty() { "—".to_string() } else { a.value.clone() }}</dd></div>
+                <div class:answer-supplement=d.supplement_fields.contains(&a.name)>
+                    <dt>{a.label.clone()}</dt>
+                    <dd>{if a.value.is_empty() { "—".to_string() } else { a.value.clone() }}</dd>
+                    {review.then(|| view! {
+                        <dd class="change"><a href=format!("{edit}#f-{}", a.name)>"修改"<span class="visually-hidden">{a.label.clone()}</span></a></dd>
+                    })}
+                </div>
             }).collect_view()}
         </dl>
         <h2>{if review { "上传的材料" } else { "已收材料" }}</h2>
@@ -614,25 +689,49 @@ pub fn CaseView(d: CaseDetail, staff: bool) -> impl IntoView {
                     {d.files.iter().map(|f| view! {
                         <li>
                             <a href=file_href(f.id)>{f.name.clone()}</a>
-                            " ("{f.size_bytes / 1024 + 1}" KB) "
-                            <small class="digest">"SM3 "{f.sm3.chars().take(16).collect::<String>()}"…"</small>
+                            <span class="file-size">{format!("（{}）", zhengwu_types::services::size_text(f.size_bytes.max(0) as u64))}</span>
+                            // The digest is for staff checking a file; it means nothing to an applicant.
+                            {staff.then(|| view! { <small class="digest">"SM3 "{f.sm3.chars().take(16).collect::<String>()}"…"</small> })}
+                            {review.then(|| view! { " "<a href=format!("{edit}#f-{}", f.field)>"修改"</a> })}
                         </li>
                     }).collect_view()}
                 </ul>
             }.into_any()
         }}
-        <p class="meta">"表单版本 "{d.form_version}</p>
+        {staff.then(|| view! { <p class="meta">"表单版本 "{d.form_version}</p> })}
         {(!staff && !review && s.status == CaseStatus::Submitted).then(|| {
             let withdraw_error = use_form_echo().error("withdraw");
-            view! {
-                <form method="post" action=format!("/my/cases/{}/withdraw", s.id) class="form">
-                    <input type="hidden" name=CSRF_FIELD value=csrf.clone() />
-                    {withdraw_error.map(|e| view! { <p class="error-message">{e}</p> })}
+            let confirming = query("confirm").is_some_and(|c| c == "withdraw") || withdraw_error.is_some();
+            if confirming {
+                view! {
+                    <form method="post" action=format!("/my/cases/{}/withdraw", s.id) class="form confirm" id="withdraw">
+                        <input type="hidden" name=CSRF_FIELD value=csrf.clone() />
+                        {withdraw_error.map(|e| view! { <p class="error-message">{e}</p> })}
+                        <h2>"确定撤回这份申请吗？"</h2>
+                        <p>"撤回后，这份申请不再办理；如需办理，请重新申请。"</p>
+                        <div class="actions">
+                            <button type="submit" class="button warning">"确定撤回"</button>
+                            <a class="button secondary" href=format!("/my/cases/{}", s.id)>"不撤回"</a>
+                        </div>
+                    </form>
+                }.into_any()
+            } else {
+                view! {
                     <p class="hint">"受理前可以撤回申请。撤回后如需办理，请重新申请。"</p>
-                    <button type="submit" class="button secondary">"撤回申请"</button>
-                </form>
+                    <p><a class="button secondary" href=format!("/my/cases/{}?confirm=withdraw#withdraw", s.id)>"撤回申请"</a></p>
+                }.into_any()
             }
-            .into_any()
+        })}
+        {(!staff && s.status == CaseStatus::Draft && query("confirm").is_some_and(|c| c == "delete")).then(|| view! {
+            <form method="post" action=format!("/my/cases/{}/delete", s.id) class="form confirm" id="delete">
+                <input type="hidden" name=CSRF_FIELD value=csrf.clone() />
+                <h2>"确定删除这份草稿吗？"</h2>
+                <p>"删除后，已填写的内容和上传的材料都会删除，不能恢复。"</p>
+                <div class="actions">
+                    <button type="submit" class="button warning">"确定删除"</button>
+                    <a class="button secondary" href=edit.clone()>"不删除，继续填写"</a>
+                </div>
+            </form>
         })}
         {review.then(|| view! {
             <form method="post" action=format!("/my/apply/{}", s.service_code) enctype="multipart/form-data" class="form">
@@ -640,7 +739,6 @@ pub fn CaseView(d: CaseDetail, staff: bool) -> impl IntoView {
                 <input type="hidden" name="client_key" value=client_key.clone() />
                 <div class="actions">
                     <button type="submit" name="action" value="confirm" class="button">{if supplement { "确认重新提交" } else { "确认提交" }}</button>
-                    <a class="button secondary" href=edit.clone()>"返回修改"</a>
                 </div>
             </form>
         })}
@@ -670,7 +768,7 @@ pub fn LookupPage() -> impl IntoView {
         }
     };
     view! {
-        <Title text="办件查询" />
+        <PageMeta title="办件查询" />
         <section class="narrow">
             <h1>"办件查询"</h1>
             <p>"输入办件编号和申请人身份证号码或手机号码的后四位，查看办理进度。"</p>
@@ -693,5 +791,53 @@ pub fn LookupPage() -> impl IntoView {
                 </section>
             })}
         </section>
+    }
+}
+
+/// `/services/:code/blank-form`: the application form on paper (空白表格), drawn from the item's
+/// form definition, to print and fill in by hand for the window (线下办理).
+#[component]
+pub fn BlankFormPage() -> impl IntoView {
+    let params = use_params_map();
+    let code = move || params.with(|p| p.get("code").unwrap_or_default());
+    let data = Resource::new(code, crate::api::services::blank_form);
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                    Ok((g, form)) => view! {
+                        <PageMeta title=format!("{} · 空白申请表", g.name) description=format!("{}的空白申请表，可打印后手写填写，到窗口办理。", g.name) />
+                        <nav class="breadcrumb no-print" aria-label="当前位置"><a href="/services">"办事服务"</a>" › "<a href=format!("/services/{}", g.code)>{g.name.clone()}</a>" › 空白申请表"</nav>
+                        <article class="blank-form">
+                            <h1>{format!("{}申请表", g.name)}</h1>
+                            <p class="meta">{format!("{} · 事项编码 {}", g.department, g.code)}</p>
+                            <p class="no-print"><PrintButton label="打印空白表格".to_string() />" 没有打印机？可以到"{g.venue.clone()}"领取。"</p>
+                            {match form {
+                                None => view! { <p>"本事项没有统一的申请表，请按办事指南准备材料。"</p> }.into_any(),
+                                Some(f) => f.sections.into_iter().map(|s| view! {
+                                    <section>
+                                        <h2>{s.title.clone()}</h2>
+                                        <table class="blank-fields">
+                                            <tbody>
+                                                {s.fields.into_iter().filter(|d| d.kind != FieldKind::Attachment).map(|d| view! {
+                                                    <tr>
+                                                        <th scope="row">{d.label.clone()}{d.required.then_some("（必填）")}</th>
+                                                        <td>{if d.options.is_empty() { String::new() } else { d.options.iter().map(|o| format!("□ {o}")).collect::<Vec<_>>().join("　") }}</td>
+                                                    </tr>
+                                                }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    </section>
+                                }).collect_view().into_any(),
+                            }}
+                            <h2>"随表提交的材料"</h2>
+                            <ul>{g.materials.iter().map(|m| view! { <li>{format!("{}（{}，{} 份）", m.name, m.form, m.count)}</li> }).collect_view()}</ul>
+                            <p class="signature">"申请人签名：＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"</p>
+                        </article>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }

@@ -12,7 +12,10 @@ use axum::{
     Router,
 };
 use chrono::{NaiveDate, TimeZone};
-use zhengwu_core::identity::{self, AccountAction, AuditFilter, DepartmentForm, IdentityError, NewStaff, RoleForm};
+use zhengwu_core::identity::{
+    self, AccountAction, AccountOutcome, Approved, AssignOutcome, AuditFilter, DepartmentForm, IdentityError, NewStaff,
+    ResetDelivered, RoleForm,
+};
 use zhengwu_types::ErrorCode;
 
 use super::{
@@ -33,6 +36,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/departments", post(create_department))
         .route("/admin/departments/dispatcher", post(set_dispatcher))
         .route("/admin/audit.csv", get(export_audit))
+        .route("/admin/approvals/{id}", post(decide_request))
+        .route("/admin/security-events/read", post(security_events_read))
 }
 
 /// The response for a service error that is not a form message.
@@ -83,6 +88,19 @@ async fn create_staff(State(state): State<AppState>, req: Request) -> Response {
     }
 }
 
+/// The staff page again with a notice (a result, or why nothing happened).
+async fn staff_page_notice(state: &AppState, p: StaffPost, id: i64, status: StatusCode, notice: String) -> Response {
+    let echo = FormEcho { notice: Some(notice), ..FormEcho::default() };
+    render_page(state, at_path(p.parts, &format!("/admin/staff/{id}")), status, echo).await
+}
+
+/// What a request to a second administrator means, in words for the one who asked.
+fn requested_notice(request: i64) -> String {
+    format!(
+        "已提交申请（编号 {request}），须由另一名管理员在“待审批”中批准后生效。申请人和审批人都不会看到任何密码或重置码。"
+    )
+}
+
 async fn account_action(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
     let p = match StaffPost::read(req).await {
         Ok(p) => p,
@@ -94,21 +112,26 @@ async fn account_action(State(state): State<AppState>, Path(id): Path<String>, r
     };
     let meta = p.meta();
     let ctx = state.ctx(&meta);
-    match identity::act_on_account(&ctx, p.staff.actor(), id, action).await {
-        Ok(Some(password)) => {
-            let echo = FormEcho {
-                notice: Some("密码已重置，该账号的所有会话已结束。新初始密码仅显示这一次，首次登录须修改。".into()),
-                secret: Some(password),
-                ..FormEcho::default()
-            };
-            render_page(&state, at_path(p.parts, &format!("/admin/staff/{id}")), StatusCode::OK, echo).await
+    let reason = p.form.value("reason").to_string();
+    match identity::act_on_account(&ctx, p.staff.actor(), id, action, &reason, &state.delivery()).await {
+        Ok(AccountOutcome::Done) => {
+            Redirect::to(&format!("/admin/staff/{id}?done={}", p.form.get("action").unwrap_or_default()))
+                .into_response()
         }
-        Ok(None) => Redirect::to(&format!("/admin/staff/{id}?done={}", p.form.get("action").unwrap_or_default()))
-            .into_response(),
-        Err(IdentityError::Invalid { message, .. }) => {
-            let echo = FormEcho { notice: Some(message), ..FormEcho::default() };
-            render_page(&state, at_path(p.parts, &format!("/admin/staff/{id}")), StatusCode::UNPROCESSABLE_ENTITY, echo)
-                .await
+        Ok(AccountOutcome::Requested(r)) => staff_page_notice(&state, p, id, StatusCode::OK, requested_notice(r)).await,
+        Ok(AccountOutcome::ResetSent(phone)) => {
+            let n = format!(
+                "密码已重置，该账号的所有会话已结束。一次性重置码已通过短信发送到本人登记的手机 {phone}，本人在“忘记密码”页面设置新密码。"
+            );
+            staff_page_notice(&state, p, id, StatusCode::OK, n).await
+        }
+        Err(
+            e @ (IdentityError::Invalid { .. } | IdentityError::SeparationOfDuties(_) | IdentityError::Delivery(_)),
+        ) => {
+            let mut echo = FormEcho { notice: Some(e.to_string()), ..FormEcho::default() };
+            echo.values.insert("reason".into(), reason.chars().take(200).collect());
+            let parts = at_path(p.parts, &format!("/admin/staff/{id}"));
+            render_page(&state, parts, StatusCode::UNPROCESSABLE_ENTITY, echo).await
         }
         Err(e) => failure(e),
     }
@@ -123,13 +146,69 @@ async fn assign_roles(State(state): State<AppState>, Path(id): Path<String>, req
     let roles: Vec<i64> = p.form.all("role").filter_map(|r| r.parse().ok()).collect();
     let meta = p.meta();
     let ctx = state.ctx(&meta);
-    match identity::assign_roles(&ctx, p.staff.actor(), id, &roles).await {
-        Ok(()) => Redirect::to(&format!("/admin/staff/{id}?done=roles")).into_response(),
+    match identity::assign_roles(&ctx, p.staff.actor(), id, &roles, p.form.value("reason")).await {
+        Ok(AssignOutcome::Done) => Redirect::to(&format!("/admin/staff/{id}?done=roles")).into_response(),
+        Ok(AssignOutcome::Requested(r)) => staff_page_notice(&state, p, id, StatusCode::OK, requested_notice(r)).await,
         Err(e @ (IdentityError::Invalid { .. } | IdentityError::SeparationOfDuties(_))) => {
-            let echo = FormEcho { notice: Some(e.to_string()), ..FormEcho::default() };
-            render_page(&state, at_path(p.parts, &format!("/admin/staff/{id}")), StatusCode::UNPROCESSABLE_ENTITY, echo)
-                .await
+            let n = e.to_string();
+            staff_page_notice(&state, p, id, StatusCode::UNPROCESSABLE_ENTITY, n).await
         }
+        Err(e) => failure(e),
+    }
+}
+
+/// A second administrator approves or refuses a request; the one who asked cancels it.
+async fn decide_request(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    let p = match StaffPost::read(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<i64>() else { return (StatusCode::NOT_FOUND, "不存在").into_response() };
+    let meta = p.meta();
+    let ctx = state.ctx(&meta);
+    let actor = p.staff.actor();
+    let result = match p.form.value("decision") {
+        "approve" => identity::approve(&ctx, actor, id, &state.delivery()).await.map(Some),
+        "refuse" => identity::close_request(&ctx, actor, id, false).await.map(|()| None),
+        "cancel" => identity::close_request(&ctx, actor, id, true).await.map(|()| None),
+        _ => return (StatusCode::BAD_REQUEST, "unknown decision").into_response(),
+    };
+    let (notice, secret) = match result {
+        Ok(None) => ("申请已处理。".to_string(), None),
+        Ok(Some(Approved::Done(kind))) => (format!("已批准并生效：{}。", kind.name_zh()), None),
+        Ok(Some(Approved::Reset(ResetDelivered::Sms { phone }))) => {
+            (format!("已批准：密码已重置，一次性重置码已通过短信发送到本人登记的手机 {phone}。"), None)
+        }
+        Ok(Some(Approved::Reset(ResetDelivered::Operator))) => (
+            "已批准：原密码和动态口令已失效。该账号未登记手机号码，请运维人员在服务器上运行 `zhengwu staff reset 用户名` 生成一次性重置码，当面交给本人。".to_string(),
+            None,
+        ),
+        Ok(Some(Approved::Reset(ResetDelivered::Shown(code)))) => (
+            "已批准：密码已重置。本人未登记手机号码，以下一次性重置码只显示这一次，请当面交给本人（24 小时内有效），本人在“忘记密码”页面设置新密码。".to_string(),
+            Some(code),
+        ),
+        Err(e @ (IdentityError::Invalid { .. } | IdentityError::SeparationOfDuties(_) | IdentityError::Delivery(_))) => {
+            let echo = FormEcho { notice: Some(e.to_string()), ..FormEcho::default() };
+            return render_page(&state, at_path(p.parts, "/admin/approvals"), StatusCode::UNPROCESSABLE_ENTITY, echo).await;
+        }
+        Err(e) => return failure(e),
+    };
+    let echo = FormEcho { notice: Some(notice), secret, ..FormEcho::default() };
+    render_page(&state, at_path(p.parts, "/admin/approvals"), StatusCode::OK, echo).await
+}
+
+/// The auditor has read the security events shown at sign-in.
+async fn security_events_read(State(state): State<AppState>, req: Request) -> Response {
+    let p = match StaffPost::read(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Ok(seq) = p.form.value("up_to").parse::<i64>() else {
+        return (StatusCode::BAD_REQUEST, "up_to").into_response();
+    };
+    let meta = p.meta();
+    match identity::mark_security_events_seen(&state.ctx(&meta), p.staff.actor(), seq).await {
+        Ok(()) => Redirect::to("/admin?done=events").into_response(),
         Err(e) => failure(e),
     }
 }

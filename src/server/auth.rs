@@ -2,12 +2,7 @@
 //! sign-out and password change as plain form posts (they work without JavaScript), the
 //! anti-forgery checks, and a per-address limit on sign-in attempts.
 
-use std::{
-    collections::HashMap,
-    net::{IpAddr, SocketAddr},
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
     body::Body,
@@ -86,6 +81,16 @@ fn session_cookie(token: &str, secure: bool) -> String {
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")
 }
 
+/// The browser's proof that its owner signed in here before (OWASP's device cookie): sent only
+/// to the sign-in form, so a stranger's failures cannot lock this browser out.
+pub const DEVICE_COOKIE: &str = "zw_device";
+
+fn device_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    let age = zhengwu_core::identity::DEVICE_DAYS * 24 * 3600;
+    format!("{DEVICE_COOKIE}={token}; Path=/login; Max-Age={age}; HttpOnly; SameSite=Strict{secure}")
+}
+
 fn clear_cookie(name: &str, path: &str) -> String {
     format!("{name}=; Path={path}; Max-Age=0; HttpOnly; SameSite=Lax")
 }
@@ -119,6 +124,21 @@ pub async fn resolve_session(State(state): State<AppState>, mut req: Request, ne
         }
         Err(e) => unavailable("session lookup", e),
     }
+}
+
+/// Server functions answer nothing to a session still waiting for its password change or its
+/// second factor, as the pages do not (their own set-up pages call theirs while rendering on
+/// the server, not over HTTP).
+pub async fn sfn_gate(req: Request, next: Next) -> Response {
+    let waiting = req.uri().path().starts_with("/sfn/")
+        && req
+            .extensions()
+            .get::<CurrentStaff>()
+            .is_some_and(|s| s.actor().must_change_password || s.actor().needs_totp);
+    if waiting {
+        return (StatusCode::FORBIDDEN, "先修改初始密码并绑定动态口令").into_response();
+    }
+    next.run(req).await
 }
 
 /// In front of `/admin` and `/account`: signed-in staff only, and nothing but the password
@@ -157,34 +177,6 @@ pub fn csrf_ok(staff: &CurrentStaff, given: Option<&str>) -> bool {
 
 /// The staff sign-in form's cookie-bound token.
 const LOGIN_FORM: PreSessionForm = PreSessionForm { cookie: LOGIN_COOKIE, path: "/login", label: b"login" };
-
-/// A fixed-window counter of sign-in attempts per IP address (per instance; with several
-/// instances each counts its own, so the effective limit is N times higher).
-pub struct LoginLimiter {
-    per_minute: u32,
-    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
-}
-
-impl LoginLimiter {
-    pub fn new(per_minute: u32) -> Self {
-        LoginLimiter { per_minute, windows: Mutex::new(HashMap::new()) }
-    }
-
-    /// Counts an attempt; `false` when the address is over the limit.
-    pub fn allow(&self, ip: IpAddr) -> bool {
-        let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        if map.len() > 10_000 {
-            map.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
-        }
-        let entry = map.entry(ip).or_insert((now, 0));
-        if now.duration_since(entry.0) >= Duration::from_secs(60) {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        entry.1 <= self.per_minute
-    }
-}
 
 /// Renders the page at the request's path again (as a GET) with `echo` in context: a form
 /// with its messages and the values typed.
@@ -258,7 +250,7 @@ pub async fn login_submit(State(state): State<AppState>, req: Request) -> Respon
         }
         (echo, status)
     };
-    if over_limit(&state, &parts) {
+    if over_limit(&state, &parts).await {
         let (echo, status) = again("尝试次数过多，请一分钟后再试", None, StatusCode::TOO_MANY_REQUESTS);
         return render_page(&state, parts, status, echo).await;
     }
@@ -275,25 +267,39 @@ pub async fn login_submit(State(state): State<AppState>, req: Request) -> Respon
     }
     let meta = request_meta(&parts.headers, &parts.extensions);
     let ctx = state.ctx(&meta);
-    let previous = cookie_value(&parts.headers, SESSION_COOKIE);
-    let second = identity::SecondFactor { key: &state.keys.totp, code: form.value("totp") };
-    match identity::sign_in(&ctx, &state.policy, username, password, Some(second), previous).await {
+    let attempt = identity::Attempt {
+        username,
+        password,
+        totp: form.value("totp"),
+        previous: cookie_value(&parts.headers, SESSION_COOKIE),
+        device: cookie_value(&parts.headers, DEVICE_COOKIE),
+    };
+    match identity::sign_in(&ctx, &state.policy, &state.keys.staff, &attempt).await {
         Ok(session) => {
             // The gate sends on to the password change or the second-factor set-up if needed.
             let to = if session.must_change_password { "/account/password".to_string() } else { next };
             let mut res = Redirect::to(&to).into_response();
-            if let Ok(v) = HeaderValue::from_str(&session_cookie(&session.token, is_https(&parts.headers))) {
-                res.headers_mut().append(header::SET_COOKIE, v);
+            let https = is_https(&parts.headers);
+            for c in [session_cookie(&session.token, https), device_cookie(&session.device_cookie, https)] {
+                if let Ok(v) = HeaderValue::from_str(&c) {
+                    res.headers_mut().append(header::SET_COOKIE, v);
+                }
             }
             res
         }
         Err(IdentityError::InvalidCredentials) => {
             let (echo, status) = again(
-                "用户名、密码或动态口令错误。连续 5 次错误将锁定账号 30 分钟。",
+                "用户名、密码或动态口令错误。连续 5 次错误，将暂停从本设备登录，暂停时间逐次加长（最长 30 分钟）。",
                 None,
                 StatusCode::UNPROCESSABLE_ENTITY,
             );
             render_page(&state, parts, status, echo).await
+        }
+        Err(IdentityError::Busy) => {
+            let (echo, status) = again("登录的人较多，请稍等几秒再试。", None, StatusCode::SERVICE_UNAVAILABLE);
+            let mut res = render_page(&state, parts, status, echo).await;
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            res
         }
         Err(e) => unavailable("sign-in", e),
     }
@@ -339,27 +345,39 @@ pub async fn change_password(State(state): State<AppState>, req: Request) -> Res
             echo.errors.insert(field.into(), message);
             render_page(&state, p.parts, StatusCode::UNPROCESSABLE_ENTITY, echo).await
         }
+        Err(IdentityError::Busy) => busy(),
         Err(e) => unavailable("password change", e),
     }
 }
 
-/// Confirms a new second factor: the code from the authenticator must match the secret shown.
+fn busy() -> Response {
+    let mut res = (StatusCode::SERVICE_UNAVAILABLE, "系统繁忙，请稍后再试").into_response();
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    res
+}
+
+/// Confirms a new second factor: the code from the authenticator must match the pending secret
+/// the page showed; replacing one already set up needs the password and a current code.
 pub async fn enroll_totp(State(state): State<AppState>, req: Request) -> Response {
     let p = match StaffPost::read(req).await {
         Ok(p) => p,
         Err(r) => return r,
     };
     let meta = p.meta();
-    let (secret, code) = (p.form.value("secret"), p.form.value("code"));
-    match identity::enroll_totp(&state.ctx(&meta), p.staff.actor(), &state.keys.totp, secret, code).await {
+    let f = &p.form;
+    let e = identity::Enrolment {
+        code: f.value("code"),
+        current_password: f.value("current_password"),
+        current_code: f.value("current_code"),
+    };
+    match identity::enroll_totp(&state.ctx(&meta), p.staff.actor(), &state.keys.staff, &e).await {
         Ok(()) => Redirect::to("/admin?done=totp").into_response(),
         Err(IdentityError::Invalid { field, message }) => {
             let mut echo = FormEcho::default();
             echo.errors.insert(field.into(), message);
-            // The same secret again: the authenticator already holds it.
-            echo.values.insert("secret".into(), secret.chars().take(64).collect());
             render_page(&state, p.parts, StatusCode::UNPROCESSABLE_ENTITY, echo).await
         }
+        Err(IdentityError::Busy) => busy(),
         Err(e) => unavailable("TOTP enrolment", e),
     }
 }

@@ -21,7 +21,7 @@ use zhengwu_types::services::{DayKind, FieldKind, ItemStatus};
 use super::{
     auth::{percent_encode, render_page, request_meta},
     citizen::CurrentCitizen,
-    form::{at_path, over_limit_with, unavailable, Form, StaffPost},
+    form::{at_path, unavailable, CitizenPost, Form, StaffPost},
     state::AppState,
 };
 use crate::session::{FormEcho, CSRF_FIELD};
@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/my/apply/{code}", post(apply))
         .route("/my/files/{id}", get(my_file))
+        .route("/my/cases/{id}/delete", post(delete_draft))
         .route("/cases/lookup", post(lookup))
         .route("/admin/case-files/{id}", get(staff_file))
         .route("/admin/cases/{id}/supplement", post(supplement))
@@ -87,6 +88,9 @@ async fn receive(
         Received { posted: Posted::default(), files: vec![], problems: Default::default(), action: String::new() };
     let mut csrf_ok = false;
     let mut form = None;
+    // What this post may still add (files per field, bytes), checked file by file: a file over
+    // a limit is refused with a message and the rest of the post is kept.
+    let mut allowance: Option<cases::Allowance> = None;
     let mut parts = 0;
     macro_rules! fail {
         ($e:expr) => {
@@ -155,10 +159,26 @@ async fn receive(
         else {
             fail!(ReceiveError::Malformed);
         };
-        // A file input left empty still sends an empty part.
-        let mut writer = match state.blobs.writer(def.max_bytes(), &def.accepted()).await {
-            Ok(w) => Some(w),
-            Err(e) => fail!(ReceiveError::Blob(e)),
+        if allowance.is_none() {
+            let Some(f) = form.as_ref() else { fail!(ReceiveError::Malformed) };
+            let a = cases::upload_allowance(&state.db, &citizen.0 .1, f, &r.posted.client_key, &r.posted.remove_files)
+                .await;
+            match a {
+                Ok(a) => allowance = Some(a),
+                Err(e) => fail!(ReceiveError::Case(e.into())),
+            }
+        }
+        let field_full = allowance.as_ref().is_some_and(|a| a.files_left.get(&name).copied().unwrap_or(0) == 0);
+        let bytes_left = allowance.as_ref().map(|a| a.bytes_left()).unwrap_or(0);
+        // A file input left empty still sends an empty part. A file over a limit is read and
+        // dropped (bounded by the whole-post limit) so the form can come back with the message.
+        let mut writer = if field_full || bytes_left == 0 {
+            None
+        } else {
+            match state.blobs.writer(def.max_bytes().min(bytes_left), &def.accepted()).await {
+                Ok(w) => Some(w),
+                Err(e) => fail!(ReceiveError::Blob(e)),
+            }
         };
         let mut problem = None;
         let mut got_bytes = false;
@@ -185,6 +205,14 @@ async fn receive(
         if !got_bytes && file_name.is_empty() {
             continue;
         }
+        if field_full {
+            r.problems.insert(name, cases::too_many_files_message(&def.label, def.max_files()));
+            continue;
+        }
+        if bytes_left == 0 {
+            r.problems.insert(name, cases::quota_message(&def.label));
+            continue;
+        }
         let result = match (writer, problem) {
             (_, Some(e)) => Err(e),
             (Some(w), None) => w.finish().await,
@@ -192,10 +220,21 @@ async fn receive(
         };
         match result {
             Ok(blob) => {
+                if let Some(a) = allowance.as_mut() {
+                    if let Some(left) = a.files_left.get_mut(&name) {
+                        *left = left.saturating_sub(1);
+                    }
+                    a.case_bytes_left = a.case_bytes_left.saturating_sub(blob.size);
+                    a.citizen_bytes_left = a.citizen_bytes_left.saturating_sub(blob.size);
+                }
                 let display_name = cases::display_name(&file_name, blob.file_type);
                 r.files.push(NewFile { field: name, blob, display_name });
             }
             Err(BlobError::Io(e)) => fail!(ReceiveError::Blob(BlobError::Io(e))),
+            // Over the field's size, or the quota's remainder: say which.
+            Err(BlobError::TooLarge { limit }) if limit < def.max_bytes() => {
+                r.problems.insert(name, cases::quota_message(&def.label));
+            }
             Err(e) => {
                 r.problems.insert(name, format!("{}：{e}", def.label));
             }
@@ -221,6 +260,10 @@ async fn apply(State(state): State<AppState>, Path(code): Path<String>, req: Req
     let Some(citizen) = parts.extensions.get::<CurrentCitizen>().cloned() else {
         return Redirect::to("/my/login").into_response();
     };
+    if !state.post_limiter.allow(&citizen.0 .1.id) {
+        return (StatusCode::TOO_MANY_REQUESTS, "提交过于频繁，请稍后再试。已填写的内容已保存在草稿中。")
+            .into_response();
+    }
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let received = match receive(&state, &citizen, &code, content_type, body).await {
         Ok(r) => r,
@@ -263,6 +306,11 @@ async fn apply(State(state): State<AppState>, Path(code): Path<String>, req: Req
         Ok(Saved::Draft { case_id }) if file_problems.is_empty() && posted.review => {
             Redirect::to(&format!("/my/cases/{case_id}?review=1")).into_response()
         }
+        // "去实名登记" from the form: the draft is kept, and the citizen comes back to it.
+        Ok(Saved::Draft { case_id }) | Err(CaseError::Invalid { case_id, .. }) if action == "verify" => {
+            let back = format!("{}&from=real_name", form_at(case_id));
+            Redirect::to(&format!("/my/real-name?next={}", percent_encode(&back))).into_response()
+        }
         Ok(Saved::Draft { case_id }) if file_problems.is_empty() => {
             Redirect::to(&format!("{}&saved=1", form_at(case_id))).into_response()
         }
@@ -292,7 +340,7 @@ async fn apply(State(state): State<AppState>, Path(code): Path<String>, req: Req
 
 /// A stored file as a download: its real type, `attachment`, the display name (RFC 6266).
 async fn download(state: &AppState, f: cases::FileRef) -> Response {
-    let bytes = match state.blobs.read(&f.blob_key).await {
+    let bytes = match state.blobs.read(&f.blob_key, &f.sm3).await {
         Ok(b) => b,
         Err(e) => return unavailable("reading a stored file", e),
     };
@@ -312,15 +360,32 @@ async fn download(state: &AppState, f: cases::FileRef) -> Response {
 }
 
 async fn my_file(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
-    let Some(c) = req.extensions().get::<CurrentCitizen>().cloned() else {
+    let (parts, _) = req.into_parts();
+    let Some(c) = parts.extensions.get::<CurrentCitizen>().cloned() else {
         return Redirect::to("/my/login").into_response();
     };
-    let Ok(id) = id.parse::<i64>() else { return not_found() };
-    let meta = request_meta(req.headers(), req.extensions());
+    let Ok(id) = id.parse::<i64>() else { return super::pages::not_found(&state, parts).await };
+    let meta = request_meta(&parts.headers, &parts.extensions);
     match cases::my_file(&state.ctx(&meta), &c.0 .1, id).await {
         Ok(f) => download(&state, f).await,
-        Err(CaseError::NotFound) => not_found(),
+        Err(CaseError::NotFound) => super::pages::not_found(&state, parts).await,
         Err(e) => unavailable("a citizen's file", e),
+    }
+}
+
+/// The citizen deletes one of their drafts (after the confirmation page).
+async fn delete_draft(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    let p = match CitizenPost::read(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<i64>() else { return super::pages::not_found(&state, p.parts).await };
+    let meta = p.meta();
+    match cases::delete_draft(&state.ctx(&meta), &p.citizen.0 .1, id).await {
+        Ok(()) => Redirect::to("/my/cases?done=deleted").into_response(),
+        Err(CaseError::NotEditable { case_id }) => Redirect::to(&format!("/my/cases/{case_id}")).into_response(),
+        Err(CaseError::NotFound) => super::pages::not_found(&state, p.parts).await,
+        Err(e) => unavailable("deleting a draft", e),
     }
 }
 
@@ -351,7 +416,7 @@ async fn lookup(State(state): State<AppState>, req: Request) -> Response {
     let mut echo = FormEcho::default();
     echo.values.insert("tracking_no".into(), no.clone());
     echo.values.insert("digits".into(), digits.clone());
-    if over_limit_with(&state.lookup_limiter, &parts) {
+    if super::limits::over_limit(&state, &state.lookup_limiter, &parts, "lookup.rate_limited").await {
         echo.notice = Some("查询过于频繁，请一分钟后再试。".into());
         return render_page(&state, parts, StatusCode::TOO_MANY_REQUESTS, echo).await;
     }

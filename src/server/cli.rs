@@ -30,6 +30,46 @@ pub enum Command {
     /// The working-day calendar: count working days, list a year's holidays, import a year.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Staff accounts, for the operator on the server: reset credentials, clear locks.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// The store of uploaded files: compare it with the database, sweep what is left over.
+    #[command(subcommand)]
+    Blobs(BlobsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Reset NAME's password and second factor; prints a one-time code to give the owner, who
+    /// chooses a new password at /login/reset (no second administrator needed: this is the
+    /// operator on the server).
+    Reset(StaffArgs),
+    /// Clear every sign-in lock of NAME.
+    Unlock(StaffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StaffArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The account's user name.
+    pub name: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BlobsCommand {
+    /// Report files without a row (orphans), rows without a file (missing), removed files due
+    /// for deletion and files stored unsealed; exit 0 when nothing is wrong, 2 otherwise.
+    Check(BlobsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BlobsArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Also delete what the daily sweep would (orphans and removed files past 24 hours).
+    #[arg(long)]
+    pub sweep: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,6 +190,13 @@ impl CommonArgs {
             master_key_file: self.master_key_file.clone(),
             // Environment only: a key on the command line would show in the process list.
             master_key: std::env::var("ZHENGWU_MASTER_KEY").ok(),
+            // The blob store's settings, for `zhengwu blobs check`.
+            blob_store: std::env::var("ZHENGWU_BLOB_STORE").ok(),
+            s3_endpoint: std::env::var("ZHENGWU_S3_ENDPOINT").ok(),
+            s3_bucket: std::env::var("ZHENGWU_S3_BUCKET").ok(),
+            s3_region: std::env::var("ZHENGWU_S3_REGION").ok(),
+            s3_access_key: std::env::var("ZHENGWU_S3_ACCESS_KEY").ok(),
+            s3_secret_key: std::env::var("ZHENGWU_S3_SECRET_KEY").ok(),
             ..Settings::default()
         }
     }
@@ -170,12 +217,6 @@ impl ServeArgs {
             login_rate_limit: std::env::var("ZHENGWU_LOGIN_RATE_LIMIT").ok(),
             lookup_rate_limit: std::env::var("ZHENGWU_LOOKUP_RATE_LIMIT").ok(),
             warning_percent: std::env::var("ZHENGWU_WARNING_PERCENT").ok(),
-            blob_store: std::env::var("ZHENGWU_BLOB_STORE").ok(),
-            s3_endpoint: std::env::var("ZHENGWU_S3_ENDPOINT").ok(),
-            s3_bucket: std::env::var("ZHENGWU_S3_BUCKET").ok(),
-            s3_region: std::env::var("ZHENGWU_S3_REGION").ok(),
-            s3_access_key: std::env::var("ZHENGWU_S3_ACCESS_KEY").ok(),
-            s3_secret_key: std::env::var("ZHENGWU_S3_SECRET_KEY").ok(),
             require_totp_for_admins: std::env::var("ZHENGWU_REQUIRE_TOTP_FOR_ADMINS").ok(),
             redis_url: self.redis_url.clone(),
             redis_prefix: std::env::var("ZHENGWU_REDIS_PREFIX").ok(),
@@ -183,6 +224,8 @@ impl ServeArgs {
             lockout_failures: std::env::var("ZHENGWU_LOCKOUT_FAILURES").ok(),
             lockout_minutes: std::env::var("ZHENGWU_LOCKOUT_MINUTES").ok(),
             session_idle_minutes: std::env::var("ZHENGWU_SESSION_IDLE_MINUTES").ok(),
+            metrics_token: std::env::var("ZHENGWU_METRICS_TOKEN").ok(),
+            metrics_addr: std::env::var("ZHENGWU_METRICS_ADDR").ok(),
             ..self.common.settings()
         }
     }

@@ -2,11 +2,9 @@
 //! staff member or citizen with the session's anti-forgery check, the cookie-bound token of the
 //! forms used before signing in, re-rendering a page at another path, and the 503 answer.
 
-use std::net::SocketAddr;
-
 use axum::{
     body::Body,
-    extract::{ConnectInfo, Request},
+    extract::Request,
     http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode, Uri},
     response::{IntoResponse, Redirect, Response},
 };
@@ -146,14 +144,10 @@ pub fn with_cookie(mut res: Response, cookie: Option<HeaderValue>) -> Response {
     res
 }
 
-/// Whether the request's address is over the sign-in limit (counting this attempt).
-pub fn over_limit(state: &AppState, parts: &Parts) -> bool {
-    over_limit_with(&state.login_limiter, parts)
-}
-
-/// Whether the request's address is over `limiter`'s limit (counting this attempt).
-pub fn over_limit_with(limiter: &super::auth::LoginLimiter, parts: &Parts) -> bool {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().is_some_and(|c| !limiter.allow(c.0.ip()))
+/// Whether the request's address is over the sign-in limit (counting this attempt); refusals
+/// are audited in aggregate.
+pub async fn over_limit(state: &AppState, parts: &Parts) -> bool {
+    super::limits::over_limit(state, &state.login_limiter, parts, "auth.rate_limited").await
 }
 
 /// The request re-aimed at `path`, to render that page with a form's messages.

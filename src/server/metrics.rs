@@ -83,7 +83,27 @@ fn escape(v: &str) -> String {
     v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
-pub async fn export(State(state): State<AppState>) -> impl IntoResponse {
+/// `/metrics` on the main address: only with `Authorization: Bearer <ZHENGWU_METRICS_TOKEN>`.
+/// Without a token configured it is not served there at all (404, like any unknown path);
+/// `ZHENGWU_METRICS_ADDR` serves it on an address of its own instead ([`export_open`]).
+pub async fn export(State(state): State<AppState>, headers: axum::http::HeaderMap) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use secrecy::ExposeSecret;
+    let Some(token) = state.metrics_token.as_ref() else {
+        return (axum::http::StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let given =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let ok = given.is_some_and(|g| zhengwu_crypto::constant_time_eq(g.as_bytes(), token.expose_secret().as_bytes()));
+    if !ok {
+        return (axum::http::StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "token required")
+            .into_response();
+    }
+    export_open(State(state)).await.into_response()
+}
+
+/// `/metrics` without a token, for the separate metrics listener only.
+pub async fn export_open(State(state): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
 }
 

@@ -14,8 +14,8 @@ use leptos_axum::{file_and_error_handler_with_context, generate_route_list, Axum
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
 use super::{
-    admin, auth, cases, citizen, health, metrics, middleware, page_cache, prefs, rest, security, state::AppState,
-    workflow,
+    account, admin, assets, auth, cases, citizen, health, metrics, middleware, page_cache, prefs, rest, security,
+    state::AppState, workflow,
 };
 
 /// The console and account pages are for signed-in staff only ([`auth::gate`]).
@@ -56,7 +56,7 @@ pub fn provide_page_context(site: crate::prefs::SiteInfo) {
 }
 
 /// Paths answered by handlers of their own rather than by the page router.
-const OWN_GET_HANDLERS: &[&str] = &["/login", "/my/login"];
+const OWN_GET_HANDLERS: &[&str] = &["/login", "/my/login", "/login/reset"];
 
 pub fn router(state: AppState) -> Router {
     let routes: Vec<AxumRouteListing> =
@@ -66,7 +66,8 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let pkg_dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
 
-    // The bundle's file names carry no hash, so browsers revalidate (cheap 304s) instead of caching blindly.
+    // Unversioned bundle paths (the pages link the fingerprinted ones, [`assets`]): browsers
+    // revalidate (cheap 304s) instead of caching blindly.
     let pkg = Router::new()
         .fallback_service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
@@ -80,6 +81,8 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(auth::logout))
         .route("/account/password", post(auth::change_password))
         .route("/account/totp", post(auth::enroll_totp))
+        .route("/pkg/v/{hash}/{*file}", get(assets::versioned))
+        .merge(account::routes())
         .merge(admin::routes())
         .merge(citizen::routes())
         .merge(cases::routes())
@@ -89,11 +92,13 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(from_fn(console_gate))
+        .layer(from_fn(auth::sfn_gate))
         .layer(from_fn(citizen::gate))
         .layer(from_fn_with_state(state.clone(), auth::resolve_session))
         .layer(from_fn_with_state(state.clone(), citizen::resolve))
         .layer(from_fn_with_state(state.clone(), page_cache::serve_cached))
         .layer(from_fn(security::headers))
         .layer(from_fn_with_state(state.clone(), middleware::observe))
+        .layer(assets::compression())
         .with_state(state)
 }

@@ -16,7 +16,7 @@ use zhengwu_core::{
 };
 
 use super::{
-    cli::{AuditCommand, Cli, Command},
+    cli::{Cli, Command},
     metrics::Metrics,
     page_cache::PageCache,
     router::router,
@@ -49,6 +49,9 @@ pub enum StartError {
     Tampered(String),
     #[error("file store (ZHENGWU_BLOB_STORE) not usable: {0}")]
     Blobs(String),
+    /// `zhengwu blobs check` ran and found something to fix.
+    #[error("{0}")]
+    BlobsFound(String),
     #[error("{0}")]
     Usage(String),
     #[error("{0}")]
@@ -69,8 +72,10 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
             tracing::info!("shutting down: finishing requests in flight");
             server.shutdown().await
         }
-        Command::Audit(cmd) => audit_command(cmd).await,
-        Command::Calendar(cmd) => calendar_command(cmd).await,
+        Command::Audit(cmd) => super::commands::audit(cmd).await,
+        Command::Calendar(cmd) => super::commands::calendar(cmd).await,
+        Command::Staff(cmd) => super::commands::staff(cmd).await,
+        Command::Blobs(cmd) => super::commands::blobs(cmd).await,
         Command::Migrate(args) => {
             let config = load_config(args.settings(), args.config.as_deref())?;
             init_tracing(config.log_format);
@@ -82,142 +87,21 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
     }
 }
 
-/// `zhengwu calendar add|show|import`: against the database's calendar (shipped years plus
-/// administrators' corrections and imported years).
-async fn calendar_command(cmd: super::cli::CalendarCommand) -> Result<(), StartError> {
-    use super::cli::CalendarCommand as C;
-    use zhengwu_core::calendar::{self, Counting, DayType};
-    let common = match &cmd {
-        C::Add(a) => &a.common,
-        C::Show(s) => &s.common,
-        C::Import(i) => &i.common,
-    };
-    // Arguments first: a wrong date is reported before anything is opened.
-    let parsed_add = match &cmd {
-        C::Add(a) => {
-            let date = a.date.parse::<chrono::NaiveDate>().map_err(|_| {
-                StartError::Usage(format!("invalid DATE {:?}: expected YYYY-MM-DD, e.g. 2026-09-30", a.date))
-            })?;
-            let n = a.n.parse::<u32>().ok().filter(|n| *n <= 3650).ok_or_else(|| {
-                StartError::Usage(format!("invalid N {:?}: expected a whole number of days from 0 to 3650", a.n))
-            })?;
-            Some((date, n, if a.natural { Counting::Natural } else { Counting::Working }))
+/// The blob store the configuration names, sealing with the master key's blob key.
+pub(super) fn blob_store(config: &Config, master: &zhengwu_crypto::keys::MasterKey) -> zhengwu_core::blobs::BlobStore {
+    let key = master.sm4_key(zhengwu_crypto::keys::Purpose::Blobs);
+    match &config.blobs {
+        zhengwu_core::config::BlobConfig::Local => {
+            zhengwu_core::blobs::BlobStore::local(config.data_dir.join("blobs"), key)
         }
-        _ => None,
-    };
-    let year =
-        match &cmd {
-            C::Show(s) => Some(s.year.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(|| {
-                StartError::Usage(format!("invalid YEAR {:?}: expected a year such as 2026", s.year))
-            })?),
-            _ => None,
-        };
-    let import_text = match &cmd {
-        C::Import(i) => Some(
-            std::fs::read_to_string(&i.file)
-                .map_err(|e| StartError::Usage(format!("cannot read {}: {}", i.file.display(), io_reason(&e))))?,
-        ),
-        _ => None,
-    };
-    let config = load_config(common.settings(), common.config.as_deref())?;
-    init_tracing(config.log_format);
-    let db = open_database(&config).await?;
-    let result = async {
-        if let Some(text) = import_text {
-            let key = zhengwu_core::audit::AuditKey::from_master(&load_key(&config)?);
-            let y = calendar::import_year(&db, &key, &text, chrono::Utc::now())
-                .await
-                .map_err(|e| StartError::Usage(e.to_string()))?;
-            println!("{} 年已导入：{}（{} 天）", y.year, y.notice, y.days.len());
-            return Ok(());
+        zhengwu_core::config::BlobConfig::S3(s3) => {
+            zhengwu_core::blobs::BlobStore::s3(s3.clone(), config.data_dir.join("blobs").join("tmp"), key)
         }
-        let cal = calendar::load(&db).await.map_err(|e| StartError::Serve(e.to_string()))?;
-        if let Some((date, n, counting)) = parsed_add {
-            let to = cal.add(date, n, counting);
-            println!("{to}");
-            let missing = cal.missing_years(date, to);
-            if counting == Counting::Working && !missing.is_empty() {
-                eprintln!("warning: no holiday data for {missing:?}: only weekends were skipped there");
-            }
-            return Ok(());
-        }
-        if let Some(year) = year {
-            if !cal.covers(year) {
-                return Err(StartError::NoCalendarData(format!(
-                    "no holiday data for {year}: add it with `zhengwu calendar import FILE` once the State Council publishes it"
-                )));
-            }
-            let notices = calendar::notices(&db).await.map_err(|e| StartError::Serve(e.to_string()))?;
-            if let Some((_, notice, _)) = notices.iter().find(|(y, _, _)| *y == year) {
-                println!("{notice}");
-            }
-            for (d, t, name) in cal.year_days(year) {
-                let kind = match t {
-                    DayType::Holiday => "放假",
-                    DayType::Workday => "上班",
-                };
-                println!("{d} {} {kind} {name}", calendar::weekday_zh(d));
-            }
-        }
-        Ok(())
     }
-    .await;
-    db.close().await;
-    result
-}
-
-/// `zhengwu audit verify|purge`.
-async fn audit_command(cmd: AuditCommand) -> Result<(), StartError> {
-    use zhengwu_core::audit::{self, Actor, AuditKey, RequestMeta};
-    let (common, retention) = match &cmd {
-        AuditCommand::Verify(c) => (c, None),
-        AuditCommand::Purge(p) => (&p.common, p.retention_days.clone()),
-    };
-    let settings = Settings { audit_retention_days: retention, ..common.settings() };
-    let config = load_config(settings, common.config.as_deref())?;
-    init_tracing(config.log_format);
-    let key = AuditKey::from_master(&load_key(&config)?);
-    let db = open_database(&config).await?;
-    let outcome = match cmd {
-        AuditCommand::Verify(_) => match audit::verify(&db, &key).await {
-            Ok(Ok(report)) => {
-                match report.range {
-                    Some((first, last)) => {
-                        println!("audit trail intact: {} records, {first} to {last}", report.records)
-                    }
-                    None => println!("audit trail intact: no records yet"),
-                }
-                Ok(())
-            }
-            Ok(Err(tamper)) => Err(StartError::Tampered(tamper.to_string())),
-            Err(e) => Err(StartError::Serve(format!("reading the audit trail: {e}"))),
-        },
-        AuditCommand::Purge(_) => {
-            let meta = RequestMeta::default();
-            match audit::purge_before(
-                &db,
-                &key,
-                &Actor::system(),
-                &meta,
-                config.audit_retention_days,
-                chrono::Utc::now(),
-            )
-            .await
-            {
-                Ok(n) => {
-                    println!("purged {n} audit records older than {} days", config.audit_retention_days);
-                    Ok(())
-                }
-                Err(e) => Err(StartError::Serve(format!("purging the audit trail: {e}"))),
-            }
-        }
-    };
-    db.close().await;
-    outcome
 }
 
 /// Loads (or on first start creates) the master key, saying where it came from.
-fn load_key(config: &Config) -> Result<zhengwu_crypto::keys::MasterKey, StartError> {
+pub(super) fn load_key(config: &Config) -> Result<zhengwu_crypto::keys::MasterKey, StartError> {
     let (key, origin) = zhengwu_core::keyring::load_master_key(&config.master_key)?;
     if origin == zhengwu_core::keyring::KeyOrigin::Generated {
         tracing::warn!(
@@ -246,6 +130,8 @@ pub struct RunningServer {
     /// The scheduled jobs; stopped (a run in progress finishes) before the database closes.
     jobs: JoinHandle<()>,
     stop_jobs: tokio::sync::watch::Sender<bool>,
+    /// The separate metrics listener, when configured.
+    metrics_task: Option<JoinHandle<()>>,
 }
 
 impl RunningServer {
@@ -260,6 +146,9 @@ impl RunningServer {
     /// waits on a client forever.
     pub async fn shutdown_within(self, grace: Duration) -> Result<(), StartError> {
         let _ = self.stop.send(());
+        if let Some(m) = &self.metrics_task {
+            m.abort();
+        }
         let mut task = self.task;
         let served = match tokio::time::timeout(grace, &mut task).await {
             Ok(joined) => joined,
@@ -293,6 +182,8 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
     let master = load_key(&config)?;
     let keys = Arc::new(super::state::Keys::from_master(&master));
     let personal = Arc::new(zhengwu_core::citizen::PersonalKeys::from_master(&master));
+    let blobs = blob_store(&config, &master);
+    let totp_key = master.sm4_key(zhengwu_crypto::keys::Purpose::Totp);
     drop(master);
     let sms = match &config.sms {
         zhengwu_core::config::SmsConfig::None => None,
@@ -305,6 +196,17 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         }
     };
     let db = open_database(&config).await?;
+    match zhengwu_core::maintenance::reseal_row_bound(&db, &personal, &totp_key, chrono::Utc::now()).await {
+        Ok(r) if r.ran => {
+            tracing::info!(values = r.values, unreadable = r.unreadable, "sealed values bound to their rows (once)")
+        }
+        Ok(_) => {}
+        Err(e) => {
+            db.close().await;
+            return Err(StartError::Serve(format!("re-sealing stored values: {e}")));
+        }
+    }
+    drop(totp_key);
     if config.demo {
         match demo::seed(&db).await {
             Ok(SeedOutcome::Seeded { departments, articles }) => {
@@ -344,12 +246,6 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
             }
         }
     };
-    let blobs = match &config.blobs {
-        zhengwu_core::config::BlobConfig::Local => zhengwu_core::blobs::BlobStore::local(config.data_dir.join("blobs")),
-        zhengwu_core::config::BlobConfig::S3(s3) => {
-            zhengwu_core::blobs::BlobStore::s3(s3.clone(), config.data_dir.join("blobs").join("tmp"))
-        }
-    };
     if let Err(e) = blobs.check().await {
         db.close().await;
         return Err(StartError::Blobs(e.to_string()));
@@ -378,7 +274,11 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         db: db.clone(),
         metrics: Arc::new(Metrics::default()),
         page_cache: Arc::new(PageCache::new(config.page_cache_ttl)),
-        site: SiteInfo { name: config.site_name.clone(), name_en: config.site_name_en.clone() },
+        site: SiteInfo {
+            name: config.site_name.clone(),
+            name_en: config.site_name_en.clone(),
+            asset_version: super::assets::version_of(&config.site_root.join("pkg")),
+        },
         keys,
         policy: zhengwu_core::identity::AuthPolicy {
             password: zhengwu_core::identity::PasswordPolicy {
@@ -391,16 +291,37 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
             require_totp_for_admins: config.require_totp_for_admins,
             ..zhengwu_core::identity::AuthPolicy::default()
         },
-        login_limiter: Arc::new(super::auth::LoginLimiter::new(config.login_rate_limit)),
+        login_limiter: Arc::new(super::limits::RateLimiter::per_minute(config.login_rate_limit)),
         personal,
         sms,
         sessions,
         blobs,
-        lookup_limiter: Arc::new(super::auth::LoginLimiter::new(config.lookup_rate_limit)),
+        lookup_limiter: Arc::new(super::limits::RateLimiter::per_minute(config.lookup_rate_limit)),
+        // Thirty application posts in ten minutes is more than any person filling in a form.
+        post_limiter: Arc::new(super::limits::RateLimiter::new(30, Duration::from_secs(600))),
+        metrics_token: config.metrics_token.clone().map(Arc::new),
         clock: zhengwu_core::workflow::ClockPolicy { yellow_percent: config.warning_percent },
     };
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
-    let jobs = spawn_scheduler(state.db.clone(), state.keys.audit.clone(), state.clock, addr.to_string(), jobs_stopped);
+    let jobs = spawn_scheduler(&state, addr.to_string(), jobs_stopped);
+    let metrics_task = match config.metrics_addr {
+        Some(maddr) => match TcpListener::bind(maddr).await {
+            Ok(l) => {
+                tracing::info!("metrics on http://{maddr}/metrics");
+                let app = axum::Router::new()
+                    .route("/metrics", axum::routing::get(super::metrics::export_open))
+                    .with_state(state.clone());
+                Some(tokio::spawn(async move {
+                    let _ = axum::serve(l, app).await;
+                }))
+            }
+            Err(e) => {
+                db.close().await;
+                return Err(StartError::Bind { addr: maddr, reason: io_reason(&e) });
+            }
+        },
+        None => None,
+    };
     if let Ok(cal) = zhengwu_core::calendar::load(&db).await {
         if cal.coverage_warning(zhengwu_core::time::shanghai_date(chrono::Utc::now())).is_some() {
             use chrono::Datelike;
@@ -418,21 +339,16 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
             })
             .await
     });
-    Ok(RunningServer { addr, db, stop, task, jobs, stop_jobs })
+    Ok(RunningServer { addr, db, stop, task, jobs, stop_jobs, metrics_task })
 }
 
 /// The scheduled jobs of this instance: every five minutes it tries to claim the day's
-/// deadline-warning run; the instance that claims it runs it, the others skip (see
-/// `zhengwu_core::workflow::jobs`). The first try is at start, which is the catch-up after
-/// downtime.
-fn spawn_scheduler(
-    db: Db,
-    key: zhengwu_core::audit::AuditKey,
-    clock: zhengwu_core::workflow::ClockPolicy,
-    addr: String,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) -> JoinHandle<()> {
+/// deadline-warning run and the day's sweep of the blob store; the instance that claims a run
+/// does it, the others skip (see `zhengwu_core::workflow::jobs`). The first try is at start,
+/// which is the catch-up after downtime.
+fn spawn_scheduler(state: &AppState, addr: String, mut stop: tokio::sync::watch::Receiver<bool>) -> JoinHandle<()> {
     let instance = format!("{}-{}", addr, std::process::id());
+    let (db, key, clock, blobs) = (state.db.clone(), state.keys.audit.clone(), state.clock, state.blobs.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
         loop {
@@ -443,8 +359,8 @@ fn spawn_scheduler(
             if *stop.borrow() {
                 break;
             }
-            match zhengwu_core::workflow::jobs::deadline_warnings(&db, &key, &instance, chrono::Utc::now(), clock).await
-            {
+            let now = chrono::Utc::now();
+            match zhengwu_core::workflow::jobs::deadline_warnings(&db, &key, &instance, now, clock).await {
                 Ok(r) if r.ran => tracing::info!(
                     checked = r.checked,
                     yellow = r.to_yellow,
@@ -454,6 +370,20 @@ fn spawn_scheduler(
                 ),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "deadline warnings: run failed; retried at the next tick"),
+            }
+            match zhengwu_core::blobs::sweep::sweep_once_a_day(&db, &blobs, &key, &instance, now).await {
+                Ok(Some(s)) => {
+                    let cleaned = zhengwu_core::maintenance::forget_stale(&db, now).await.unwrap_or_default();
+                    tracing::info!(
+                        removed = s.removed,
+                        orphans = s.orphans,
+                        staging = s.staging,
+                        cleaned,
+                        "daily sweep done"
+                    )
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "blob sweep: run failed; retried at the next tick"),
             }
         }
     })
@@ -491,8 +421,12 @@ async fn bootstrap_accounts(config: &Config, db: &Db, key: &zhengwu_core::audit:
 }
 
 /// Checks the data directory, opens the database and applies migrations.
-async fn open_database(config: &Config) -> Result<Db, StartError> {
+pub(super) async fn open_database(config: &Config) -> Result<Db, StartError> {
     ensure_writable_dir(&config.data_dir)?;
+    if let zhengwu_core::DatabaseTarget::Sqlite { path } = &config.database {
+        private_files(path)
+            .map_err(|e| StartError::DataDir { path: path.display().to_string(), reason: io_reason(&e) })?;
+    }
     let db = Db::connect(&config.database, config.db_max_connections).await.map_err(StartError::Database)?;
     if let Err(e) = db.migrate().await {
         db.close().await;
@@ -509,12 +443,41 @@ async fn open_database(config: &Config) -> Result<Db, StartError> {
     Ok(db)
 }
 
+/// The data directory: created if missing, and private to the server's user (0700), so the
+/// database, the key file and the blobs inside are out of other users' reach whatever their
+/// own modes.
 fn ensure_writable_dir(dir: &Path) -> Result<(), StartError> {
     let fail = |e: io::Error| StartError::DataDir { path: dir.display().to_string(), reason: io_reason(&e) };
     std::fs::create_dir_all(dir).map_err(fail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(fail)?;
+    }
     let probe = dir.join(".zhengwu-write-test");
     std::fs::write(&probe, b"ok").map_err(fail)?;
     std::fs::remove_file(&probe).map_err(fail)?;
+    Ok(())
+}
+
+/// The SQLite file and its journal files readable by the server's user only (0600). The file is
+/// created empty (a valid empty database) before SQLite opens it, because SQLite gives the WAL
+/// and shared-memory files the mode of the database file.
+fn private_files(db: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if !db.exists() {
+            std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(db)?;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let p = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+            if p.exists() {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    let _ = db;
     Ok(())
 }
 

@@ -13,7 +13,11 @@ use zhengwu_types::ErrorCode;
 use crate::{
     api::ApiError,
     prefs::SiteInfo,
-    server::{auth::LoginLimiter, metrics::Metrics, page_cache::PageCache},
+    server::{
+        limits::{AddressLimiter, RateLimiter},
+        metrics::Metrics,
+        page_cache::PageCache,
+    },
 };
 
 /// Everything a handler or server function needs; handed through axum state and Leptos
@@ -27,7 +31,8 @@ pub struct AppState {
     pub site: SiteInfo,
     pub keys: Arc<Keys>,
     pub policy: AuthPolicy,
-    pub login_limiter: Arc<LoginLimiter>,
+    /// Sign-in attempts and SMS-code requests per address per minute.
+    pub login_limiter: Arc<AddressLimiter>,
     pub personal: Arc<PersonalKeys>,
     /// `None` when no SMS provider is configured (citizens cannot sign in).
     pub sms: Option<Arc<SmsSender>>,
@@ -36,7 +41,13 @@ pub struct AppState {
     pub blobs: zhengwu_core::blobs::BlobStore,
     /// The public case look-up: attempts per address per minute.
     #[from_ref(skip)]
-    pub lookup_limiter: Arc<LoginLimiter>,
+    pub lookup_limiter: Arc<AddressLimiter>,
+    /// Application posts per citizen (drafts with uploads are not free to repeat).
+    #[from_ref(skip)]
+    pub post_limiter: Arc<RateLimiter<i64>>,
+    /// `/metrics` answers only with this bearer token (when set), or on its own address.
+    #[from_ref(skip)]
+    pub metrics_token: Option<Arc<secrecy::SecretString>>,
     /// The deadline clock's settings (warning share).
     pub clock: zhengwu_core::workflow::ClockPolicy,
 }
@@ -58,8 +69,10 @@ impl AppState {
 pub struct Keys {
     pub audit: AuditKey,
     pub csrf: zeroize::Zeroizing<[u8; 32]>,
-    /// Seals staff members' TOTP secrets.
-    pub totp: zhengwu_crypto::sm4gcm::Sm4Key,
+    /// Staff members' TOTP secrets, registered phones, one-time codes and device cookies.
+    pub staff: zhengwu_core::identity::StaffKeys,
+    /// Seals the answers of image challenges.
+    pub challenge: zhengwu_crypto::sm4gcm::Sm4Key,
 }
 
 impl Keys {
@@ -67,8 +80,16 @@ impl Keys {
         Keys {
             audit: AuditKey::from_master(master),
             csrf: master.mac_key(zhengwu_crypto::keys::Purpose::Csrf),
-            totp: master.sm4_key(zhengwu_crypto::keys::Purpose::Totp),
+            staff: zhengwu_core::identity::StaffKeys::from_master(master),
+            challenge: master.sm4_key(zhengwu_crypto::keys::Purpose::PersonalData),
         }
+    }
+}
+
+impl AppState {
+    /// Where one-time codes of staff go: the SMS provider, if any.
+    pub fn delivery(&self) -> zhengwu_core::identity::Delivery<'_> {
+        zhengwu_core::identity::Delivery { sms: self.sms.as_deref(), keys: &self.keys.staff }
     }
 }
 

@@ -164,6 +164,15 @@ pub fn attr<'a>(html: &'a str, name: &str) -> Option<&'a str> {
     html[start..].split('"').next()
 }
 
+/// The TOTP secret the set-up page shows (grouped in fours for typing).
+pub fn totp_secret(page: &str) -> Vec<u8> {
+    let at = page.find(r#"id="totp-secret""#).unwrap_or_else(|| panic!("the secret on the set-up page: {page}"));
+    let start = at + page[at..].find('>').unwrap() + 1;
+    let grouped = &page[start..start + page[start..].find('<').unwrap()];
+    let secret: String = grouped.split_whitespace().collect();
+    data_encoding::BASE32_NOPAD.decode(secret.as_bytes()).expect("base32 secret")
+}
+
 pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
     r.headers()
         .get_all("set-cookie")
@@ -216,11 +225,10 @@ impl TestApp {
         let next = self.get_as(Some(&s), "/admin").await;
         if next.status() == 303 && next.headers()["location"] == "/account/totp" {
             let page = self.page_with_cookie("/account/totp", &s.cookie).await.1;
-            let secret = attr(&page, "secret").expect("secret on the set-up page").to_string();
-            let key = data_encoding::BASE32_NOPAD.decode(secret.as_bytes()).expect("base32 secret");
+            let key = totp_secret(&page);
             let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
             let code = zhengwu_crypto::totp::code_at(&key, now);
-            let r = self.post_form(&s, "/account/totp", &[("secret", &secret), ("code", &code)]).await;
+            let r = self.post_form(&s, "/account/totp", &[("code", &code)]).await;
             assert_eq!(r.status(), 303, "second factor set up");
         }
         s
@@ -311,9 +319,18 @@ impl TestApp {
                 .send()
         };
         let r = post("/my/login", vec![("csrf", token.clone()), ("phone", phone.to_string())]).await.unwrap();
-        assert_eq!(r.status(), 200, "code sent");
+        assert_eq!(r.status(), 303, "code sent, on to the code step");
+        assert!(r.headers()["location"].to_str().unwrap().starts_with("/my/login?step=code"));
+        // The number travels to the next step sealed in a cookie of the sign-in form's path.
+        let phone_cookie = set_cookie(&r, "zw_mylogin_phone").expect("the code step's cookie");
         let code = gateway.last_code();
-        let r = post("/my/login/verify", vec![("csrf", token), ("phone", phone.to_string()), ("code", code)])
+        let r = self
+            .client
+            .post(self.url("/my/login/verify"))
+            .header("cookie", format!("{form_cookie}; {phone_cookie}"))
+            .header("origin", &self.base)
+            .form(&[("csrf", token.as_str()), ("code", code.as_str())])
+            .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 303, "signed in");
@@ -322,7 +339,7 @@ impl TestApp {
 
     /// Real-name registration of the signed-in citizen.
     pub async fn citizen_real_name(&self, cookie: &str, name: &str, id_number: &str) {
-        let page = self.page_with_cookie("/my", cookie).await.1;
+        let page = self.page_with_cookie("/my/real-name", cookie).await.1;
         let csrf = attr(&page, "csrf").unwrap().to_string();
         let r = self
             .client

@@ -22,7 +22,7 @@ use zhengwu_core::{
     cases::{self, NewFile, Posted, Saved},
     citizen::{CitizenActor, Field, PersonalKeys},
     demo,
-    identity::{self as id, AuthPolicy, Ctx, SessionStore, StaffActor},
+    identity::{self as id, Ctx, SessionStore, StaffActor},
     testing::{Backend, TestDb},
     with_db, with_tx,
     workflow::{self, Act, ClockPolicy, Outcome},
@@ -53,13 +53,18 @@ async fn world(b: Backend) -> Option<World> {
     let now = Utc::now();
     let phone = "13800138000";
     let idn = "11010519491231002X";
+    // Sealed values are bound to their row: insert, then seal with the id.
     let id: i64 = with_db!(&t.db, pool => sqlx::query_scalar(
-        "INSERT INTO citizens (phone_sealed, phone_index, real_name_sealed, id_number_sealed, id_number_index, \
-         verified_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $6) RETURNING id")
-        .bind(keys.seal(Field::Phone, phone)).bind(keys.index(Field::Phone, phone))
-        .bind(keys.seal(Field::RealName, "王小明")).bind(keys.seal(Field::IdNumber, idn))
-        .bind(keys.index(Field::IdNumber, idn)).bind(now).fetch_one(pool).await)
+        "INSERT INTO citizens (phone_sealed, phone_index, id_number_index, verified_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $4, $4) RETURNING id")
+        .bind(Vec::<u8>::new()).bind(keys.index(Field::Phone, phone)).bind(keys.index(Field::IdNumber, idn)).bind(now)
+        .fetch_one(pool).await)
     .expect("citizen");
+    with_db!(&t.db, pool => sqlx::query(
+        "UPDATE citizens SET phone_sealed = $1, real_name_sealed = $2, id_number_sealed = $3 WHERE id = $4")
+        .bind(keys.seal(Field::Phone, id, phone)).bind(keys.seal(Field::RealName, id, "王小明"))
+        .bind(keys.seal(Field::IdNumber, id, idn)).bind(id).execute(pool).await.map(|_| ()))
+    .expect("sealed citizen");
     Some(World {
         t,
         audit: AuditKey::from_master(&master),
@@ -148,10 +153,7 @@ async fn raw_inserts(w: &'static World, n: usize, conc: usize, run: &'static str
     let (item_id, dept): (i64, i64) = with_db!(&w.t.db, pool => sqlx::query_as(
         "SELECT id, department_id FROM service_items WHERE code = $1").bind(ITEM).fetch_one(pool).await)
     .expect("item");
-    let sealed = w.keys.seal_answers(r#"{"applicant_name":["王小明"]}"#);
-    let sealed = Arc::new(sealed);
     rate(n, conc, move |i| {
-        let sealed = sealed.clone();
         async move {
             let now = Utc::now();
             let mut tx = w.t.db.begin_write().await.expect("begin");
@@ -160,8 +162,12 @@ async fn raw_inserts(w: &'static World, n: usize, conc: usize, run: &'static str
                  data_sealed, lookup_phone_mac, created_at, updated_at, submitted_at) \
                  VALUES ($1, $2, 1, $3, $4, 'submitted', $5, $6, $7, $8, $8, $8) RETURNING id")
                 .bind(format!("RAW-{run}-{i:08}")).bind(item_id).bind(w.actor.id).bind(dept)
-                .bind(format!("{run}-{i:08}-raw-key")).bind(sealed.as_slice()).bind("0".repeat(64)).bind(now)
+                .bind(format!("{run}-{i:08}-raw-key")).bind(Vec::<u8>::new()).bind("0".repeat(64)).bind(now)
                 .fetch_one(c).await).expect("case");
+            // The answers sealed bound to the new row, as a submission does.
+            let sealed = w.keys.seal_answers(case_id, r#"{"applicant_name":["王小明"]}"#);
+            with_tx!(&mut tx, c => sqlx::query("UPDATE cases SET data_sealed = $1 WHERE id = $2")
+                .bind(sealed).bind(case_id).execute(c).await.map(|_| ())).expect("sealed");
             let b = blob(i);
             with_tx!(&mut tx, c => sqlx::query(
                 "INSERT INTO case_files (case_id, field, blob_key, sm3, size_bytes, media_type, display_name, uploaded_at) \
@@ -192,12 +198,8 @@ async fn raw_inserts(w: &'static World, n: usize, conc: usize, run: &'static str
 
 async fn staff(w: &World, username: &str) -> StaffActor {
     let ctx = Ctx { db: &w.t.db, audit: &w.audit, meta: &w.meta, now: Utc::now(), sessions: &w.sessions };
-    let policy = AuthPolicy { require_totp_for_admins: false, ..AuthPolicy::default() };
-    let s = id::sign_in(&ctx, &policy, username, id::DEMO_PASSWORD, None, None).await.expect("sign in");
-    let a = id::session_actor(&ctx, &policy, &s.token).await.expect("session").expect("actor");
-    let new = "Bench-Qingshan-2026!";
-    id::change_password(&ctx, &policy, &a, &s.token, id::DEMO_PASSWORD, new, new).await.expect("password");
-    id::session_actor(&ctx, &policy, &s.token).await.expect("session").expect("actor")
+    let keys = id::StaffKeys::from_master(&MasterKey::from_bytes([11; 32]));
+    zhengwu_core::testing::signed_in_staff(&ctx, &keys, username, "Bench-Qingshan-2026!").await
 }
 
 /// Submits `n` cases (not timed) and returns their ids.

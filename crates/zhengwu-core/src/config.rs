@@ -66,6 +66,10 @@ pub struct Settings {
     pub lockout_failures: Option<String>,
     pub lockout_minutes: Option<String>,
     pub session_idle_minutes: Option<String>,
+    /// `/metrics` needs `Authorization: Bearer <token>`; for the environment, not for files.
+    pub metrics_token: Option<String>,
+    /// `/metrics` (only) on its own address, e.g. `127.0.0.1:9100` for a local Prometheus.
+    pub metrics_addr: Option<String>,
 }
 
 impl Settings {
@@ -98,6 +102,8 @@ impl Settings {
             s3_access_key: self.s3_access_key.or(lower.s3_access_key),
             s3_secret_key: self.s3_secret_key.or(lower.s3_secret_key),
             require_totp_for_admins: self.require_totp_for_admins.or(lower.require_totp_for_admins),
+            metrics_token: self.metrics_token.or(lower.metrics_token),
+            metrics_addr: self.metrics_addr.or(lower.metrics_addr),
             redis_url: self.redis_url.or(lower.redis_url),
             redis_prefix: self.redis_prefix.or(lower.redis_prefix),
             password_min_length: self.password_min_length.or(lower.password_min_length),
@@ -185,6 +191,10 @@ pub struct Config {
     pub lockout_failures: u32,
     pub lockout_minutes: u32,
     pub session_idle_minutes: u32,
+    /// `/metrics` only with this bearer token; `None` and no `metrics_addr`: not served.
+    pub metrics_token: Option<SecretString>,
+    /// `/metrics` on its own listener.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// Where citizens' sign-in codes go.
@@ -267,6 +277,8 @@ pub fn source_names(setting: &str) -> String {
         "sms_provider" => "ZHENGWU_SMS_PROVIDER".into(),
         "sms_http_url" => "ZHENGWU_SMS_HTTP_URL".into(),
         "login_rate_limit" => "ZHENGWU_LOGIN_RATE_LIMIT".into(),
+        "metrics_token" => "ZHENGWU_METRICS_TOKEN".into(),
+        "metrics_addr" => "ZHENGWU_METRICS_ADDR".into(),
         "lookup_rate_limit" => "ZHENGWU_LOOKUP_RATE_LIMIT".into(),
         "warning_percent" => "ZHENGWU_WARNING_PERCENT".into(),
         "blob_store" => "ZHENGWU_BLOB_STORE".into(),
@@ -425,10 +437,26 @@ impl Config {
             }
         };
 
+        // Per address, so behind a NAT or a proxy that hides addresses many people share one
+        // budget: operators may raise it, up to a cap that still stops a script (the lock per
+        // account and source, not this, is what 等保 asks of sign-in).
         let login_rate_limit =
-            bounded(s.login_rate_limit.as_deref(), "login_rate_limit", 10, 1..=100_000, "sign-in attempts per minute")?;
+            bounded(s.login_rate_limit.as_deref(), "login_rate_limit", 10, 1..=1000, "sign-in attempts per minute")?;
         let lookup_rate_limit =
-            bounded(s.lookup_rate_limit.as_deref(), "lookup_rate_limit", 10, 1..=100_000, "case look-ups per minute")?;
+            bounded(s.lookup_rate_limit.as_deref(), "lookup_rate_limit", 10, 1..=1000, "case look-ups per minute")?;
+        let metrics_token = match s.metrics_token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            None => None,
+            Some(t) if t.len() >= 16 && t.bytes().all(|b| b.is_ascii_graphic()) => {
+                Some(SecretString::from(t.to_string()))
+            }
+            Some(_) => return Err(ConfigError::new("metrics_token", "at least 16 printable characters, no spaces")),
+        };
+        let metrics_addr = match s.metrics_addr.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            None => None,
+            Some(a) => Some(a.parse::<SocketAddr>().map_err(|_| {
+                ConfigError::new("metrics_addr", format!("'{a}' is not HOST:PORT, e.g. 127.0.0.1:9100"))
+            })?),
+        };
         let warning_percent =
             bounded(s.warning_percent.as_deref(), "warning_percent", 20, 1..=90, "percent of the time limit left")?;
         // 等保 2.0 level 3 sets the floor: 8 characters, lock after at most 5 failures, and an
@@ -481,6 +509,8 @@ impl Config {
             lockout_failures,
             lockout_minutes,
             session_idle_minutes,
+            metrics_token,
+            metrics_addr,
         })
     }
 }

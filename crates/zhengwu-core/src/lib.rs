@@ -15,7 +15,9 @@ pub mod db;
 pub mod demo;
 pub mod identity;
 pub mod keyring;
+pub mod maintenance;
 pub mod services;
+pub mod sms;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod time;

@@ -191,3 +191,53 @@ pub async fn drop_target(pg_name: Option<String>, dir: &std::path::Path) {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Signs a demo staff member in with the demo password (the second factor not required) and
+/// changes it to `new_password` the first time; the signed-in actor.
+pub async fn signed_in_staff(
+    ctx: &crate::identity::Ctx<'_>,
+    keys: &crate::identity::StaffKeys,
+    username: &str,
+    new_password: &str,
+) -> crate::identity::StaffActor {
+    use crate::identity as id;
+    let policy = id::AuthPolicy { require_totp_for_admins: false, ..id::AuthPolicy::default() };
+    let first = id::Attempt { username, password: id::DEMO_PASSWORD, totp: "", previous: None, device: None };
+    let s = match id::sign_in(ctx, &policy, keys, &first).await {
+        Ok(s) => s,
+        Err(_) => {
+            id::sign_in(ctx, &policy, keys, &id::Attempt { password: new_password, ..first }).await.expect("sign in")
+        }
+    };
+    let a = id::session_actor(ctx, &policy, &s.token).await.unwrap().expect("session");
+    if a.must_change_password {
+        id::change_password(ctx, &policy, &a, &s.token, id::DEMO_PASSWORD, new_password, new_password).await.unwrap();
+    }
+    id::session_actor(ctx, &policy, &s.token).await.unwrap().expect("session")
+}
+
+/// The code an SMS would carry, read back by brute force over its MAC (tests only: a real
+/// attacker gets five tries, not a million).
+pub async fn sms_code_for(db: &Db, keys: &crate::citizen::PersonalKeys, phone: &str) -> String {
+    let index = keys.index(crate::citizen::Field::Phone, phone);
+    let mac: String =
+        crate::with_db!(db, pool => sqlx::query_scalar("SELECT code_mac FROM sms_codes WHERE phone_index = $1")
+        .bind(&index).fetch_one(pool).await)
+        .expect("a code was stored");
+    (0..1_000_000).map(|n| format!("{n:06}")).find(|c| keys.code_mac(&index, c) == mac).expect("the code")
+}
+
+/// A citizen signed in by SMS code (the log provider); the session token and actor.
+pub async fn signed_in_citizen(
+    ctx: &crate::identity::Ctx<'_>,
+    keys: &crate::citizen::PersonalKeys,
+    phone: &str,
+) -> (String, crate::citizen::CitizenActor) {
+    use crate::citizen;
+    let r = citizen::CodeRequest { phone, requester: "192.0.2.99", challenge_solved: true };
+    citizen::request_code(ctx, keys, &citizen::SmsSender::Log, &r).await.expect("code sent");
+    let code = sms_code_for(ctx.db, keys, phone).await;
+    let s = citizen::sign_in(ctx, keys, phone, &code, None).await.expect("signed in");
+    let a = citizen::session_actor(ctx, chrono::Duration::minutes(30), &s.token).await.unwrap().expect("session");
+    (s.token, a)
+}

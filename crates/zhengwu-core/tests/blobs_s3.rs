@@ -32,7 +32,8 @@ async fn files_go_to_the_bucket_and_refused_ones_never_do() {
     let bucket = format!("zw-test-{}", std::process::id());
     S3Store::new(config(ep.clone(), &bucket)).create_bucket().await.expect("bucket created");
     let staging = zhengwu_core::testing::temp_dir("s3-staging");
-    let store = BlobStore::s3(config(ep, &bucket), &staging);
+    let key = || zhengwu_crypto::sm4gcm::Sm4Key::new([6; 16]);
+    let store = BlobStore::s3(config(ep.clone(), &bucket), &staging, key());
     store.check().await.expect("the start-up check writes, reads and deletes");
 
     let body = [b"%PDF-1.7\n".as_slice(), &vec![42u8; 300_000]].concat();
@@ -41,13 +42,22 @@ async fn files_go_to_the_bucket_and_refused_ones_never_do() {
         w.write(c).await.unwrap();
     }
     let stored = w.finish().await.unwrap();
-    assert_eq!(store.read(&stored.key).await.unwrap(), body, "the same bytes back");
+    assert_eq!(store.read(&stored.key, &stored.sm3).await.unwrap(), body, "the same bytes back");
     assert_eq!(stored.sm3, zhengwu_crypto::to_hex(&zhengwu_crypto::sm3(&body)));
+    // In the bucket the object is sealed: its bytes show nothing of the file.
+    let raw = S3Store::new(config(ep, &bucket)).get(&stored.key).await.unwrap();
+    assert!(raw.starts_with(b"ZWB\x01") && !raw.windows(9).any(|w| w == b"%PDF-1.7\n"));
+    assert!(store.is_sealed(&stored.key).await.unwrap());
+    assert_eq!(
+        store.list().await.unwrap().iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        vec![stored.key.as_str()]
+    );
     store.delete(&stored.key).await.unwrap();
-    assert!(matches!(store.read(&stored.key).await, Err(BlobError::Io(_))), "deleted");
+    assert!(matches!(store.read(&stored.key, &stored.sm3).await, Err(BlobError::Io(_))), "deleted");
+    assert!(store.list().await.unwrap().is_empty());
 
     let mut w = store.writer(1 << 20, &[FileType::Pdf]).await.unwrap();
-    assert_eq!(w.write(b"MZ\x90\x00\x03\x00\x00\x00").await, Err(BlobError::BadType));
+    assert_eq!(w.write(b"MZ\x90\x00\x03\x00\x00\x00").await, Err(BlobError::BadType { allowed: "PDF".into() }));
     drop(w);
     let mut w = store.writer(1024, &[FileType::Pdf]).await.unwrap();
     assert!(matches!(w.write(&[b'%'; 2048]).await, Err(BlobError::TooLarge { .. })));
@@ -59,7 +69,11 @@ async fn files_go_to_the_bucket_and_refused_ones_never_do() {
 
 #[tokio::test]
 async fn an_unreachable_store_is_an_error_not_a_hang() {
-    let store = BlobStore::s3(config(url::Url::parse("http://127.0.0.1:9").unwrap(), "nowhere"), std::env::temp_dir());
+    let store = BlobStore::s3(
+        config(url::Url::parse("http://127.0.0.1:9").unwrap(), "nowhere"),
+        std::env::temp_dir().join("zw-s3-unreachable"),
+        zhengwu_crypto::sm4gcm::Sm4Key::new([6; 16]),
+    );
     let e = store.check().await.unwrap_err();
     assert!(e.to_string().contains("unreachable"), "{e}");
 }

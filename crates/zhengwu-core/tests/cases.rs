@@ -10,9 +10,9 @@ use zhengwu_core::{
     audit::{self, AuditKey, RequestMeta},
     blobs::BlobStore,
     cases::{self, CaseError, CaseFilter, NewFile, Posted, Saved},
-    citizen::{self, CitizenActor, Field, PersonalKeys, SmsSender},
+    citizen::{self, CitizenActor, PersonalKeys},
     demo,
-    identity::{self as id, AuthPolicy, Ctx, SessionStore, StaffActor},
+    identity::{self as id, Ctx, SessionStore, StaffActor},
     services::{self, ItemEdit, ServiceError},
     testing::{Backend, TestDb},
     with_db,
@@ -33,6 +33,7 @@ zhengwu_core::on_both!(
     a_supplement_request_is_answered_and_resubmitted,
     a_case_keeps_its_form_version,
     staff_see_incoming_cases_in_their_scope_only,
+    drafts_keep_within_the_file_limits_and_removed_files_are_swept,
 );
 
 const ID: &str = "11010519491231002X";
@@ -40,6 +41,7 @@ const PHONE: &str = "13800138000";
 const NEW_PASSWORD: &str = "Qingshan-2026!";
 
 struct World {
+    master: MasterKey,
     sessions: SessionStore,
     t: TestDb,
     audit: AuditKey,
@@ -60,12 +62,13 @@ impl World {
         id::bootstrap(&t.db, &audit, true, "青山县人民政府", Utc::now()).await.unwrap();
         let blob_dir = zhengwu_core::testing::temp_dir(&format!("blobs-{name}"));
         Some(World {
+            master: master.clone(),
             sessions: SessionStore::Database,
             t,
             audit,
             keys: PersonalKeys::from_master(&master),
             meta: RequestMeta::default(),
-            blobs: BlobStore::local(&blob_dir),
+            blobs: BlobStore::local(&blob_dir, zhengwu_crypto::sm4gcm::Sm4Key::new([8; 16])),
             blob_dir,
         })
     }
@@ -79,30 +82,18 @@ impl World {
     }
 
     async fn staff(&self, username: &str) -> StaffActor {
-        let ctx = self.ctx();
-        let policy = AuthPolicy { require_totp_for_admins: false, ..AuthPolicy::default() };
-        let s = id::sign_in(&ctx, &policy, username, id::DEMO_PASSWORD, None, None).await.unwrap();
-        let a = id::session_actor(&ctx, &policy, &s.token).await.unwrap().unwrap();
-        id::change_password(&ctx, &policy, &a, &s.token, id::DEMO_PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await.unwrap();
-        id::session_actor(&ctx, &policy, &s.token).await.unwrap().unwrap()
+        let keys = id::StaffKeys::from_master(&self.master);
+        zhengwu_core::testing::signed_in_staff(&self.at(Utc::now()), &keys, username, NEW_PASSWORD).await
     }
 
     /// A signed-in citizen, real-name verified when `id_number` is given.
     async fn citizen(&self, phone: &str, id_number: Option<&str>) -> CitizenActor {
         let now = Utc::now();
-        citizen::request_code(&self.at(now), &self.keys, &SmsSender::Log, phone).await.unwrap();
-        let index = self.keys.index(Field::Phone, phone);
-        let mac: String =
-            with_db!(&self.t.db, pool => sqlx::query_scalar("SELECT code_mac FROM sms_codes WHERE phone_index = $1")
-            .bind(&index).fetch_one(pool).await)
-            .unwrap();
-        let code = (0..1_000_000).map(|n| format!("{n:06}")).find(|c| self.keys.code_mac(&index, c) == mac).unwrap();
-        let s = citizen::sign_in(&self.at(now), &self.keys, phone, &code, None).await.unwrap();
-        let a = citizen::session_actor(&self.at(now), Duration::minutes(30), &s.token).await.unwrap().unwrap();
+        let (token, a) = zhengwu_core::testing::signed_in_citizen(&self.at(now), &self.keys, phone).await;
         if let Some(n) = id_number {
             citizen::set_real_name(&self.at(now), &self.keys, &a, "王小明", n).await.unwrap();
         }
-        citizen::session_actor(&self.at(now), Duration::minutes(30), &s.token).await.unwrap().unwrap()
+        citizen::session_actor(&self.at(now), Duration::minutes(30), &token).await.unwrap().unwrap()
     }
 
     async fn file(&self, field: &str, content: &[u8]) -> NewFile {
@@ -599,5 +590,71 @@ async fn staff_see_incoming_cases_in_their_scope_only(b: Backend) {
     assert!(ids(cases::list_for_staff(&ctx, &leader, &f, PageRequest::first()).await.unwrap()).is_empty());
     let actions = w.actions().await;
     assert!(actions.iter().any(|a| a == "case.view") && actions.iter().any(|a| a == "case.file_download"));
+    w.finish().await;
+}
+
+async fn drafts_keep_within_the_file_limits_and_removed_files_are_swept(b: Backend) {
+    use zhengwu_core::blobs::sweep;
+    let Some(w) = World::new(b, "cs_limits").await else { return };
+    let me = w.citizen(PHONE, Some(ID)).await;
+    let ctx = w.ctx();
+    let view = cases::application(&ctx, &w.keys, &me, ITEM, None).await.unwrap();
+    let max = view.form.field("termination_proof").unwrap().max_files() as usize;
+    let posted = Posted { client_key: view.client_key.clone(), ..Default::default() };
+    // More files than the field takes, in a draft: refused whole (the form post refuses the
+    // extra ones one by one before this; see tests/services_web.rs).
+    let mut too_many = vec![];
+    for _ in 0..=max {
+        too_many.push(w.file("termination_proof", b"%PDF-1.7\n").await);
+    }
+    let e = cases::save(&ctx, &w.keys, &me, ITEM, &posted, &too_many).await.unwrap_err();
+    assert!(
+        matches!(&e, CaseError::BadRequest { field: "file", message } if message.contains(&format!("最多上传 {max} 个"))),
+        "{e:?}"
+    );
+    let full: Vec<NewFile> = too_many[..max].to_vec();
+    let Saved::Draft { case_id } = cases::save(&ctx, &w.keys, &me, ITEM, &posted, &full).await.unwrap() else {
+        panic!()
+    };
+    // The field is full: one more is refused at the next save too.
+    let one_more = w.file("termination_proof", b"%PDF-1.7\n").await;
+    assert!(cases::save(&ctx, &w.keys, &me, ITEM, &posted, std::slice::from_ref(&one_more)).await.is_err());
+    let a = cases::upload_allowance(&w.t.db, &me, &view.form, &view.client_key, &[]).await.unwrap();
+    assert_eq!(a.files_left["termination_proof"], 0);
+    assert!(a.case_bytes_left < cases::CASE_QUOTA && a.citizen_bytes_left < cases::CITIZEN_QUOTA);
+    // Removing one makes room for one.
+    let stored = cases::application(&ctx, &w.keys, &me, ITEM, Some(case_id)).await.unwrap().files;
+    let gone = stored[0].clone();
+    let swap = Posted { remove_files: vec![gone.id], ..posted.clone() };
+    cases::save(&ctx, &w.keys, &me, ITEM, &swap, std::slice::from_ref(&one_more)).await.unwrap();
+    // The removed file and the refused uploads stay in the store for the grace period, then go.
+    let now = Utc::now();
+    let before = sweep::check(&w.t.db, &w.blobs, now, true).await.unwrap();
+    assert!(before.removed_due.is_empty() && before.old_orphans(now) == 0, "{before:?}");
+    assert!(before.unsealed.is_empty(), "everything is sealed");
+    let later = now + Duration::hours(25);
+    let found = sweep::check(&w.t.db, &w.blobs, later, false).await.unwrap();
+    assert_eq!(found.removed_due.len(), 1);
+    assert_eq!(found.old_orphans(later), 1, "the one refused upload nobody deleted: {found:?}");
+    let swept = sweep::sweep(&w.t.db, &w.blobs, &w.audit, later).await.unwrap();
+    assert_eq!((swept.removed, swept.orphans), (1, 1));
+    assert!(sweep::check(&w.t.db, &w.blobs, later, false).await.unwrap().clean(later));
+    let deleted: Option<DateTime<Utc>> = with_db!(&w.t.db, pool => sqlx::query_scalar(
+        "SELECT blob_deleted_at FROM case_files WHERE id = $1").bind(gone.id).fetch_one(pool).await)
+    .unwrap();
+    assert!(deleted.is_some());
+    // A draft can be deleted (a submitted case cannot); its files are orphans for the next sweep.
+    let kept = w.blobs.list().await.unwrap().len();
+    cases::delete_draft(&ctx, &me, case_id).await.unwrap();
+    assert!(matches!(cases::my_case(&ctx, &w.keys, &me, case_id).await, Err(CaseError::NotFound)));
+    let swept = sweep::sweep(&w.t.db, &w.blobs, &w.audit, later).await.unwrap();
+    assert_eq!(swept.orphans, kept);
+    assert!(w.blobs.list().await.unwrap().is_empty());
+    let other = w.citizen("13900139000", None).await;
+    assert!(matches!(cases::delete_draft(&ctx, &other, case_id).await, Err(CaseError::NotFound)));
+    // The daily sweep runs once across instances.
+    assert!(sweep::sweep_once_a_day(&w.t.db, &w.blobs, &w.audit, "a", later).await.unwrap().is_some());
+    assert!(sweep::sweep_once_a_day(&w.t.db, &w.blobs, &w.audit, "b", later).await.unwrap().is_none());
+    assert!(w.actions().await.iter().any(|a| a == "case.draft_delete"));
     w.finish().await;
 }

@@ -6,7 +6,7 @@ use zhengwu_core::{
     audit::{AuditKey, RequestMeta},
     citizen::{self, CitizenError, Field, PersonalKeys, SmsSender},
     demo,
-    identity::{self, AuthPolicy, Ctx, SessionStore},
+    identity::{self, Ctx, SessionStore},
     testing::{Backend, TestDb},
     with_db,
 };
@@ -15,8 +15,11 @@ use zhengwu_crypto::keys::MasterKey;
 zhengwu_core::on_both!(
     a_code_signs_in_once_and_creates_the_account,
     codes_are_limited_in_time_rate_and_attempts,
+    strangers_cannot_use_up_the_owners_codes_and_frequent_askers_meet_the_challenge,
     real_name_data_is_validated_sealed_and_unique,
-    unmasking_needs_the_permission_and_is_audited,
+    a_claimed_id_number_is_disputed_and_staff_move_it_to_its_owner,
+    unmasking_needs_a_case_in_scope_a_reason_and_stays_within_limits,
+    sealed_values_are_bound_to_their_row_and_old_ones_are_sealed_again_once,
 );
 
 const PHONE: &str = "13800138000";
@@ -50,20 +53,18 @@ impl World {
     /// The code the SMS would carry: read back by brute force over the MAC (tests only —
     /// a real attacker gets five tries, not a million).
     async fn code_for(&self, phone: &str) -> String {
-        let index = self.keys.index(Field::Phone, phone);
-        let mac: String =
-            with_db!(&self.t.db, pool => sqlx::query_scalar("SELECT code_mac FROM sms_codes WHERE phone_index = $1")
-            .bind(&index).fetch_one(pool).await)
-            .unwrap();
-        (0..1_000_000)
-            .map(|n| format!("{n:06}"))
-            .find(|c| self.keys.code_mac(&index, c) == mac)
-            .expect("a code was stored")
+        zhengwu_core::testing::sms_code_for(&self.t.db, &self.keys, phone).await
+    }
+
+    /// Asks for a code as `requester` (an address), with the image challenge solved.
+    async fn ask(&self, now: chrono::DateTime<Utc>, phone: &str, requester: &str) -> Result<(), CitizenError> {
+        let r = citizen::CodeRequest { phone, requester, challenge_solved: true };
+        citizen::request_code(&self.at(now), &self.keys, &SmsSender::Log, &r).await
     }
 
     async fn signed_in(&self, phone: &str) -> (String, citizen::CitizenActor) {
         let now = Utc::now();
-        citizen::request_code(&self.at(now), &self.keys, &SmsSender::Log, phone).await.unwrap();
+        self.ask(now, phone, "192.0.2.98").await.unwrap();
         let code = self.code_for(phone).await;
         let s = citizen::sign_in(&self.at(now), &self.keys, phone, &code, None).await.unwrap();
         let a = citizen::session_actor(&self.at(now), Duration::minutes(30), &s.token).await.unwrap().unwrap();
@@ -74,17 +75,17 @@ impl World {
 async fn a_code_signs_in_once_and_creates_the_account(b: Backend) {
     let Some(w) = World::new(b, "cz_signin").await else { return };
     let now = Utc::now();
-    citizen::request_code(&w.at(now), &w.keys, &SmsSender::Log, "+86 138-0013-8000").await.unwrap();
+    w.ask(now, "+86 138-0013-8000", "192.0.2.1").await.unwrap();
     let code = w.code_for(PHONE).await;
     let first = citizen::sign_in(&w.at(now), &w.keys, PHONE, &code, None).await.unwrap();
     assert!(first.created_account);
     assert!(
-        matches!(citizen::sign_in(&w.at(now), &w.keys, PHONE, &code, None).await, Err(CitizenError::BadCode)),
+        matches!(citizen::sign_in(&w.at(now), &w.keys, PHONE, &code, None).await, Err(CitizenError::CodeGone)),
         "used once"
     );
     // The same number later: the same account.
     let later = now + Duration::minutes(2);
-    citizen::request_code(&w.at(later), &w.keys, &SmsSender::Log, PHONE).await.unwrap();
+    w.ask(later, PHONE, "192.0.2.1").await.unwrap();
     let code = w.code_for(PHONE).await;
     let second = citizen::sign_in(&w.at(later), &w.keys, PHONE, &code, Some(&first.token)).await.unwrap();
     assert_eq!((second.citizen_id, second.created_account), (first.citizen_id, false));
@@ -103,43 +104,82 @@ async fn a_code_signs_in_once_and_creates_the_account(b: Backend) {
 async fn codes_are_limited_in_time_rate_and_attempts(b: Backend) {
     let Some(w) = World::new(b, "cz_limits").await else { return };
     let t0 = Utc::now();
-    assert!(matches!(
-        citizen::request_code(&w.at(t0), &w.keys, &SmsSender::Log, "12345").await,
-        Err(CitizenError::Invalid { field: "phone", .. })
-    ));
-    citizen::request_code(&w.at(t0), &w.keys, &SmsSender::Log, PHONE).await.unwrap();
-    assert!(matches!(
-        citizen::request_code(&w.at(t0 + Duration::seconds(30)), &w.keys, &SmsSender::Log, PHONE).await,
-        Err(CitizenError::TooSoon(_))
-    ));
-    // Expired after five minutes.
+    assert!(matches!(w.ask(t0, "12345", "192.0.2.1").await, Err(CitizenError::Invalid { field: "phone", .. })));
+    w.ask(t0, PHONE, "192.0.2.1").await.unwrap();
+    assert!(matches!(w.ask(t0 + Duration::seconds(30), PHONE, "192.0.2.1").await, Err(CitizenError::TooSoon(_))));
+    // Expired after five minutes: the answer says to ask for a new one.
     let code = w.code_for(PHONE).await;
     assert!(matches!(
         citizen::sign_in(&w.at(t0 + Duration::minutes(6)), &w.keys, PHONE, &code, None).await,
-        Err(CitizenError::BadCode)
+        Err(CitizenError::CodeGone)
     ));
-    // Five wrong tries use the code up, even the right one fails after.
+    // Wrong tries say "wrong" while the code lives; the fifth uses it up and says so, and the
+    // right code after that gets the same advice: ask for a new one.
     let t1 = t0 + Duration::minutes(7);
-    citizen::request_code(&w.at(t1), &w.keys, &SmsSender::Log, PHONE).await.unwrap();
+    w.ask(t1, PHONE, "192.0.2.1").await.unwrap();
     let code = w.code_for(PHONE).await;
     let wrong = if code == "000000" { "000001" } else { "000000" };
-    for _ in 0..5 {
-        assert!(citizen::sign_in(&w.at(t1), &w.keys, PHONE, wrong, None).await.is_err());
+    for i in 0..5 {
+        let e = citizen::sign_in(&w.at(t1), &w.keys, PHONE, wrong, None).await.unwrap_err();
+        if i < 4 {
+            assert!(matches!(e, CitizenError::BadCode), "try {i}: {e:?}");
+        } else {
+            assert!(matches!(e, CitizenError::CodeGone), "the last try: {e:?}");
+        }
     }
-    assert!(matches!(citizen::sign_in(&w.at(t1), &w.keys, PHONE, &code, None).await, Err(CitizenError::BadCode)));
-    // Ten codes a day per number.
+    assert!(matches!(citizen::sign_in(&w.at(t1), &w.keys, PHONE, &code, None).await, Err(CitizenError::CodeGone)));
+    assert!(CitizenError::CodeGone.to_string().contains("重新获取"));
+    // Five codes a day per number and requester.
     let mut t = t1;
     let mut refused = None;
-    for i in 0..12 {
+    for i in 0..8 {
         t += Duration::minutes(2);
-        if let Err(e) = citizen::request_code(&w.at(t), &w.keys, &SmsSender::Log, PHONE).await {
+        if let Err(e) = w.ask(t, PHONE, "192.0.2.1").await {
             refused = Some((i, e));
             break;
         }
     }
     let (i, e) = refused.expect("the daily limit applies");
     assert!(matches!(e, CitizenError::DailyLimit), "{e:?}");
-    assert_eq!(i + 2, 10, "ten sent that day before the refusal");
+    assert_eq!(i + 2, citizen::CODES_PER_REQUESTER as usize, "sent that day from this address before the refusal");
+    w.t.finish().await;
+}
+
+async fn strangers_cannot_use_up_the_owners_codes_and_frequent_askers_meet_the_challenge(b: Backend) {
+    let Some(w) = World::new(b, "cz_strangers").await else { return };
+    let t0 = Utc::now();
+    // A stranger asks for the owner's number as often as allowed...
+    let mut t = t0;
+    for _ in 0..citizen::CODES_PER_REQUESTER {
+        t += Duration::minutes(2);
+        w.ask(t, PHONE, "198.51.100.7").await.unwrap();
+    }
+    t += Duration::minutes(2);
+    assert!(matches!(w.ask(t, PHONE, "198.51.100.7").await, Err(CitizenError::DailyLimit)));
+    // ...and the owner, from their own address, still gets a code and signs in.
+    t += Duration::minutes(2);
+    w.ask(t, PHONE, "203.0.113.5").await.unwrap();
+    let code = w.code_for(PHONE).await;
+    citizen::sign_in(&w.at(t), &w.keys, PHONE, &code, None).await.unwrap();
+    // An address that has asked twice today must solve the image challenge first.
+    let unsolved =
+        |phone: &'static str| citizen::CodeRequest { phone, requester: "198.51.100.8", challenge_solved: false };
+    let ask = |r: citizen::CodeRequest<'static>, at| {
+        let w = &w;
+        async move { citizen::request_code(&w.at(at), &w.keys, &SmsSender::Log, &r).await }
+    };
+    ask(unsolved("13900000001"), t).await.unwrap();
+    ask(unsolved("13900000002"), t).await.unwrap();
+    assert!(matches!(ask(unsolved("13900000003"), t).await, Err(CitizenError::ChallengeNeeded)));
+    let solved = citizen::CodeRequest { phone: "13900000003", requester: "198.51.100.8", challenge_solved: true };
+    ask(solved, t).await.unwrap();
+    // Every request is recorded, the number never in clear.
+    let log: Vec<(String, String)> = with_db!(&w.t.db, pool => sqlx::query_as(
+        "SELECT outcome, detail FROM audit_log WHERE action = 'citizen.code_request'").fetch_all(pool).await)
+    .unwrap();
+    assert!(log.len() >= 10);
+    assert!(log.iter().any(|(o, d)| o == "failure" && d.contains("challenge")));
+    assert!(log.iter().all(|(_, d)| !d.contains(PHONE) && !d.contains("13900000003")));
     w.t.finish().await;
 }
 
@@ -161,10 +201,16 @@ async fn real_name_data_is_validated_sealed_and_unique(b: Backend) {
     assert_eq!(p.id_number.as_deref(), Some("110105********002X"));
     assert_eq!(p.real_name.as_deref(), Some("张*"));
     assert!(p.verified);
-    // Another account cannot register the same person.
+    // Another account cannot register the same person (and is told how to dispute it).
     let (_, other) = w.signed_in("13900139000").await;
     let e = citizen::set_real_name(&ctx, &w.keys, &other, "张三", ID).await.unwrap_err();
-    assert!(matches!(e, CitizenError::Invalid { field: "id_number", .. }));
+    assert!(matches!(e, CitizenError::IdTaken), "{e:?}");
+    // Registration is not an oracle: a few tries a day per account.
+    let mut last = None;
+    for _ in 0..citizen::REAL_NAME_TRIES_PER_DAY {
+        last = Some(citizen::set_real_name(&ctx, &w.keys, &other, "张三", ID).await.unwrap_err());
+    }
+    assert!(matches!(last, Some(CitizenError::TooMany(_))), "{last:?}");
     // Nowhere in the database, in clear: not the ID number, not the phone, not the name.
     let dump = w.t.dump_all_text().await;
     for secret in [ID, PHONE, "13900139000", "张三", "19491231002X"] {
@@ -173,56 +219,156 @@ async fn real_name_data_is_validated_sealed_and_unique(b: Backend) {
     w.t.finish().await;
 }
 
-async fn unmasking_needs_the_permission_and_is_audited(b: Backend) {
-    let Some(w) = World::new(b, "cz_unmask").await else { return };
+/// A staff member of the demo, signed in with the demo password changed.
+async fn staff(w: &World, username: &'static str) -> identity::StaffActor {
+    let keys = identity::StaffKeys::from_master(&MasterKey::from_bytes([5; 32]));
+    zhengwu_core::testing::signed_in_staff(&w.at(Utc::now()), &keys, username, "Qingshan-2026!").await
+}
+
+/// A submitted case of `citizen` in the department with `dept_code` (the rows the scope looks at).
+async fn case_in(w: &World, citizen: i64, dept_code: &str) {
+    let now = Utc::now();
+    with_db!(&w.t.db, pool => sqlx::query(
+        "INSERT INTO cases (item_id, form_version, citizen_id, department_id, status, client_key, data_sealed, created_at, updated_at) \
+         SELECT i.id, 1, $1, d.id, 'submitted', $2, $3, $4, $4 FROM service_items i, departments d WHERE d.code = $5 ORDER BY i.id LIMIT 1")
+        .bind(citizen).bind(format!("key-{citizen}-{dept_code}-0000000000")).bind(Vec::<u8>::new()).bind(now).bind(dept_code)
+        .execute(pool).await.map(|_| ()))
+    .unwrap();
+}
+
+async fn a_claimed_id_number_is_disputed_and_staff_move_it_to_its_owner(b: Backend) {
+    let Some(w) = World::new(b, "cz_dispute").await else { return };
     demo::seed(&w.t.db).await.unwrap();
     identity::bootstrap(&w.t.db, &w.audit, true, "青山县人民政府", Utc::now()).await.unwrap();
+    let ctx = w.at(Utc::now());
+    let (_, squatter) = w.signed_in("13900139000").await;
+    citizen::set_real_name(&ctx, &w.keys, &squatter, "李四", ID).await.unwrap();
+    let (_, owner) = w.signed_in(PHONE).await;
+    assert!(matches!(citizen::set_real_name(&ctx, &w.keys, &owner, "张三", ID).await, Err(CitizenError::IdTaken)));
+    let d = citizen::dispute_real_name(&ctx, &w.keys, &owner, "张三", ID).await.unwrap();
+    assert_eq!(citizen::dispute_real_name(&ctx, &w.keys, &owner, "张三", ID).await.unwrap(), d, "one pending dispute");
+    // Window staff (who verify identities) see it masked and decide after checking the card.
+    let clerk = staff(&w, "zhangwei").await;
+    let editor = staff(&w, "zhaolei").await;
+    assert!(matches!(citizen::list_disputes(&ctx, &w.keys, &editor).await, Err(CitizenError::Forbidden)));
+    let list = citizen::list_disputes(&ctx, &w.keys, &clerk).await.unwrap();
+    assert_eq!((list[0].id, list[0].id_number.as_str(), list[0].real_name.as_str()), (d, "110105********002X", "张*"));
+    assert!(matches!(
+        citizen::decide_dispute(&ctx, &w.keys, &clerk, d, true, "").await,
+        Err(CitizenError::Invalid { field: "note", .. })
+    ));
+    citizen::decide_dispute(&ctx, &w.keys, &clerk, d, true, "已核验身份证原件，本人到场").await.unwrap();
+    let mine = citizen::own_profile(&ctx, &w.keys, &owner).await.unwrap();
+    assert!(mine.verified && mine.id_number.as_deref() == Some("110105********002X"));
+    assert!(!citizen::own_profile(&ctx, &w.keys, &squatter).await.unwrap().verified, "the squatter lost it");
+    assert!(citizen::decide_dispute(&ctx, &w.keys, &clerk, d, false, "再次处理").await.is_err(), "decided once");
+    let actions: Vec<String> = with_db!(&w.t.db, pool => sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE action LIKE 'citizen.real_name%' ORDER BY seq").fetch_all(pool).await)
+    .unwrap();
+    assert!(actions.contains(&"citizen.real_name_dispute".to_string()));
+    assert!(actions.contains(&"citizen.real_name_revoked".to_string()));
+    assert!(actions.contains(&"citizen.real_name_dispute_decided".to_string()));
+    let dump = w.t.dump_all_text().await;
+    assert!(!dump.contains(ID) && !dump.contains("张三"), "the dispute's data is sealed too");
+    zhengwu_core::audit::verify(&w.t.db, &w.audit).await.unwrap().unwrap();
+    w.t.finish().await;
+}
+
+async fn unmasking_needs_a_case_in_scope_a_reason_and_stays_within_limits(b: Backend) {
+    use citizen::UnmaskReason::IdentityCheck;
+    let Some(w) = World::new(b, "cz_unmask").await else { return };
+    demo::seed(&w.t.db).await.unwrap();
+    demo::seed_services(&w.t.db, Utc::now()).await.unwrap();
+    identity::bootstrap(&w.t.db, &w.audit, true, "青山县人民政府", Utc::now()).await.unwrap();
     let (_, me) = w.signed_in(PHONE).await;
+    let (_, stranger) = w.signed_in("13900139000").await;
     let ctx = w.at(Utc::now());
     citizen::set_real_name(&ctx, &w.keys, &me, "张三", ID).await.unwrap();
-    let policy = AuthPolicy::default();
-    let staff = |username: &'static str| {
-        let ctx = w.at(Utc::now());
-        async move {
-            let s = identity::sign_in(&ctx, &policy, username, identity::DEMO_PASSWORD, None, None).await.unwrap();
-            let a = identity::session_actor(&ctx, &policy, &s.token).await.unwrap().unwrap();
-            identity::change_password(
-                &ctx,
-                &policy,
-                &a,
-                &s.token,
-                identity::DEMO_PASSWORD,
-                "Qingshan-2026!",
-                "Qingshan-2026!",
-            )
-            .await
-            .unwrap();
-            identity::session_actor(&ctx, &policy, &s.token).await.unwrap().unwrap()
-        }
-    };
-    let clerk = staff("zhangwei").await; // 窗口受理人员: personal:unmask
-    let sysadmin = staff("sysadmin").await;
+    case_in(&w, me.id, "QS-ZWFW").await; // the service centre: zhangwei's department
+    case_in(&w, stranger.id, "QS-MZJ").await; // 民政局: not his
+    let clerk = staff(&w, "zhangwei").await; // 窗口受理人员: personal:unmask, department scope
+    let sysadmin = staff(&w, "sysadmin").await;
     assert!(matches!(citizen::citizen_for_staff(&ctx, &w.keys, &sysadmin, me.id).await, Err(CitizenError::Forbidden)));
     assert!(matches!(
-        citizen::unmask(&ctx, &w.keys, &sysadmin, me.id, Field::IdNumber, "核验身份").await,
+        citizen::unmask(&ctx, &w.keys, &sysadmin, me.id, Field::IdNumber, Some(IdentityCheck), "核验身份").await,
         Err(CitizenError::Forbidden)
     ));
+    // Out of scope, or no case at all: the same "not found" as a missing id.
+    for id in [stranger.id, 999_999] {
+        assert!(matches!(citizen::citizen_for_staff(&ctx, &w.keys, &clerk, id).await, Err(CitizenError::NotFound)));
+        assert!(matches!(
+            citizen::unmask(&ctx, &w.keys, &clerk, id, Field::Phone, Some(IdentityCheck), "核验身份").await,
+            Err(CitizenError::NotFound)
+        ));
+    }
     assert_eq!(
         citizen::citizen_for_staff(&ctx, &w.keys, &clerk, me.id).await.unwrap().id_number.as_deref(),
         Some("110105********002X")
     );
     assert!(matches!(
-        citizen::unmask(&ctx, &w.keys, &clerk, me.id, Field::IdNumber, "").await,
+        citizen::unmask(&ctx, &w.keys, &clerk, me.id, Field::IdNumber, None, "窗口核验").await,
+        Err(CitizenError::Invalid { field: "reason_code", .. })
+    ));
+    assert!(matches!(
+        citizen::unmask(&ctx, &w.keys, &clerk, me.id, Field::IdNumber, Some(IdentityCheck), "").await,
         Err(CitizenError::Invalid { field: "reason", .. })
     ));
-    assert_eq!(citizen::unmask(&ctx, &w.keys, &clerk, me.id, Field::IdNumber, "窗口核验申请人身份").await.unwrap(), ID);
-    let records: Vec<(String, Option<i64>, String)> = with_db!(&w.t.db, pool => sqlx::query_as(
-        "SELECT action, actor_id, detail FROM audit_log WHERE action = 'personal.unmask'").fetch_all(pool).await)
+    // Ten an hour: the tenth is flagged to the auditor, the eleventh refused.
+    for i in 0..citizen::UNMASK_PER_HOUR {
+        let got = citizen::unmask(&ctx, &w.keys, &clerk, me.id, Field::IdNumber, Some(IdentityCheck), "办件 QS-1 核验")
+            .await
+            .unwrap_or_else(|e| panic!("unmask {i}: {e:?}"));
+        assert_eq!(got, ID);
+    }
+    assert!(matches!(
+        citizen::unmask(&ctx, &w.keys, &clerk, me.id, Field::IdNumber, Some(IdentityCheck), "再查一次").await,
+        Err(CitizenError::TooMany(_))
+    ));
+    let records: Vec<(String, String, Option<i64>, String)> = with_db!(&w.t.db, pool => sqlx::query_as(
+        "SELECT action, outcome, actor_id, detail FROM audit_log WHERE action LIKE 'personal.unmask%' ORDER BY seq")
+        .fetch_all(pool).await)
     .unwrap();
-    assert_eq!(records.len(), 1);
-    assert_eq!(records[0].1, Some(clerk.id));
-    assert!(records[0].2.contains("id_number") && records[0].2.contains("窗口核验申请人身份"));
-    assert!(!records[0].2.contains(ID));
+    let shown: Vec<_> = records.iter().filter(|r| r.0 == "personal.unmask" && r.1 == "success").collect();
+    assert_eq!(shown.len(), citizen::UNMASK_PER_HOUR as usize);
+    assert!(shown.iter().all(|r| r.2 == Some(clerk.id) && r.3.contains("identity_check") && !r.3.contains(ID)));
+    assert_eq!(records.iter().filter(|r| r.0 == "personal.unmask_alert").count(), 1);
+    assert!(records.iter().any(|r| r.0 == "personal.unmask" && r.1 == "failure" && r.3.contains("rate_limited")));
     zhengwu_core::audit::verify(&w.t.db, &w.audit).await.unwrap().unwrap();
+    w.t.finish().await;
+}
+
+async fn sealed_values_are_bound_to_their_row_and_old_ones_are_sealed_again_once(b: Backend) {
+    let Some(w) = World::new(b, "cz_bound").await else { return };
+    let (_, a) = w.signed_in(PHONE).await;
+    let (_, other) = w.signed_in("13900139000").await;
+    let ctx = w.at(Utc::now());
+    citizen::set_real_name(&ctx, &w.keys, &a, "张三", ID).await.unwrap();
+    // An attacker with write access to the database copies A's sealed ID number into B's row.
+    with_db!(&w.t.db, pool => sqlx::query(
+        "UPDATE citizens SET id_number_sealed = (SELECT id_number_sealed FROM citizens WHERE id = $1), verified_at = $3 WHERE id = $2")
+        .bind(a.id).bind(other.id).bind(Utc::now()).execute(pool).await.map(|_| ()))
+    .unwrap();
+    let copied: Vec<u8> =
+        with_db!(&w.t.db, pool => sqlx::query_scalar("SELECT id_number_sealed FROM citizens WHERE id = $1")
+        .bind(other.id).fetch_one(pool).await)
+        .unwrap();
+    assert_eq!(w.keys.open(Field::IdNumber, a.id, &copied).as_deref(), Some(ID), "it is A's value");
+    assert_eq!(w.keys.open(Field::IdNumber, other.id, &copied), None, "bound to A's row: it opens nowhere else");
+    let p = citizen::own_profile(&ctx, &w.keys, &other).await.unwrap();
+    assert_ne!(p.id_number.as_deref(), Some("110105********002X"), "B's page does not show A's number");
+    // Values sealed before rows were bound (column only) are sealed again at start, once.
+    let master = MasterKey::from_bytes([5; 32]);
+    let key = master.sm4_key(zhengwu_crypto::keys::Purpose::PersonalData);
+    let legacy = zhengwu_crypto::sm4gcm::seal(&key, b"13700137000", b"citizens.phone");
+    with_db!(&w.t.db, pool => sqlx::query("UPDATE citizens SET phone_sealed = $1 WHERE id = $2")
+        .bind(&legacy).bind(other.id).execute(pool).await.map(|_| ()))
+    .unwrap();
+    with_db!(&w.t.db, pool => sqlx::query("DELETE FROM maintenance").execute(pool).await.map(|_| ())).unwrap();
+    let totp = master.sm4_key(zhengwu_crypto::keys::Purpose::Totp);
+    let r = zhengwu_core::maintenance::reseal_row_bound(&w.t.db, &w.keys, &totp, Utc::now()).await.unwrap();
+    assert!(r.ran && r.values >= 1, "{r:?}");
+    assert_eq!(citizen::own_profile(&ctx, &w.keys, &other).await.unwrap().phone, "137****7000");
+    let again = zhengwu_core::maintenance::reseal_row_bound(&w.t.db, &w.keys, &totp, Utc::now()).await.unwrap();
+    assert!(!again.ran, "once per database");
     w.t.finish().await;
 }

@@ -5,8 +5,8 @@ use zhengwu_core::{
     audit::{self, AuditKey, RequestMeta},
     demo,
     identity::{
-        self as id, AccountAction, AuthPolicy, Bootstrap, Ctx, DepartmentForm, IdentityError, NewStaff, Permission,
-        RoleForm, SessionStore, StaffActor,
+        self as id, AccountAction, AccountOutcome, AssignOutcome, Attempt, AuthPolicy, Bootstrap, Ctx, Delivery,
+        DepartmentForm, IdentityError, NewSession, NewStaff, Permission, RoleForm, SessionStore, StaffActor, StaffKeys,
     },
     testing::{Backend, TestDb},
     with_db, Db,
@@ -16,7 +16,7 @@ use zhengwu_crypto::keys::MasterKey;
 zhengwu_core::on_both!(
     bootstrap_creates_the_three_administrators_once,
     wrong_password_and_unknown_user_get_the_same_answer_and_are_audited,
-    five_failures_lock_the_account_for_thirty_minutes,
+    failures_lock_the_source_for_growing_periods_and_the_owners_browser_still_gets_in,
     sessions_end_when_idle_when_signed_out_and_at_sign_in,
     nothing_is_allowed_before_the_initial_password_is_changed,
     the_three_duties_cannot_do_each_others_jobs,
@@ -35,6 +35,7 @@ fn key() -> AuditKey {
 }
 
 struct World {
+    keys: StaffKeys,
     sessions: SessionStore,
     t: TestDb,
     key: AuditKey,
@@ -50,6 +51,7 @@ impl World {
         let created = id::bootstrap(&t.db, &key, true, "青山县人民政府", Utc::now()).await.unwrap();
         assert!(matches!(created, Bootstrap::Created(ref a) if a.len() == 12), "{created:?}");
         Some(World {
+            keys: StaffKeys::from_master(&MasterKey::from_bytes([3; 32])),
             sessions: SessionStore::Database,
             t,
             key,
@@ -71,12 +73,30 @@ impl World {
         self.at(Utc::now())
     }
 
+    /// A sign-in attempt with a password only (no second factor, no device cookie).
+    async fn attempt(&self, ctx: &Ctx<'_>, username: &str, password: &str) -> Result<NewSession, IdentityError> {
+        let a = Attempt { username, password, totp: "", previous: None, device: None };
+        id::sign_in(ctx, &self.policy, &self.keys, &a).await
+    }
+
+    /// An administrator's action with a reason, codes delivered nowhere (no SMS here).
+    async fn act(
+        &self,
+        ctx: &Ctx<'_>,
+        actor: &StaffActor,
+        target: i64,
+        action: AccountAction,
+    ) -> Result<AccountOutcome, IdentityError> {
+        let delivery = Delivery { sms: None, keys: &self.keys };
+        id::act_on_account(ctx, actor, target, action, "测试：按申请办理", &delivery).await
+    }
+
     /// Signs in with the demo password, changing it first time; returns the session and actor.
     async fn sign_in(&self, username: &str) -> (String, StaffActor) {
         let ctx = self.ctx();
-        let s = match id::sign_in(&ctx, &self.policy, username, id::DEMO_PASSWORD, None, None).await {
+        let s = match self.attempt(&ctx, username, id::DEMO_PASSWORD).await {
             Ok(s) => s,
-            Err(_) => id::sign_in(&ctx, &self.policy, username, NEW_PASSWORD, None, None).await.expect("sign in"),
+            Err(_) => self.attempt(&ctx, username, NEW_PASSWORD).await.expect("sign in"),
         };
         let actor = id::session_actor(&ctx, &self.policy, &s.token).await.unwrap().expect("session");
         if actor.must_change_password {
@@ -126,8 +146,8 @@ async fn bootstrap_creates_the_three_administrators_once(b: Backend) {
 async fn wrong_password_and_unknown_user_get_the_same_answer_and_are_audited(b: Backend) {
     let Some(w) = World::new(b, "id_same").await else { return };
     let ctx = w.ctx();
-    let wrong = id::sign_in(&ctx, &w.policy, "zhangwei", "Wrong-2026", None, None).await.unwrap_err();
-    let unknown = id::sign_in(&ctx, &w.policy, "nobody", "Wrong-2026", None, None).await.unwrap_err();
+    let wrong = w.attempt(&ctx, "zhangwei", "Wrong-2026").await.unwrap_err();
+    let unknown = w.attempt(&ctx, "nobody", "Wrong-2026").await.unwrap_err();
     assert_eq!(wrong.to_string(), unknown.to_string());
     assert!(matches!(wrong, IdentityError::InvalidCredentials) && matches!(unknown, IdentityError::InvalidCredentials));
     let log = w.audit_actions().await;
@@ -139,30 +159,71 @@ async fn wrong_password_and_unknown_user_get_the_same_answer_and_are_audited(b: 
     w.finish().await;
 }
 
-async fn five_failures_lock_the_account_for_thirty_minutes(b: Backend) {
+async fn failures_lock_the_source_for_growing_periods_and_the_owners_browser_still_gets_in(b: Backend) {
     let Some(w) = World::new(b, "id_lock").await else { return };
     let t0 = Utc::now();
+    // The owner signed in once from their own browser: it holds a device cookie for lina.
+    let owner = w.attempt(&w.at(t0), "lina", id::DEMO_PASSWORD).await.unwrap();
+    assert_eq!(id::device_owner(&w.keys, &owner.device_cookie), Some(owner.staff_id));
+    // A stranger from one address: five failures lock that address out of lina, first for a minute...
     for _ in 0..5 {
-        assert!(id::sign_in(&w.at(t0), &w.policy, "lina", "Wrong-2026", None, None).await.is_err());
+        assert!(w.attempt(&w.at(t0), "lina", "Wrong-2026").await.is_err());
     }
-    // The right password does not help while locked...
-    let locked = id::sign_in(&w.at(t0 + Duration::minutes(29)), &w.policy, "lina", id::DEMO_PASSWORD, None, None).await;
-    assert!(matches!(locked, Err(IdentityError::InvalidCredentials)));
-    // ...and works once the 30 minutes are over.
-    let s =
-        id::sign_in(&w.at(t0 + Duration::minutes(31)), &w.policy, "lina", id::DEMO_PASSWORD, None, None).await.unwrap();
-    assert!(s.must_change_password);
+    let locked = w.attempt(&w.at(t0 + Duration::seconds(30)), "lina", id::DEMO_PASSWORD).await;
+    assert!(matches!(locked, Err(IdentityError::InvalidCredentials)), "the right password does not help while locked");
+    // ...while the owner's browser, with its device cookie, still gets in (a stranger cannot keep them out).
+    let mine = Attempt {
+        username: "lina",
+        password: id::DEMO_PASSWORD,
+        totp: "",
+        previous: None,
+        device: Some(&owner.device_cookie),
+    };
+    id::sign_in(&w.at(t0 + Duration::seconds(30)), &w.policy, &w.keys, &mine).await.expect("the owner's browser");
+    // A forged or another account's device cookie does not exempt anyone.
+    let forged = format!("{}0", owner.device_cookie);
+    let theirs = Attempt { device: Some(&forged), ..mine };
+    assert!(id::sign_in(&w.at(t0 + Duration::seconds(30)), &w.policy, &w.keys, &theirs).await.is_err());
+    // After the minute the address may try again; five more failures lock it for two minutes.
+    let t1 = t0 + Duration::seconds(61);
+    for _ in 0..5 {
+        assert!(w.attempt(&w.at(t1), "lina", "Wrong-2026").await.is_err());
+    }
+    assert!(w.attempt(&w.at(t1 + Duration::seconds(90)), "lina", id::DEMO_PASSWORD).await.is_err(), "2 minutes now");
+    w.attempt(&w.at(t1 + Duration::seconds(121)), "lina", id::DEMO_PASSWORD).await.expect("over");
     let log = w.audit_actions().await;
-    assert_eq!(log.iter().filter(|(a, _, _)| a == "staff.lock").count(), 1);
-    assert!(log.iter().any(|(a, o, d)| a == "auth.sign_in" && o == "failure" && d.contains("locked")));
-    // An administrator can unlock early.
-    for _ in 0..5 {
-        let _ = id::sign_in(&w.ctx(), &w.policy, "chenjing", "Wrong-2026", None, None).await;
+    let locks: Vec<_> = log.iter().filter(|(a, _, _)| a == "staff.lock").collect();
+    assert_eq!(locks.len(), 2);
+    assert!(locks[0].2.contains("\"lock\":1") && locks[1].2.contains("\"lock\":2"), "{locks:?}");
+    assert!(log.iter().any(|(a, o, d)| a == "auth.sign_in" && o == "failure" && d.contains("\"locked\"")));
+    assert!(log.iter().any(|(a, o, d)| a == "auth.sign_in" && o == "success" && d.contains("device")));
+    // Guessing spread over many addresses locks untrusted browsers out of the account as a whole;
+    // the owner's browser is still let in.
+    let mut metas = vec![];
+    for i in 0..(5 * id::UNTRUSTED_FACTOR) {
+        metas.push(RequestMeta { ip: Some(format!("198.51.100.{i}")), ..Default::default() });
     }
+    let t2 = t1 + Duration::minutes(5);
+    for m in &metas {
+        let ctx = Ctx { db: w.db(), audit: &w.key, meta: m, now: t2, sessions: &w.sessions };
+        assert!(w.attempt(&ctx, "lina", "Wrong-2026").await.is_err());
+    }
+    let fresh = RequestMeta { ip: Some("203.0.113.9".into()), ..Default::default() };
+    let ctx = Ctx { db: w.db(), audit: &w.key, meta: &fresh, now: t2, sessions: &w.sessions };
+    assert!(w.attempt(&ctx, "lina", id::DEMO_PASSWORD).await.is_err(), "untrusted browsers are locked out of lina");
+    id::sign_in(&ctx, &w.policy, &w.keys, &mine).await.expect("the owner's browser again");
+    // An administrator (or the operator's `zhengwu staff unlock`) clears every lock at once.
     let (_, sys) = w.sign_in("sysadmin").await;
-    let chenjing = w.staff_id("chenjing").await;
-    id::act_on_account(&w.ctx(), &sys, chenjing, AccountAction::Unlock).await.unwrap();
-    assert!(id::sign_in(&w.ctx(), &w.policy, "chenjing", id::DEMO_PASSWORD, None, None).await.is_ok());
+    let lina = w.staff_id("lina").await;
+    w.act(&w.at(t2), &sys, lina, AccountAction::Unlock).await.unwrap();
+    assert!(w.attempt(&ctx, "lina", id::DEMO_PASSWORD).await.is_ok());
+    for _ in 0..5 {
+        let _ = w.attempt(&w.at(t2), "chenjing", "Wrong-2026").await;
+    }
+    id::operator_unlock(w.db(), &w.key, "chenjing").await.unwrap();
+    assert!(w.attempt(&w.at(t2), "chenjing", id::DEMO_PASSWORD).await.is_ok());
+    let log = w.audit_actions().await;
+    assert!(log.iter().any(|(a, _, d)| a == "staff.unlock" && d.contains("command line")));
     w.intact().await;
     w.finish().await;
 }
@@ -189,7 +250,7 @@ async fn sessions_in_redis_end_the_same_ways(b: Backend) {
     // Disabling an account ends its sessions in Redis too.
     let (clerk_token, clerk) = w.sign_in("liuyang").await;
     let (_, sys) = w.sign_in("sysadmin").await;
-    id::act_on_account(&w.ctx(), &sys, clerk.id, AccountAction::Disable).await.unwrap();
+    w.act(&w.ctx(), &sys, clerk.id, AccountAction::Disable).await.unwrap();
     assert!(id::session_actor(&w.ctx(), &w.policy, &clerk_token).await.unwrap().is_none());
     sessions_end(w).await;
 }
@@ -205,8 +266,10 @@ async fn sessions_end(w: World) {
     assert!(id::session_actor(&w.at(t0 + Duration::minutes(46)), &w.policy, &token).await.unwrap().is_none());
 
     // Signing in again with an old session ends the old one (a fresh id at sign-in).
-    let first = id::sign_in(&w.ctx(), &w.policy, "zhangwei", NEW_PASSWORD, None, None).await.unwrap();
-    let second = id::sign_in(&w.ctx(), &w.policy, "zhangwei", NEW_PASSWORD, None, Some(&first.token)).await.unwrap();
+    let first = w.attempt(&w.ctx(), "zhangwei", NEW_PASSWORD).await.unwrap();
+    let again =
+        Attempt { username: "zhangwei", password: NEW_PASSWORD, totp: "", previous: Some(&first.token), device: None };
+    let second = id::sign_in(&w.ctx(), &w.policy, &w.keys, &again).await.unwrap();
     assert_ne!(first.token, second.token);
     assert!(id::session_actor(&w.ctx(), &w.policy, &first.token).await.unwrap().is_none());
     // Signing out ends it everywhere.
@@ -214,7 +277,7 @@ async fn sessions_end(w: World) {
     assert!(id::session_actor(&w.ctx(), &w.policy, &second.token).await.unwrap().is_none());
     // The absolute limit holds even for a session in constant use.
     let start = Utc::now();
-    let s = id::sign_in(&w.at(start), &w.policy, "zhangwei", NEW_PASSWORD, None, None).await.unwrap();
+    let s = w.attempt(&w.at(start), "zhangwei", NEW_PASSWORD).await.unwrap();
     let mut now = start;
     loop {
         now += Duration::minutes(25);
@@ -233,7 +296,7 @@ async fn sessions_end(w: World) {
 async fn nothing_is_allowed_before_the_initial_password_is_changed(b: Backend) {
     let Some(w) = World::new(b, "id_must").await else { return };
     let ctx = w.ctx();
-    let s = id::sign_in(&ctx, &w.policy, "sysadmin", id::DEMO_PASSWORD, None, None).await.unwrap();
+    let s = w.attempt(&ctx, "sysadmin", id::DEMO_PASSWORD).await.unwrap();
     let actor = id::session_actor(&ctx, &w.policy, &s.token).await.unwrap().unwrap();
     assert!(actor.must_change_password && !actor.can(Permission::UserManage));
     assert!(matches!(id::list_staff(&ctx, &actor).await, Err(IdentityError::Forbidden)));
@@ -256,10 +319,7 @@ async fn nothing_is_allowed_before_the_initial_password_is_changed(b: Backend) {
         .unwrap();
     let actor = id::session_actor(&ctx, &w.policy, &s.token).await.unwrap().unwrap();
     assert!(actor.can(Permission::UserManage));
-    assert!(
-        id::sign_in(&ctx, &w.policy, "sysadmin", id::DEMO_PASSWORD, None, None).await.is_err(),
-        "old password gone"
-    );
+    assert!(w.attempt(&ctx, "sysadmin", id::DEMO_PASSWORD).await.is_err(), "old password gone");
     w.intact().await;
     w.finish().await;
 }
@@ -281,29 +341,31 @@ async fn the_three_duties_cannot_do_each_others_jobs(b: Backend) {
     let roles = id::list_roles(&ctx, &sec).await.unwrap();
     let role = |code: &str| roles.iter().find(|r| r.code == code).unwrap().id;
     assert!(matches!(
-        id::assign_roles(&ctx, &sys, sunli, &[role("window_clerk")]).await,
+        id::assign_roles(&ctx, &sys, sunli, &[role("window_clerk")], "测试：按申请分配").await,
         Err(IdentityError::Forbidden)
     ));
     assert!(matches!(
-        id::assign_roles(&ctx, &sec, sunli, &[role("auditor"), role("window_clerk")]).await,
+        id::assign_roles(&ctx, &sec, sunli, &[role("auditor"), role("window_clerk")], "测试：按申请分配").await,
         Err(IdentityError::SeparationOfDuties(_))
     ));
     assert!(matches!(
-        id::assign_roles(&ctx, &sec, sunli, &[role("sysadmin"), role("auditor")]).await,
+        id::assign_roles(&ctx, &sec, sunli, &[role("sysadmin"), role("auditor")], "测试：按申请分配").await,
         Err(IdentityError::SeparationOfDuties(_))
     ));
     assert!(matches!(
-        id::assign_roles(&ctx, &sec, sec.id, &[role("auditor")]).await,
+        id::assign_roles(&ctx, &sec, sec.id, &[role("auditor")], "测试：按申请分配").await,
         Err(IdentityError::Invalid { .. })
     ));
-    id::assign_roles(&ctx, &sec, sunli, &[role("window_clerk")]).await.unwrap();
-    // The system administrator cannot take over the auditor's account; the security administrator can reset it.
+    assert_eq!(
+        id::assign_roles(&ctx, &sec, sunli, &[role("window_clerk")], "测试：按申请分配").await.unwrap(),
+        AssignOutcome::Done,
+        "business roles need no second administrator"
+    );
+    // The system administrator cannot take over the auditor's account; the security administrator
+    // can only ask (a second administrator approves; see tests/two_person.rs).
     let auditor = w.staff_id("auditor").await;
-    assert!(matches!(
-        id::act_on_account(&ctx, &sys, auditor, AccountAction::ResetPassword).await,
-        Err(IdentityError::Forbidden)
-    ));
-    assert!(id::act_on_account(&ctx, &sec, auditor, AccountAction::ResetPassword).await.unwrap().is_some());
+    assert!(matches!(w.act(&ctx, &sys, auditor, AccountAction::ResetPassword).await, Err(IdentityError::Forbidden)));
+    assert!(matches!(w.act(&ctx, &sec, auditor, AccountAction::ResetPassword).await, Ok(AccountOutcome::Requested(_))));
     // The auditor can do none of it, and nobody reads audit records but the auditor.
     assert!(matches!(id::list_staff(&ctx, &aud).await, Err(IdentityError::Forbidden)));
     assert!(aud.can(Permission::AuditRead) && !sys.can(Permission::AuditRead) && !sec.can(Permission::AuditRead));
@@ -345,15 +407,12 @@ async fn disabling_an_account_ends_its_sessions(b: Backend) {
     let (token, clerk) = w.sign_in("liuyang").await;
     let (_, sys) = w.sign_in("sysadmin").await;
     let ctx = w.ctx();
-    id::act_on_account(&ctx, &sys, clerk.id, AccountAction::Disable).await.unwrap();
+    w.act(&ctx, &sys, clerk.id, AccountAction::Disable).await.unwrap();
     assert!(id::session_actor(&ctx, &w.policy, &token).await.unwrap().is_none());
-    assert!(id::sign_in(&ctx, &w.policy, "liuyang", NEW_PASSWORD, None, None).await.is_err());
-    assert!(matches!(
-        id::act_on_account(&ctx, &sys, sys.id, AccountAction::Disable).await,
-        Err(IdentityError::Invalid { .. })
-    ));
-    id::act_on_account(&ctx, &sys, clerk.id, AccountAction::Enable).await.unwrap();
-    assert!(id::sign_in(&ctx, &w.policy, "liuyang", NEW_PASSWORD, None, None).await.is_ok());
+    assert!(w.attempt(&ctx, "liuyang", NEW_PASSWORD).await.is_err());
+    assert!(matches!(w.act(&ctx, &sys, sys.id, AccountAction::Disable).await, Err(IdentityError::Invalid { .. })));
+    w.act(&ctx, &sys, clerk.id, AccountAction::Enable).await.unwrap();
+    assert!(w.attempt(&ctx, "liuyang", NEW_PASSWORD).await.is_ok());
     let log = w.audit_actions().await;
     assert!(log.iter().any(|(a, _, d)| a == "staff.disable" && d.contains("\"before\":{\"status\":\"active\"}")));
     w.intact().await;
@@ -392,7 +451,7 @@ async fn roles_keep_to_their_duty_and_a_custom_scope_takes_effect(b: Backend) {
     // zhaolei (self scope, no staff:read) gets the new role: now sees 人社局's staff, and only them.
     let zhaolei = w.staff_id("zhaolei").await;
     let editor = id::list_roles(&ctx, &sec).await.unwrap().into_iter().find(|r| r.code == "content_editor").unwrap().id;
-    id::assign_roles(&ctx, &sec, zhaolei, &[editor, role]).await.unwrap();
+    id::assign_roles(&ctx, &sec, zhaolei, &[editor, role], "测试：按申请分配").await.unwrap();
     let (_, z) = w.sign_in("zhaolei").await;
     let seen: Vec<String> = id::list_staff(&ctx, &z).await.unwrap().into_iter().map(|s| s.username).collect();
     assert_eq!(seen, ["chenjing", "hewei", "xuqing", "zhaolei"], "the custom department plus themselves");
@@ -447,13 +506,12 @@ async fn only_the_system_administrator_adds_departments(b: Backend) {
 }
 
 async fn administrators_must_set_up_and_then_use_a_second_factor(b: Backend) {
-    use zhengwu_crypto::{keys::Purpose, totp};
+    use zhengwu_crypto::totp;
     let Some(mut w) = World::new(b, "id_totp").await else { return };
     w.policy.require_totp_for_admins = true;
-    let totp_key = MasterKey::from_bytes([3; 32]).sm4_key(Purpose::Totp);
     let t0 = Utc::now();
     let ctx = w.at(t0);
-    let s = id::sign_in(&ctx, &w.policy, "auditor", id::DEMO_PASSWORD, None, None).await.unwrap();
+    let s = w.attempt(&ctx, "auditor", id::DEMO_PASSWORD).await.unwrap();
     let a = id::session_actor(&ctx, &w.policy, &s.token).await.unwrap().unwrap();
     id::change_password(&ctx, &w.policy, &a, &s.token, id::DEMO_PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await.unwrap();
     let a = id::session_actor(&ctx, &w.policy, &s.token).await.unwrap().unwrap();
@@ -461,41 +519,80 @@ async fn administrators_must_set_up_and_then_use_a_second_factor(b: Backend) {
     let (_, clerk) = w.sign_in("zhangwei").await;
     assert!(!clerk.needs_totp && clerk.can(Permission::StaffRead), "business staff are not required to");
 
-    let (secret_b32, uri) = id::new_totp_secret("青山县人民政府", "auditor");
-    assert!(uri.contains(&format!("secret={secret_b32}")));
-    let secret = data_encoding::BASE32_NOPAD.decode(secret_b32.as_bytes()).unwrap();
+    // The server chooses the secret, and shows the same one however often the page is reloaded.
+    let setup = id::pending_totp(&ctx, &a, &w.keys, "青山县人民政府").await.unwrap();
+    assert_eq!(id::pending_totp(&ctx, &a, &w.keys, "青山县人民政府").await.unwrap(), setup, "stable until confirmed");
+    assert!(setup.uri.contains(&format!("secret={}", setup.secret)));
+    assert!(setup.qr_svg.starts_with("<svg"), "a QR code drawn on the server");
+    let secret = data_encoding::BASE32_NOPAD.decode(setup.secret.as_bytes()).unwrap();
     let code = totp::code_at(&secret, t0.timestamp() as u64);
     let wrong = if code == "000000" { "000001" } else { "000000" };
-    let e = id::enroll_totp(&ctx, &a, &totp_key, &secret_b32, wrong).await;
+    let enrol = |code: &'static str| id::Enrolment { code, current_password: "", current_code: "" };
+    let e = id::enroll_totp(&ctx, &a, &w.keys, &enrol(wrong)).await;
     assert!(matches!(e, Err(IdentityError::Invalid { field: "code", .. })), "{e:?}");
-    id::enroll_totp(&ctx, &a, &totp_key, &secret_b32, &code).await.unwrap();
+    let code: &'static str = Box::leak(code.into_boxed_str());
+    id::enroll_totp(&ctx, &a, &w.keys, &enrol(code)).await.unwrap();
     let a = id::session_actor(&ctx, &w.policy, &s.token).await.unwrap().unwrap();
     assert!(!a.needs_totp && a.can(Permission::AuditRead));
 
     // From now on the password alone is not enough, and a code works once.
     let t1 = t0 + Duration::seconds(90);
     let at = w.at(t1);
-    let second = |code: &'static str| Some(id::SecondFactor { key: &totp_key, code });
-    assert!(matches!(
-        id::sign_in(&at, &w.policy, "auditor", NEW_PASSWORD, None, None).await,
-        Err(IdentityError::InvalidCredentials)
-    ));
+    let with = |totp: &'static str| Attempt {
+        username: "auditor",
+        password: NEW_PASSWORD,
+        totp,
+        previous: None,
+        device: None,
+    };
+    assert!(matches!(w.attempt(&at, "auditor", NEW_PASSWORD).await, Err(IdentityError::InvalidCredentials)));
     let good: &'static str = Box::leak(totp::code_at(&secret, t1.timestamp() as u64).into_boxed_str());
     let bad: &'static str = if good == "123456" { "654321" } else { "123456" };
-    assert!(id::sign_in(&at, &w.policy, "auditor", NEW_PASSWORD, second(bad), None).await.is_err());
-    id::sign_in(&at, &w.policy, "auditor", NEW_PASSWORD, second(good), None).await.unwrap();
-    assert!(id::sign_in(&at, &w.policy, "auditor", NEW_PASSWORD, second(good), None).await.is_err(), "used once");
+    assert!(id::sign_in(&at, &w.policy, &w.keys, &with(bad)).await.is_err());
+    id::sign_in(&at, &w.policy, &w.keys, &with(good)).await.unwrap();
+    assert!(id::sign_in(&at, &w.policy, &w.keys, &with(good)).await.is_err(), "used once");
+    // Replacing the factor needs the password and a current code; a session alone cannot.
+    let new = id::pending_totp(&at, &a, &w.keys, "青山县人民政府").await.unwrap();
+    assert_ne!(new.secret, setup.secret);
+    let new_secret = data_encoding::BASE32_NOPAD.decode(new.secret.as_bytes()).unwrap();
+    let new_code: &'static str = Box::leak(totp::code_at(&new_secret, t1.timestamp() as u64).into_boxed_str());
+    let e = id::enroll_totp(&at, &a, &w.keys, &enrol(new_code)).await;
+    assert!(matches!(e, Err(IdentityError::Invalid { field: "current_password", .. })), "{e:?}");
+    let e = id::enroll_totp(
+        &at,
+        &a,
+        &w.keys,
+        &id::Enrolment { code: new_code, current_password: NEW_PASSWORD, current_code: bad },
+    )
+    .await;
+    assert!(matches!(e, Err(IdentityError::Invalid { field: "current_code", .. })), "{e:?}");
+    let t2 = t1 + Duration::seconds(30);
+    let now_code: &'static str = Box::leak(totp::code_at(&secret, t2.timestamp() as u64).into_boxed_str());
+    let next_code: &'static str = Box::leak(totp::code_at(&new_secret, t2.timestamp() as u64).into_boxed_str());
+    id::enroll_totp(
+        &w.at(t2),
+        &a,
+        &w.keys,
+        &id::Enrolment { code: next_code, current_password: NEW_PASSWORD, current_code: now_code },
+    )
+    .await
+    .unwrap();
     let log = w.audit_actions().await;
-    assert!(log.iter().any(|(a, _, _)| a == "staff.totp_enroll"));
+    assert!(log.iter().any(|(a, _, d)| a == "staff.totp_enroll" && d.contains("\"replaced\":true")));
     assert!(log.iter().any(|(a, o, d)| a == "auth.sign_in" && o == "failure" && d.contains("bad_totp")));
-    // A lost phone: the security administrator removes it; set-up is required again.
-    w.policy.require_totp_for_admins = false;
-    let (_, sec) = w.sign_in("secadmin").await;
-    w.policy.require_totp_for_admins = true;
-    id::act_on_account(&w.at(t1), &sec, a.id, AccountAction::ResetTotp).await.unwrap();
-    let t2 = t1 + Duration::seconds(60);
-    let s = id::sign_in(&w.at(t2), &w.policy, "auditor", NEW_PASSWORD, None, None).await.unwrap();
-    assert!(id::session_actor(&w.at(t2), &w.policy, &s.token).await.unwrap().unwrap().needs_totp);
+    // The stored secret is bound to the account: copied to another account's row it opens nothing.
+    let sealed: Vec<u8> = with_db!(w.db(), pool => sqlx::query_scalar("SELECT totp_sealed FROM staff WHERE id = $1")
+        .bind(a.id).fetch_one(pool).await)
+    .unwrap();
+    let sec_id = w.staff_id("secadmin").await;
+    with_db!(w.db(), pool => sqlx::query("UPDATE staff SET totp_sealed = $1 WHERE id = $2").bind(&sealed).bind(sec_id)
+        .execute(pool).await.map(|_| ()))
+    .unwrap();
+    let t3 = t2 + Duration::seconds(60);
+    let sec_code: &'static str = Box::leak(totp::code_at(&new_secret, t3.timestamp() as u64).into_boxed_str());
+    let as_sec =
+        Attempt { username: "secadmin", password: id::DEMO_PASSWORD, totp: sec_code, previous: None, device: None };
+    assert!(id::sign_in(&w.at(t3), &w.policy, &w.keys, &as_sec).await.is_err(), "a swapped secret does not open");
     w.intact().await;
     w.finish().await;
 }

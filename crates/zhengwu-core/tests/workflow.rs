@@ -11,9 +11,9 @@ use zhengwu_core::{
     blobs::BlobStore,
     calendar::{Calendar, Counting},
     cases::{self, NewFile, Posted, Saved},
-    citizen::{self, CitizenActor, Field, PersonalKeys, SmsSender},
+    citizen::{self, CitizenActor, PersonalKeys},
     demo,
-    identity::{self as id, AuthPolicy, Ctx, SessionStore, StaffActor},
+    identity::{self as id, Ctx, SessionStore, StaffActor},
     testing::{Backend, TestDb},
     with_db,
     workflow::{self, jobs, Act, ClockPolicy, Outcome, Supervise, WorkflowError},
@@ -42,6 +42,7 @@ const NEW_PASSWORD: &str = "Qingshan-2026!";
 const POLICY: ClockPolicy = ClockPolicy { yellow_percent: 20 };
 
 struct World {
+    master: MasterKey,
     sessions: SessionStore,
     t: TestDb,
     audit: AuditKey,
@@ -70,12 +71,13 @@ impl World {
         id::bootstrap(&t.db, &audit, true, "青山县人民政府", Utc::now()).await.unwrap();
         let blob_dir = zhengwu_core::testing::temp_dir(&format!("blobs-{name}"));
         Some(World {
+            master: master.clone(),
             sessions: SessionStore::Database,
             t,
             audit,
             keys: PersonalKeys::from_master(&master),
             meta: RequestMeta::default(),
-            blobs: BlobStore::local(&blob_dir),
+            blobs: BlobStore::local(&blob_dir, zhengwu_crypto::sm4gcm::Sm4Key::new([8; 16])),
             blob_dir,
         })
     }
@@ -85,27 +87,15 @@ impl World {
     }
 
     async fn staff(&self, username: &str) -> StaffActor {
-        let ctx = self.at(Utc::now());
-        let policy = AuthPolicy { require_totp_for_admins: false, ..AuthPolicy::default() };
-        let s = id::sign_in(&ctx, &policy, username, id::DEMO_PASSWORD, None, None).await.unwrap();
-        let a = id::session_actor(&ctx, &policy, &s.token).await.unwrap().unwrap();
-        id::change_password(&ctx, &policy, &a, &s.token, id::DEMO_PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await.unwrap();
-        id::session_actor(&ctx, &policy, &s.token).await.unwrap().unwrap()
+        let keys = id::StaffKeys::from_master(&self.master);
+        zhengwu_core::testing::signed_in_staff(&self.at(Utc::now()), &keys, username, NEW_PASSWORD).await
     }
 
     async fn citizen(&self, phone: &str) -> CitizenActor {
         let now = Utc::now();
-        citizen::request_code(&self.at(now), &self.keys, &SmsSender::Log, phone).await.unwrap();
-        let index = self.keys.index(Field::Phone, phone);
-        let mac: String =
-            with_db!(&self.t.db, pool => sqlx::query_scalar("SELECT code_mac FROM sms_codes WHERE phone_index = $1")
-            .bind(&index).fetch_one(pool).await)
-            .unwrap();
-        let code = (0..1_000_000).map(|n| format!("{n:06}")).find(|c| self.keys.code_mac(&index, c) == mac).unwrap();
-        let s = citizen::sign_in(&self.at(now), &self.keys, phone, &code, None).await.unwrap();
-        let a = citizen::session_actor(&self.at(now), Duration::minutes(30), &s.token).await.unwrap().unwrap();
+        let (token, a) = zhengwu_core::testing::signed_in_citizen(&self.at(now), &self.keys, phone).await;
         citizen::set_real_name(&self.at(now), &self.keys, &a, "王小明", ID).await.unwrap();
-        citizen::session_actor(&self.at(now), Duration::minutes(30), &s.token).await.unwrap().unwrap()
+        citizen::session_actor(&self.at(now), Duration::minutes(30), &token).await.unwrap().unwrap()
     }
 
     async fn file(&self) -> NewFile {

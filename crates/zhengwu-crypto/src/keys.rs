@@ -24,6 +24,8 @@ pub enum Purpose {
     Csrf,
     /// SM4-GCM encryption of TOTP secrets.
     Totp,
+    /// SM4-GCM encryption of uploaded files (attachments) at rest.
+    Blobs,
 }
 
 impl Purpose {
@@ -34,6 +36,7 @@ impl Purpose {
             Purpose::AuditChain => b"zhengwu/v1/audit-chain",
             Purpose::Csrf => b"zhengwu/v1/csrf",
             Purpose::Totp => b"zhengwu/v1/totp",
+            Purpose::Blobs => b"zhengwu/v1/blobs",
         }
     }
 }

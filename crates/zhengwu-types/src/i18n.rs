@@ -90,6 +90,10 @@ pub struct Text {
     pub footer_icp: &'static str,
     pub breadcrumb: &'static str,
     pub print: &'static str,
+    /// The site's description for search engines and shared links (`{site}`: its name).
+    pub site_description: &'static str,
+    /// Said at the top of a page whose content exists in Chinese only.
+    pub chinese_only: &'static str,
 }
 
 impl Text {
@@ -151,6 +155,8 @@ const ZH: Text = Text {
     footer_icp: "本网站为演示系统，所载内容均为虚构。",
     breadcrumb: "当前位置",
     print: "打印本页",
+    site_description: "{site}政务服务网：在线办理政务服务事项，查询办件进度，查看通知公告、政策法规和工作动态。",
+    chinese_only: "",
 };
 
 const EN: Text = Text {
@@ -197,6 +203,8 @@ const EN: Text = Text {
     footer_icp: "This is a demonstration site; all content is fictional.",
     breadcrumb: "You are here",
     print: "Print this page",
+    site_description: "{site}: government services online — apply, track your case, read notices, policies and news.",
+    chinese_only: "This page is available in Chinese only.",
 };
 
 #[cfg(test)]

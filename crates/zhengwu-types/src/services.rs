@@ -639,3 +639,38 @@ mod tests {
         .is_err());
     }
 }
+
+/// A size for people: "2 MB", "500 KB", "1.5 MB" — one wording everywhere (form hints, error
+/// messages, file lists).
+pub fn size_text(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB {
+        if bytes % MB == 0 {
+            format!("{} MB", bytes / MB)
+        } else {
+            format!("{:.1} MB", bytes as f64 / MB as f64)
+        }
+    } else {
+        format!("{} KB", bytes.div_ceil(1024).max(1))
+    }
+}
+
+/// The allowed file types as people know them: "PDF、JPG、PNG".
+pub fn types_text(accept: &[FileType]) -> String {
+    accept.iter().map(|t| t.extension().to_uppercase()).collect::<Vec<_>>().join("、")
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_types_read_the_same_everywhere() {
+        assert_eq!(size_text(2 * 1024 * 1024), "2 MB");
+        assert_eq!(size_text(2048 * 1024), "2 MB", "never “2048 KB”");
+        assert_eq!(size_text(512 * 1024), "512 KB");
+        assert_eq!(size_text(1536 * 1024), "1.5 MB");
+        assert_eq!(size_text(10), "1 KB");
+        assert_eq!(types_text(&[FileType::Pdf, FileType::Jpeg]), "PDF、JPG");
+    }
+}

@@ -331,6 +331,10 @@ pub struct Clock {
     pub warning: Warning,
     /// Years the count crosses without holiday data.
     pub missing_years: Vec<i32>,
+    /// The case no longer runs (办结, 终止, 撤回): its state instead of days left.
+    pub closed: Option<String>,
+    /// Not yet accepted: the clock has not started (the limit shown is the item's promise).
+    pub before_acceptance: bool,
 }
 
 /// One row of the inbox or the done list.
@@ -415,6 +419,8 @@ pub struct WorkflowPanel {
     /// The clock stopped for an external procedure by this case's assignee: resume.
     pub can_resume: bool,
     pub phrases: Vec<String>,
+    /// The case awaits acceptance: approving it is 受理, refusing 不予受理.
+    pub accepting: bool,
 }
 
 /// 常用审批意见: the phrases offered next to the opinion box.

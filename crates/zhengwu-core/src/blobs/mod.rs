@@ -8,14 +8,17 @@
 //! way and stored with the case.
 
 pub mod s3;
+pub mod seal;
+pub mod sweep;
 
 use std::{
     path::{Path, PathBuf},
     sync::Arc,
 };
 
+use chrono::{DateTime, Utc};
 use tokio::io::AsyncWriteExt;
-use zhengwu_crypto::{to_hex, Sm3Hasher};
+use zhengwu_crypto::{sm4gcm::Sm4Key, to_hex, Sm3Hasher};
 use zhengwu_types::services::FileType;
 
 /// Bytes needed to recognise a type.
@@ -24,23 +27,28 @@ const SNIFF_LEN: usize = 8;
 #[derive(Debug, Clone)]
 pub enum BlobStore {
     /// Files under `root/<2 hex>/<key>`; partial uploads under `root/tmp` until finished.
-    Local { root: PathBuf },
-    /// Objects `<key>` in a bucket; uploads are received into `staging` (checked, digested)
-    /// and sent whole once complete, so a refused upload never reaches the bucket.
-    S3 { store: Arc<s3::S3Store>, staging: PathBuf },
+    Local { root: PathBuf, key: Arc<Sm4Key> },
+    /// Objects `<key>` in a bucket; uploads are received into `staging` (checked, digested,
+    /// sealed) and sent whole once complete, so a refused upload never reaches the bucket.
+    S3 { store: Arc<s3::S3Store>, staging: PathBuf, key: Arc<Sm4Key> },
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum BlobError {
-    #[error("文件超过 {limit_kb} KB 的大小限制")]
-    TooLarge { limit_kb: u64 },
-    #[error("文件类型不符合要求（按文件内容识别）")]
-    BadType,
+    #[error("文件超过 {} 的大小限制", size_text(*limit))]
+    TooLarge { limit: u64 },
+    #[error("文件类型不符合要求（按文件内容识别），可上传：{allowed}")]
+    BadType { allowed: String },
     #[error("文件是空的")]
     Empty,
     #[error("blob store: {0}")]
     Io(String),
+    /// The stored bytes are not what was uploaded (altered, cut, or sealed for another file).
+    #[error("blob store: stored file fails its integrity check")]
+    Corrupt,
 }
+
+pub use zhengwu_types::services::{size_text, types_text};
 
 impl From<s3::S3Error> for BlobError {
     fn from(e: s3::S3Error) -> Self {
@@ -63,23 +71,49 @@ pub struct StoredBlob {
     pub file_type: FileType,
 }
 
-fn valid_key(key: &str) -> bool {
+pub(crate) fn valid_key(key: &str) -> bool {
     key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
+/// Directories only the server's user may enter, files only it may read (0700 / 0600).
+pub(crate) async fn private_dir(dir: &Path) -> std::io::Result<()> {
+    tokio::fs::create_dir_all(dir).await?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tokio::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).await?;
+    }
+    Ok(())
+}
+
+async fn create_private_file(path: &Path) -> std::io::Result<tokio::fs::File> {
+    let mut o = tokio::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    o.mode(0o600);
+    o.open(path).await
+}
+
 impl BlobStore {
-    pub fn local(root: impl Into<PathBuf>) -> Self {
-        BlobStore::Local { root: root.into() }
+    /// A store under `root`, sealing with `key` (the blob purpose key of the master key).
+    pub fn local(root: impl Into<PathBuf>, key: Sm4Key) -> Self {
+        BlobStore::Local { root: root.into(), key: Arc::new(key) }
     }
 
-    pub fn s3(config: s3::S3Config, staging: impl Into<PathBuf>) -> Self {
-        BlobStore::S3 { store: Arc::new(s3::S3Store::new(config)), staging: staging.into() }
+    pub fn s3(config: s3::S3Config, staging: impl Into<PathBuf>, key: Sm4Key) -> Self {
+        BlobStore::S3 { store: Arc::new(s3::S3Store::new(config)), staging: staging.into(), key: Arc::new(key) }
+    }
+
+    fn seal_key(&self) -> &Sm4Key {
+        match self {
+            BlobStore::Local { key, .. } | BlobStore::S3 { key, .. } => key,
+        }
     }
 
     /// Where partial uploads are written.
-    fn staging(&self) -> PathBuf {
+    pub(crate) fn staging(&self) -> PathBuf {
         match self {
-            BlobStore::Local { root } => root.join("tmp"),
+            BlobStore::Local { root, .. } => root.join("tmp"),
             BlobStore::S3 { staging, .. } => staging.clone(),
         }
     }
@@ -94,11 +128,13 @@ impl BlobStore {
         zhengwu_crypto::random_bytes(&mut b);
         let key = to_hex(&b);
         let tmp_dir = self.staging();
-        tokio::fs::create_dir_all(&tmp_dir).await?;
+        private_dir(&tmp_dir).await?;
         let tmp = tmp_dir.join(&key);
-        let file = tokio::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).await?;
+        let mut file = create_private_file(&tmp).await?;
+        file.write_all(&seal::header()).await?;
         Ok(BlobWriter {
             store: self.clone(),
+            sealer: Some(seal::Sealer::new(self.seal_key().clone(), &key)),
             key,
             tmp: Some(tmp),
             file: Some(file),
@@ -111,16 +147,35 @@ impl BlobStore {
         })
     }
 
-    /// The whole file. Files here are small (limits are in megabytes), so reading them at
-    /// once keeps the download code simple.
-    pub async fn read(&self, key: &str) -> Result<Vec<u8>, BlobError> {
+    async fn read_stored(&self, key: &str) -> Result<Vec<u8>, BlobError> {
         if !valid_key(key) {
             return Err(BlobError::Io("invalid key".into()));
         }
         match self {
-            BlobStore::Local { root } => Ok(tokio::fs::read(Self::path_of(root, key)).await?),
+            BlobStore::Local { root, .. } => Ok(tokio::fs::read(Self::path_of(root, key)).await?),
             BlobStore::S3 { store, .. } => Ok(store.get(key).await?),
         }
+    }
+
+    /// The whole file in clear, checked against the SM3 digest taken at upload. Files here are
+    /// small (limits are in megabytes), so reading them at once keeps the download code simple.
+    /// Files stored before sealing existed are read as they are, and only if their digest holds.
+    pub async fn read(&self, key: &str, sm3_hex: &str) -> Result<Vec<u8>, BlobError> {
+        let stored = self.read_stored(key).await?;
+        let clear = if seal::is_sealed(&stored) {
+            seal::open(self.seal_key(), key, &stored).map_err(|_| BlobError::Corrupt)?
+        } else {
+            stored
+        };
+        if !zhengwu_crypto::constant_time_eq(to_hex(&zhengwu_crypto::sm3(&clear)).as_bytes(), sm3_hex.as_bytes()) {
+            return Err(BlobError::Corrupt);
+        }
+        Ok(clear)
+    }
+
+    /// Whether the stored object is in the sealed format (for `zhengwu blobs check`).
+    pub async fn is_sealed(&self, key: &str) -> Result<bool, BlobError> {
+        Ok(seal::is_sealed(&self.read_stored(key).await?))
     }
 
     pub async fn delete(&self, key: &str) -> Result<(), BlobError> {
@@ -128,7 +183,7 @@ impl BlobStore {
             return Err(BlobError::Io("invalid key".into()));
         }
         match self {
-            BlobStore::Local { root } => match tokio::fs::remove_file(Self::path_of(root, key)).await {
+            BlobStore::Local { root, .. } => match tokio::fs::remove_file(Self::path_of(root, key)).await {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
                 _ => Ok(()),
             },
@@ -136,10 +191,48 @@ impl BlobStore {
         }
     }
 
-    /// Whether the store answers (start-up check): the local directory can be created, or the
-    /// bucket can be written and read.
+    /// Every stored object with when it was last written (for the sweep and the check).
+    pub async fn list(&self) -> Result<Vec<(String, DateTime<Utc>)>, BlobError> {
+        match self {
+            BlobStore::Local { root, .. } => {
+                let mut out = vec![];
+                let mut dirs = match tokio::fs::read_dir(root).await {
+                    Ok(d) => d,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+                    Err(e) => return Err(e.into()),
+                };
+                while let Some(d) = dirs.next_entry().await? {
+                    let name = d.file_name().to_string_lossy().to_string();
+                    if name.len() != 2 || !d.file_type().await?.is_dir() {
+                        continue;
+                    }
+                    let mut files = tokio::fs::read_dir(d.path()).await?;
+                    while let Some(f) = files.next_entry().await? {
+                        let key = f.file_name().to_string_lossy().to_string();
+                        if valid_key(&key) {
+                            let at = f
+                                .metadata()
+                                .await?
+                                .modified()
+                                .map(DateTime::<Utc>::from)
+                                .unwrap_or_else(|_| Utc::now());
+                            out.push((key, at));
+                        }
+                    }
+                }
+                Ok(out)
+            }
+            BlobStore::S3 { store, .. } => Ok(store.list().await?.into_iter().filter(|(k, _)| valid_key(k)).collect()),
+        }
+    }
+
+    /// Whether the store answers (start-up check): the local directory can be created (and is
+    /// made private), or the bucket can be written and read.
     pub async fn check(&self) -> Result<(), BlobError> {
-        tokio::fs::create_dir_all(self.staging()).await?;
+        if let BlobStore::Local { root, .. } = self {
+            private_dir(root).await?;
+        }
+        private_dir(&self.staging()).await?;
         if let BlobStore::S3 { store, .. } = self {
             let probe = "00000000000000000000000000000000";
             store.put(probe, b"zhengwu start-up check".to_vec()).await?;
@@ -150,10 +243,12 @@ impl BlobStore {
     }
 }
 
-/// One file being received. Dropped before [`BlobWriter::finish`], its partial file is removed.
+/// One file being received: checked and digested in clear, sealed chunk by chunk on its way to
+/// disk. Dropped before [`BlobWriter::finish`], its partial file is removed.
 pub struct BlobWriter {
     store: BlobStore,
     key: String,
+    sealer: Option<seal::Sealer>,
     tmp: Option<PathBuf>,
     file: Option<tokio::fs::File>,
     limit: u64,
@@ -170,7 +265,7 @@ impl BlobWriter {
     pub async fn write(&mut self, chunk: &[u8]) -> Result<(), BlobError> {
         self.size += chunk.len() as u64;
         if self.size > self.limit {
-            return Err(BlobError::TooLarge { limit_kb: self.limit / 1024 });
+            return Err(BlobError::TooLarge { limit: self.limit });
         }
         if self.file_type.is_none() {
             let need = SNIFF_LEN - self.head.len();
@@ -180,8 +275,9 @@ impl BlobWriter {
             }
         }
         self.hasher.update(chunk);
+        let sealed = self.sealer.as_mut().ok_or_else(|| BlobError::Io("closed".into()))?.push(chunk);
         let file = self.file.as_mut().ok_or_else(|| BlobError::Io("closed".into()))?;
-        file.write_all(chunk).await?;
+        file.write_all(&sealed).await?;
         Ok(())
     }
 
@@ -191,11 +287,11 @@ impl BlobWriter {
                 self.file_type = Some(t);
                 Ok(())
             }
-            _ => Err(BlobError::BadType),
+            _ => Err(BlobError::BadType { allowed: types_text(&self.accept) }),
         }
     }
 
-    /// The file is complete: flushed to disk and moved to its place.
+    /// The file is complete: its last chunk sealed, flushed to disk and moved to its place.
     pub async fn finish(mut self) -> Result<StoredBlob, BlobError> {
         if self.size == 0 {
             return Err(BlobError::Empty);
@@ -203,22 +299,24 @@ impl BlobWriter {
         if self.file_type.is_none() {
             self.decide_type()?;
         }
+        let last = self.sealer.take().ok_or_else(|| BlobError::Io("closed".into()))?.finish();
         let mut file = self.file.take().ok_or_else(|| BlobError::Io("closed".into()))?;
+        file.write_all(&last).await?;
         file.flush().await?;
         file.sync_all().await?;
         drop(file);
         match &self.store {
-            BlobStore::Local { root } => {
+            BlobStore::Local { root, .. } => {
                 let dest = BlobStore::path_of(root, &self.key);
                 if let Some(parent) = dest.parent() {
-                    tokio::fs::create_dir_all(parent).await?;
+                    private_dir(parent).await?;
                 }
                 let tmp = self.tmp.take().ok_or_else(|| BlobError::Io("closed".into()))?;
                 tokio::fs::rename(&tmp, &dest).await?;
             }
             BlobStore::S3 { store, .. } => {
-                // Limits are megabytes: the checked file is sent whole, then the staging copy
-                // goes (by Drop, also when sending fails).
+                // Limits are megabytes: the checked, sealed file is sent whole, then the staging
+                // copy goes (by Drop, also when sending fails).
                 let tmp = self.tmp.clone().ok_or_else(|| BlobError::Io("closed".into()))?;
                 let bytes = tokio::fs::read(&tmp).await?;
                 store.put(&self.key, bytes).await?;
@@ -229,7 +327,7 @@ impl BlobWriter {
             key: self.key.clone(),
             size: self.size,
             sm3: to_hex(&hasher.finish()),
-            file_type: self.file_type.ok_or(BlobError::BadType)?,
+            file_type: self.file_type.ok_or(BlobError::BadType { allowed: types_text(&self.accept) })?,
         })
     }
 }
@@ -250,7 +348,7 @@ mod tests {
     fn store(name: &str) -> (BlobStore, PathBuf) {
         let dir = std::env::temp_dir().join(format!("zw-blobs-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        (BlobStore::local(&dir), dir)
+        (BlobStore::local(&dir, Sm4Key::new([5; 16])), dir)
     }
 
     fn files_under(dir: &Path) -> usize {
@@ -285,11 +383,37 @@ mod tests {
         assert_eq!(b.file_type, FileType::Pdf);
         assert_eq!(b.sm3, to_hex(&zhengwu_crypto::sm3(&body)));
         assert!(valid_key(&b.key));
-        assert_eq!(s.read(&b.key).await.unwrap(), body);
+        assert_eq!(s.read(&b.key, &b.sm3).await.unwrap(), body);
         assert_eq!(files_under(&dir.join("tmp")), 0);
+        // At rest: sealed, nothing of the content visible, readable by the owner only.
+        let path = BlobStore::path_of(&dir, &b.key);
+        let raw = std::fs::read(&path).unwrap();
+        assert!(seal::is_sealed(&raw) && !raw.windows(8).any(|w| w == b"%PDF-1.4"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
+        }
+        assert_eq!(s.read(&b.key, &"0".repeat(64)).await, Err(BlobError::Corrupt), "checked against its digest");
+        assert_eq!(s.list().await.unwrap().iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(), vec![b.key.clone()]);
         s.delete(&b.key).await.unwrap();
-        assert!(s.read(&b.key).await.is_err());
-        assert!(s.read("../../etc/passwd").await.is_err(), "keys are checked, never paths");
+        assert!(s.read(&b.key, &b.sm3).await.is_err());
+        assert!(s.read("../../etc/passwd", "").await.is_err(), "keys are checked, never paths");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn a_stored_file_from_before_sealing_is_read_when_its_digest_holds() {
+        let (s, dir) = store("legacy");
+        let key = "ab".to_string() + &"0".repeat(30);
+        std::fs::create_dir_all(dir.join("ab")).unwrap();
+        std::fs::write(BlobStore::path_of(&dir, &key), b"%PDF-1.4 old").unwrap();
+        let digest = to_hex(&zhengwu_crypto::sm3(b"%PDF-1.4 old"));
+        assert_eq!(s.read(&key, &digest).await.unwrap(), b"%PDF-1.4 old");
+        assert!(!s.is_sealed(&key).await.unwrap());
+        std::fs::write(BlobStore::path_of(&dir, &key), b"%PDF-1.4 swapped").unwrap();
+        assert_eq!(s.read(&key, &digest).await, Err(BlobError::Corrupt));
         let _ = std::fs::remove_dir_all(dir);
     }
 
@@ -305,7 +429,7 @@ mod tests {
                 break;
             }
         }
-        assert_eq!(err, Some(BlobError::TooLarge { limit_kb: 4 }));
+        assert_eq!(err, Some(BlobError::TooLarge { limit: 4096 }));
         drop(w);
         assert_eq!(files_under(&dir), 0, "the partial file is removed");
         let _ = std::fs::remove_dir_all(dir);
@@ -316,16 +440,17 @@ mod tests {
         let (s, dir) = store("type");
         // An executable named "photo.jpg" is still an executable.
         let mut w = s.writer(4096, &[FileType::Jpeg, FileType::Pdf]).await.unwrap();
-        assert_eq!(w.write(b"MZ\x90\x00\x03\x00\x00\x00rest").await, Err(BlobError::BadType));
+        let bad = Err(BlobError::BadType { allowed: "JPG、PDF".into() });
+        assert_eq!(w.write(b"MZ\x90\x00\x03\x00\x00\x00rest").await, bad);
         drop(w);
         // A PNG where only PDF is accepted.
         let mut w = s.writer(4096, &[FileType::Pdf]).await.unwrap();
-        assert_eq!(w.write(b"\x89PNG\r\n\x1a\nxxxx").await, Err(BlobError::BadType));
+        assert_eq!(w.write(b"\x89PNG\r\n\x1a\nxxxx").await, Err(BlobError::BadType { allowed: "PDF".into() }));
         drop(w);
         // Too short to be anything.
         let mut w = s.writer(4096, &[FileType::Pdf]).await.unwrap();
         w.write(b"%PD").await.unwrap();
-        assert_eq!(w.finish().await, Err(BlobError::BadType));
+        assert_eq!(w.finish().await, Err(BlobError::BadType { allowed: "PDF".into() }));
         let w = s.writer(4096, &[FileType::Pdf]).await.unwrap();
         assert_eq!(w.finish().await, Err(BlobError::Empty));
         assert_eq!(files_under(&dir), 0);

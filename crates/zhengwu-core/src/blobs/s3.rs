@@ -137,6 +137,16 @@ impl S3Store {
         key: &str,
         body: Option<Vec<u8>>,
     ) -> Result<reqwest::Response, S3Error> {
+        self.send_query(method, key, &[], body).await
+    }
+
+    async fn send_query(
+        &self,
+        method: reqwest::Method,
+        key: &str,
+        query: &[(String, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<reqwest::Response, S3Error> {
         let path =
             if key.is_empty() { format!("/{}", self.cfg.bucket) } else { format!("/{}/{}", self.cfg.bucket, key) };
         let payload = sha256_hex(body.as_deref().unwrap_or_default());
@@ -148,7 +158,7 @@ impl S3Store {
             ("x-amz-date".to_string(), amz_date.clone()),
         ];
         let auth = authorization(
-            &ToSign { method: method.as_str(), path: &path, query: &[], headers: &headers, payload_sha256: &payload },
+            &ToSign { method: method.as_str(), path: &path, query, headers: &headers, payload_sha256: &payload },
             &Signer {
                 region: &self.cfg.region,
                 access_key: &self.cfg.access_key,
@@ -158,6 +168,11 @@ impl S3Store {
         );
         let mut url = self.cfg.endpoint.clone();
         url.set_path(&path);
+        if !query.is_empty() {
+            let q: Vec<String> =
+                query.iter().map(|(k, v)| format!("{}={}", uri_encode(k, false), uri_encode(v, false))).collect();
+            url.set_query(Some(&q.join("&")));
+        }
         let mut req = self
             .client
             .request(method, url)
@@ -207,6 +222,61 @@ impl S3Store {
     }
 }
 
+impl S3Store {
+    /// Every object in the bucket: (key, last modified), by ListObjectsV2 pages of 1000.
+    pub async fn list(&self) -> Result<Vec<(String, DateTime<Utc>)>, S3Error> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut q = vec![("list-type".to_string(), "2".to_string()), ("max-keys".to_string(), "1000".to_string())];
+            if let Some(t) = &token {
+                q.push(("continuation-token".to_string(), t.clone()));
+            }
+            let r = self.send_query(reqwest::Method::GET, "", &q, None).await?;
+            if !r.status().is_success() {
+                return Err(S3Error::Status(r.status().as_u16()));
+            }
+            let xml = r.text().await.map_err(|e| S3Error::Unreachable(e.without_url().to_string()))?;
+            for item in elements(&xml, "Contents") {
+                let key = elements(item, "Key").first().map(|k| xml_text(k)).unwrap_or_default();
+                let at = elements(item, "LastModified")
+                    .first()
+                    .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok())
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or_else(Utc::now);
+                if !key.is_empty() {
+                    out.push((key, at));
+                }
+            }
+            let more = elements(&xml, "IsTruncated").first().is_some_and(|t| t.trim() == "true");
+            token = elements(&xml, "NextContinuationToken").first().map(|t| xml_text(t));
+            if !more || token.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+}
+
+/// The contents of each `<name>…</name>` in `xml` (flat: S3's listing has no nesting of the
+/// same name).
+fn elements<'a>(xml: &'a str, name: &str) -> Vec<&'a str> {
+    let (open, close) = (format!("<{name}>"), format!("</{name}>"));
+    let mut out = vec![];
+    let mut rest = xml;
+    while let Some(i) = rest.find(&open) {
+        let after = &rest[i + open.len()..];
+        let Some(j) = after.find(&close) else { break };
+        out.push(&after[..j]);
+        rest = &after[j + close.len()..];
+    }
+    out
+}
+
+/// XML text with its five predefined entities decoded (nothing else is expanded).
+fn xml_text(s: &str) -> String {
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,6 +308,18 @@ mod tests {
              SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,\
              Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
         );
+    }
+
+    #[test]
+    fn listings_are_read_without_expanding_anything_but_the_five_entities() {
+        let xml = "<ListBucketResult><IsTruncated>true</IsTruncated><Contents><Key>ab</Key>\
+                   <LastModified>2026-11-30T01:02:03.000Z</LastModified></Contents><Contents><Key>c&amp;d</Key>\
+                   <LastModified>bad</LastModified></Contents><NextContinuationToken>x&lt;y</NextContinuationToken></ListBucketResult>";
+        let items = elements(xml, "Contents");
+        assert_eq!(items.len(), 2);
+        assert_eq!(xml_text(elements(items[1], "Key")[0]), "c&d");
+        assert_eq!(xml_text(elements(xml, "NextContinuationToken")[0]), "x<y");
+        assert_eq!(xml_text("&amp;lt;"), "&lt;", "decoded once");
     }
 
     #[test]

@@ -32,6 +32,11 @@ use crate::{
     with_db, with_tx,
 };
 
+mod uploads;
+
+pub use uploads::{
+    delete_draft, quota_message, too_many_files_message, upload_allowance, Allowance, CASE_QUOTA, CITIZEN_QUOTA,
+};
 pub use validate::{Answers, Problems};
 
 #[derive(Debug, thiserror::Error)]
@@ -127,7 +132,7 @@ impl CaseRow {
     }
 
     fn answers(&self, keys: &PersonalKeys) -> Answers {
-        keys.open_answers(&self.data_sealed).and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default()
+        keys.open_answers(self.id, &self.data_sealed).and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default()
     }
 
     fn supplement_fields(&self) -> Vec<String> {
@@ -323,8 +328,14 @@ pub async fn save(
     } else {
         None
     };
+    // Limits checked at every save, drafts included: files per field, bytes per case and per
+    // citizen. The form post refuses extra files one by one (the rest of the post is kept);
+    // here, a post that still breaks a limit is refused whole.
+    uploads::check_upload_limits(ctx.db, actor, &posted.client_key, &form, new_files, &posted.remove_files).await?;
     let mut tx = ctx.db.begin_write().await?;
-    let empty = keys.seal_answers("{}");
+    // The answers are sealed bound to the case's row, which has no id yet: an empty value now,
+    // the sealed answers below, in this transaction.
+    let empty: Vec<u8> = Vec::new();
     let created: u64 = with_tx!(&mut tx, conn => sqlx::query(
         "INSERT INTO cases (item_id, form_version, citizen_id, department_id, status, client_key, data_sealed, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $7) \
@@ -385,7 +396,8 @@ pub async fn save(
     let answers = if posted.use_saved {
         let sealed: Vec<u8> = with_tx!(&mut tx, conn => sqlx::query_scalar("SELECT data_sealed FROM cases WHERE id = $1")
             .bind(case_id).fetch_one(conn).await)?;
-        saved_answers = keys.open_answers(&sealed).and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default();
+        saved_answers =
+            keys.open_answers(case_id, &sealed).and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default();
         &saved_answers
     } else {
         &posted.answers
@@ -395,11 +407,14 @@ pub async fn save(
     if complete && !actor.verified {
         problems.insert("_account".into(), CaseError::NotVerified.to_string());
     }
-    let sealed = keys.seal_answers(&serde_json::to_string(&clean).unwrap_or_else(|_| "{}".into()));
+    let sealed = keys.seal_answers(case_id, &serde_json::to_string(&clean).unwrap_or_else(|_| "{}".into()));
     with_tx!(&mut tx, conn => sqlx::query("UPDATE cases SET data_sealed = $1 WHERE id = $2")
         .bind(&sealed).bind(case_id).execute(conn).await.map(|_| ()))?;
     let citizen_actor = actor.audit_actor();
-    let files_detail = json!({ "added": new_files.len(), "removed": posted.remove_files.len() });
+    let files_detail = json!({
+        "added": new_files.iter().map(|f| json!({ "field": f.field, "sm3": f.blob.sm3, "size": f.blob.size })).collect::<Vec<_>>(),
+        "removed": posted.remove_files,
+    });
     if !posted.submit || !problems.is_empty() {
         if created == 1 {
             event(&mut tx, case_id, ctx.now, "created", &citizen_actor, false, "").await?;
@@ -678,13 +693,15 @@ pub struct FileRef {
     pub blob_key: String,
     pub media_type: String,
     pub name: String,
+    /// The SM3 digest taken at upload; the file read back must match it.
+    pub sm3: String,
 }
 
 async fn file_row(db: &Db, id: i64) -> Result<Option<(i64, FileRef)>, sqlx::Error> {
-    let row: Option<(i64, String, String, String)> = with_db!(db, pool => sqlx::query_as(
-        "SELECT case_id, blob_key, media_type, display_name FROM case_files WHERE id = $1 AND removed_at IS NULL")
+    let row: Option<(i64, String, String, String, String)> = with_db!(db, pool => sqlx::query_as(
+        "SELECT case_id, blob_key, media_type, display_name, sm3 FROM case_files WHERE id = $1 AND removed_at IS NULL")
         .bind(id).fetch_optional(pool).await)?;
-    Ok(row.map(|(case_id, blob_key, media_type, name)| (case_id, FileRef { blob_key, media_type, name })))
+    Ok(row.map(|(case_id, blob_key, media_type, name, sm3)| (case_id, FileRef { blob_key, media_type, name, sm3 })))
 }
 
 /// A file of the citizen's own case.
@@ -705,6 +722,8 @@ pub async fn my_file(ctx: &Ctx<'_>, actor: &CitizenActor, file_id: i64) -> Resul
 pub struct CaseFilter {
     pub service: Option<String>,
     pub status: Option<CaseStatus>,
+    /// Only concluded cases (办结: approved, refused or terminated), whatever `status` says.
+    pub concluded: bool,
     pub department: Option<String>,
     /// Submitted on or after / before the end of (Asia/Shanghai dates).
     pub from: Option<chrono::NaiveDate>,
@@ -733,13 +752,14 @@ pub async fn list_for_staff(
         "{SUMMARY} WHERE c.status <> 'draft' {scope} \
          AND ($1 IS NULL OR i.code = $1) AND ($2 IS NULL OR c.status = $2) AND ($3 IS NULL OR d.code = $3) \
          AND ($4 IS NULL OR c.submitted_at >= $4) AND ($5 IS NULL OR c.submitted_at < $5) \
+         AND ($8 = FALSE OR c.status IN ('approved', 'rejected', 'terminated')) \
          ORDER BY c.submitted_at DESC, c.id DESC LIMIT $6 OFFSET $7"
     );
     let from = f.from.map(day_start);
     let to = f.to.map(|d| day_start(d + chrono::Duration::days(1)));
     let rows: Vec<SummaryRow> = with_db!(ctx.db, pool => sqlx::query_as(&sql)
         .bind(f.service.as_deref()).bind(f.status.map(|s| s.code())).bind(f.department.as_deref())
-        .bind(from).bind(to).bind(page.limit()).bind(page.offset())
+        .bind(from).bind(to).bind(page.limit()).bind(page.offset()).bind(f.concluded)
         .fetch_all(pool).await)?;
     let total = rows.first().map(|r| r.total).unwrap_or(0);
     Ok(Page::new(rows.into_iter().map(SummaryRow::into_summary).collect(), page, total))

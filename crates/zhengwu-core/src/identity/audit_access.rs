@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{IdentityError, Permission, StaffActor};
 use crate::{
     audit::{self, AuditEvent, AuditRecord, Tamper, VerifyReport},
-    with_db,
+    with_db, with_tx,
 };
 
 use super::Ctx;
@@ -54,7 +54,14 @@ async fn query(
     Ok((rows, total))
 }
 
-/// One page (newest first) of matching records, and how many match.
+fn filter_detail(filter: &AuditFilter) -> serde_json::Value {
+    json!({ "actor": filter.actor, "action": filter.action, "object_type": filter.object_type,
+            "object_id": filter.object_id, "from": filter.from.map(|t| t.to_rfc3339()),
+            "until": filter.until.map(|t| t.to_rfc3339()) })
+}
+
+/// One page (newest first) of matching records, and how many match. The search itself is
+/// recorded (who looked for what is part of the trail too).
 pub async fn audit_search(
     ctx: &Ctx<'_>,
     actor: &StaffActor,
@@ -62,7 +69,67 @@ pub async fn audit_search(
     page: u32,
 ) -> Result<(Vec<AuditRecord>, i64), IdentityError> {
     actor.require(Permission::AuditRead)?;
-    query(ctx, filter, i64::from(page.saturating_sub(1)) * AUDIT_PAGE, AUDIT_PAGE).await
+    let found = query(ctx, filter, i64::from(page.saturating_sub(1)) * AUDIT_PAGE, AUDIT_PAGE).await?;
+    let mut tx = ctx.db.begin_write().await?;
+    let e = AuditEvent::new("audit.search", "audit_log", "search")
+        .with_detail(json!({ "filter": filter_detail(filter), "page": page, "matching": found.1 }));
+    audit::append(&mut tx, ctx.audit, &actor.audit_actor(), ctx.meta, &e, ctx.now).await?;
+    tx.commit().await?;
+    Ok(found)
+}
+
+/// What the auditor is shown at the next sign-in: every change to administrator accounts and
+/// credentials, the two-person requests and their decisions, locks, unusual unmasking.
+pub const SECURITY_ACTIONS: &[&str] = &[
+    "admin_request.create",
+    "admin_request.approve",
+    "admin_request.refuse",
+    "admin_request.cancel",
+    "staff.reset_credentials",
+    "staff.reset_password",
+    "staff.reset_totp",
+    "staff.reset_complete",
+    "staff.disable",
+    "staff.enable",
+    "staff.assign_roles",
+    "staff.unlock",
+    "staff.lock",
+    "staff.totp_enroll",
+    "staff.phone_set",
+    "role.create",
+    "role.update",
+    "personal.unmask_alert",
+];
+
+/// Security events the auditor has not yet marked as read (oldest first, at most 200), and
+/// how many there are in all.
+pub async fn security_events(ctx: &Ctx<'_>, actor: &StaffActor) -> Result<(Vec<AuditRecord>, i64), IdentityError> {
+    actor.require(Permission::AuditRead)?;
+    let seen: i64 = with_db!(ctx.db, pool => sqlx::query_scalar("SELECT security_seen_seq FROM staff WHERE id = $1")
+        .bind(actor.id).fetch_one(pool).await)?;
+    let list = SECURITY_ACTIONS.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT seq, occurred_at, actor_kind, actor_id, actor_name, action, object_type, object_id, outcome, \
+         ip, user_agent, request_id, detail, mac FROM audit_log WHERE seq > $1 AND action IN ({list}) \
+         ORDER BY seq LIMIT 200"
+    );
+    let count_sql = format!("SELECT COUNT(*) FROM audit_log WHERE seq > $1 AND action IN ({list})");
+    let rows: Vec<AuditRecord> = with_db!(ctx.db, pool => sqlx::query_as(&sql).bind(seen).fetch_all(pool).await)?;
+    let total: i64 = with_db!(ctx.db, pool => sqlx::query_scalar(&count_sql).bind(seen).fetch_one(pool).await)?;
+    Ok((rows, total))
+}
+
+/// The auditor has read the security events up to `seq` (recorded).
+pub async fn mark_security_events_seen(ctx: &Ctx<'_>, actor: &StaffActor, seq: i64) -> Result<(), IdentityError> {
+    actor.require(Permission::AuditRead)?;
+    let mut tx = ctx.db.begin_write().await?;
+    with_tx!(&mut tx, conn => sqlx::query(
+        "UPDATE staff SET security_seen_seq = $1 WHERE id = $2 AND security_seen_seq < $1")
+        .bind(seq).bind(actor.id).execute(conn).await.map(|_| ()))?;
+    let e = AuditEvent::new("audit.security_events_read", "audit_log", seq);
+    audit::append(&mut tx, ctx.audit, &actor.audit_actor(), ctx.meta, &e, ctx.now).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Matching records for a CSV export (at most [`EXPORT_LIMIT`]); the export is recorded.
@@ -74,12 +141,8 @@ pub async fn audit_export(
     actor.require(Permission::AuditRead)?;
     let (rows, total) = query(ctx, filter, 0, EXPORT_LIMIT).await?;
     let mut tx = ctx.db.begin_write().await?;
-    let e = AuditEvent::new("audit.export", "audit_log", "csv").with_detail(json!({
-        "records": rows.len(), "matching": total,
-        "filter": { "actor": filter.actor, "action": filter.action, "object_type": filter.object_type,
-                    "object_id": filter.object_id, "from": filter.from.map(|t| t.to_rfc3339()),
-                    "until": filter.until.map(|t| t.to_rfc3339()) }
-    }));
+    let e = AuditEvent::new("audit.export", "audit_log", "csv")
+        .with_detail(json!({ "records": rows.len(), "matching": total, "filter": filter_detail(filter) }));
     audit::append(&mut tx, ctx.audit, &actor.audit_actor(), ctx.meta, &e, ctx.now).await?;
     tx.commit().await?;
     Ok(rows)

@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{
+    accounts::insert_staff,
     password,
     permission::{Duty, Permission},
     scope::DataScope,
-    service::insert_staff,
 };
 use crate::{
     audit::{self, Actor, AuditEvent, AuditKey, RequestMeta},
@@ -176,7 +176,7 @@ pub async fn bootstrap(
     let mut created = Vec::new();
     for (username, name, dept, role) in accounts {
         let initial = if demo { DEMO_PASSWORD.to_string() } else { password::generate_initial_password() };
-        let hash = password::hash_password(initial.clone()).await;
+        let hash = password::hash_password(initial.clone()).await?;
         let id = insert_staff(&mut tx, username, name, dept, &hash, now).await?;
         if let Some(role_id) = role_ids.get(role) {
             with_tx!(&mut tx, conn => sqlx::query("INSERT INTO staff_roles (staff_id, role_id) VALUES ($1, $2)")

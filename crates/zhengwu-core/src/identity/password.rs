@@ -1,9 +1,10 @@
 //! Password policy and hashing (argon2id, OWASP parameters: 19 MiB, 2 passes, 1 lane).
 //! Hashing takes tens of milliseconds of CPU, so it runs on the blocking pool, never on the
-//! async executor.
+//! async executor — and at most one hash per core at a time, in reused memory (see
+//! [`Hashing`]).
 
 use argon2::{
-    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    password_hash::{PasswordHash, PasswordVerifier},
     Algorithm, Argon2, Params, Version,
 };
 
@@ -63,38 +64,114 @@ impl PasswordPolicy {
     }
 }
 
+const M_COST: u32 = 19 * 1024;
+const T_COST: u32 = 2;
+const P_COST: u32 = 1;
+const OUTPUT_LEN: usize = 32;
+
 fn argon2() -> Argon2<'static> {
-    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_else(|_| unreachable!("fixed valid parameters"));
+    let params = Params::new(M_COST, T_COST, P_COST, Some(OUTPUT_LEN))
+        .unwrap_or_else(|_| unreachable!("fixed valid parameters"));
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Too many passwords are being checked at once: the caller answers "busy, try again".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many sign-ins are being checked at once")]
+pub struct Busy;
+
+/// How long a sign-in waits for a free hashing slot before it is answered "busy".
+pub const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Hashing is bounded: at most one hash per core runs at a time, each in a 19 MiB block of
+/// memory taken from a pool and given back after, so memory for hashing never exceeds
+/// cores × 19 MiB however many sign-ins arrive (a flood of them once grew the server to
+/// 3.5 GB). The limit is the machine's, shared by everything in the process.
+struct Hashing {
+    slots: tokio::sync::Semaphore,
+    blocks: std::sync::Mutex<Vec<Box<[argon2::Block]>>>,
+}
+
+fn hashing() -> &'static Hashing {
+    static H: std::sync::OnceLock<Hashing> = std::sync::OnceLock::new();
+    H.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 16);
+        Hashing { slots: tokio::sync::Semaphore::new(cores), blocks: std::sync::Mutex::new(Vec::new()) }
+    })
+}
+
+/// How many hashes may run at once (the number of cores).
+pub fn hashing_slots() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 16)
+}
+
+/// Runs `f` with one memory block, reusing the pool's (blocking; call inside a slot).
+fn with_block<T>(f: impl FnOnce(&mut [argon2::Block]) -> T) -> T {
+    let pool = &hashing().blocks;
+    let mut block = pool
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .pop()
+        .unwrap_or_else(|| vec![argon2::Block::default(); M_COST as usize].into_boxed_slice());
+    let out = f(&mut block);
+    let mut kept = pool.lock().unwrap_or_else(|p| p.into_inner());
+    // Never more blocks kept than slots (direct blocking callers, such as the first dummy hash,
+    // run outside the slots).
+    if kept.len() < hashing_slots() {
+        kept.push(block);
+    }
+    out
+}
+
+fn phc(salt: &[u8], hash: &[u8]) -> String {
+    let b64 = |b: &[u8]| data_encoding::BASE64_NOPAD.encode(b);
+    format!("$argon2id$v=19$m={M_COST},t={T_COST},p={P_COST}${}${}", b64(salt), b64(hash))
 }
 
 /// The PHC string of `password` under a fresh salt (blocking; see [`hash_password`]).
 pub fn hash_password_blocking(password: &str) -> String {
     let mut salt = [0u8; 16];
     zhengwu_crypto::random_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt).unwrap_or_else(|_| unreachable!("16 bytes encode"));
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .unwrap_or_else(|_| unreachable!("argon2 with valid parameters does not fail"))
+    let mut out = [0u8; OUTPUT_LEN];
+    with_block(|block| argon2().hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, block))
+        .unwrap_or_else(|_| unreachable!("argon2 with valid parameters does not fail"));
+    phc(&salt, &out)
 }
 
 /// Whether `password` matches the PHC string; a malformed string matches nothing.
 pub fn verify_password_blocking(password: &str, phc: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(h) => argon2().verify_password(password.as_bytes(), &h).is_ok(),
-        Err(_) => false,
+    let Ok(h) = PasswordHash::new(phc) else { return false };
+    let ours = h.algorithm.as_str() == "argon2id"
+        && h.version == Some(0x13)
+        && Params::try_from(&h).is_ok_and(|p| p.m_cost() == M_COST && p.t_cost() == T_COST && p.p_cost() == P_COST);
+    let (Some(salt), Some(expected)) = (h.salt, h.hash) else { return false };
+    if !ours || expected.len() != OUTPUT_LEN {
+        // Other parameters (none are written today): the library's own verification.
+        return argon2().verify_password(password.as_bytes(), &h).is_ok();
     }
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else { return false };
+    let mut out = [0u8; OUTPUT_LEN];
+    let done = with_block(|block| argon2().hash_password_into_with_memory(password.as_bytes(), salt, &mut out, block));
+    done.is_ok() && zhengwu_crypto::constant_time_eq(&out, expected.as_bytes())
 }
 
-pub async fn hash_password(password: String) -> String {
-    tokio::task::spawn_blocking(move || hash_password_blocking(&password))
-        .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+async fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Busy> {
+    let permit =
+        tokio::time::timeout(HASH_WAIT, hashing().slots.acquire()).await.map_err(|_| Busy)?.map_err(|_| Busy)?;
+    let out = tokio::task::spawn_blocking(f).await;
+    drop(permit);
+    out.map_err(|e| if e.is_panic() { std::panic::resume_unwind(e.into_panic()) } else { Busy })
 }
 
-pub async fn verify_password(password: String, phc: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password_blocking(&password, &phc)).await.unwrap_or(false)
+/// Hashes on the blocking pool, within the hashing limit.
+pub async fn hash_password(password: String) -> Result<String, Busy> {
+    bounded(move || hash_password_blocking(&password)).await
+}
+
+/// Verifies on the blocking pool, within the hashing limit.
+pub async fn verify_password(password: String, phc: String) -> Result<bool, Busy> {
+    bounded(move || verify_password_blocking(&password, &phc)).await
 }
 
 /// A hash of a password nobody knows, verified against when the account does not exist, so
@@ -144,5 +221,30 @@ mod tests {
         assert!(verify_password_blocking("Qingshan-2026", &h1));
         assert!(!verify_password_blocking("qingshan-2026", &h1));
         assert!(!verify_password_blocking("x", "not a hash"));
+        // The library's own hasher and ours agree, both ways.
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let theirs =
+            argon2().hash_password(b"Qingshan-2026", &SaltString::encode_b64(&[9u8; 16]).unwrap()).unwrap().to_string();
+        assert!(verify_password_blocking("Qingshan-2026", &theirs));
+        assert!(argon2().verify_password(b"Qingshan-2026", &PasswordHash::new(&h1).unwrap()).is_ok());
+        // Other parameters still verify through the library.
+        let light = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(1024, 1, 1, None).unwrap())
+            .hash_password(b"pw", &SaltString::encode_b64(&[1u8; 16]).unwrap())
+            .unwrap()
+            .to_string();
+        assert!(verify_password_blocking("pw", &light));
+        assert!(!verify_password_blocking("pw2", &light));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hashing_is_bounded_and_memory_is_reused() {
+        let n = 4 * hashing_slots();
+        let tasks: Vec<_> =
+            (0..n).map(|i| tokio::spawn(verify_password(format!("pw{i}"), dummy_hash().to_string()))).collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), Ok(false));
+        }
+        let pooled = hashing().blocks.lock().unwrap().len();
+        assert!(pooled >= 1 && pooled <= hashing_slots(), "{pooled} blocks for {} slots", hashing_slots());
     }
 }

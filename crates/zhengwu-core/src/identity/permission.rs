@@ -85,7 +85,8 @@ permissions! {
     CaseApprove = "case:approve", Business, "审批办件";
     ServiceManage = "service:manage", Business, "管理服务事项";
     CaseSupervise = "case:supervise", Business, "督办：超期预警、催办、延期与终止";
-    PersonalUnmask = "personal:unmask", Business, "查看完整个人信息（留痕）";
+    PersonalUnmask = "personal:unmask", Business, "查看数据范围内办件申请人的完整个人信息（留痕）";
+    PersonalUnmaskAll = "personal:unmask_all", Business, "查看任何群众的完整个人信息（留痕，仅授予极少数人）";
 }
 
 impl fmt::Display for Permission {

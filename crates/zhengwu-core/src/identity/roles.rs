@@ -135,11 +135,28 @@ pub async fn create_role(ctx: &Ctx<'_>, actor: &StaffActor, f: &RoleForm) -> Res
 /// the role under the separation-of-duties check for that duty.
 pub async fn update_role(ctx: &Ctx<'_>, actor: &StaffActor, id: i64, f: &RoleForm) -> Result<(), IdentityError> {
     actor.require(Permission::RoleManage)?;
-    let before = super::service::list_roles(ctx, actor)
+    let before = super::accounts::list_roles(ctx, actor)
         .await?
         .into_iter()
         .find(|r| r.id == id)
         .ok_or(IdentityError::NotFound)?;
+    // The built-in duty roles (三员) and their permissions are fixed: nobody can take the
+    // auditor's `audit:read` away, or give the security administrator more.
+    if before.builtin {
+        return Err(IdentityError::SeparationOfDuties(format!("内置的{}角色及其权限不能修改", before.duty.name_zh())));
+    }
+    // Nor, alone, an administrator duty's role someone holds: that would change another
+    // administrator's powers without a second administrator (create a new role instead).
+    if before.duty != Duty::Business {
+        let holders: i64 = with_db!(ctx.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM staff_roles WHERE role_id = $1")
+            .bind(id).fetch_one(pool).await)?;
+        if holders > 0 {
+            return Err(IdentityError::SeparationOfDuties(format!(
+                "已有账号担任的{}角色不能修改；如需调整，请新建角色后经双人复核分配",
+                before.duty.name_zh()
+            )));
+        }
+    }
     let r = check(ctx, f, Some(before.duty)).await?;
     let mut tx = ctx.db.begin_write().await?;
     with_tx!(&mut tx, conn => sqlx::query("UPDATE roles SET name = $1, data_scope = $2, updated_at = $3 WHERE id = $4")

@@ -243,6 +243,19 @@ pub async fn published_guide(db: &Db, code: &str) -> Result<ServiceGuide, Servic
     Ok(guide_of(db, row).await?)
 }
 
+/// A published item's guide with its current application form (for the printable blank form).
+pub async fn published_form(db: &Db, code: &str) -> Result<(ServiceGuide, Option<FormDef>), ServiceError> {
+    let row = item_row(db, code).await?.ok_or(ServiceError::NotFound)?;
+    if row.status() != ItemStatus::Published {
+        return Err(ServiceError::NotFound);
+    }
+    let form = match row.form_version {
+        Some(v) => form_at(db, row.id, v).await?,
+        None => None,
+    };
+    Ok((guide_of(db, row).await?, form))
+}
+
 /// An item's form at a version (a case keeps the version it was submitted with).
 pub async fn form_at(db: &Db, item_id: i64, version: i32) -> Result<Option<FormDef>, sqlx::Error> {
     let def: Option<String> = with_db!(db, pool => sqlx::query_scalar(

@@ -44,7 +44,7 @@ pub async fn claim(db: &Db, job: &str, period: &str, instance: &str, now: DateTi
     Ok(taken)
 }
 
-async fn finish(db: &Db, job: &str, period: &str, detail: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn finish(db: &Db, job: &str, period: &str, detail: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     with_db!(db, pool => sqlx::query("UPDATE job_runs SET finished_at = $1, detail = $2 WHERE job = $3 AND period = $4")
         .bind(now).bind(detail).bind(job).bind(period).execute(pool).await.map(|_| ()))
 }

@@ -518,7 +518,16 @@ pub fn clock_view(cal: &Calendar, c: &ClockRow, today: NaiveDate, policy: ClockP
         (Some(a), Some(d)) => cal.missing_years(crate::time::shanghai_date(a), d),
         _ => vec![],
     };
+    let closed = match c.status.as_str() {
+        "approved" => Some("已办结（准予）"),
+        "rejected" => Some("已办结（不予许可）"),
+        "terminated" => Some("已终止"),
+        "withdrawn" => Some("申请人已撤回"),
+        _ => None,
+    };
     Clock {
+        closed: closed.map(str::to_string),
+        before_acceptance: c.accepted_at.is_none() && closed.is_none(),
         limit_days: c.limit_days.unwrap_or(0),
         day_kind_zh: if counting == Counting::Natural { "自然日" } else { "工作日" }.into(),
         accepted_on: c.accepted_at.map(|a| crate::time::shanghai_date(a).to_string()),
@@ -1326,7 +1335,14 @@ pub async fn panel(
         return Err(WorkflowError::NotFound);
     }
     let sql = format!("SELECT {CLOCK_COLUMNS} FROM cases WHERE id = $1");
-    let clock_row: ClockRow = with_db!(ctx.db, pool => sqlx::query_as(&sql).bind(case_id).fetch_one(pool).await)?;
+    let mut clock_row: ClockRow = with_db!(ctx.db, pool => sqlx::query_as(&sql).bind(case_id).fetch_one(pool).await)?;
+    if clock_row.limit_days.is_none() {
+        // Not accepted yet: the limit is the item's promise (taken into the case at acceptance).
+        let (days, kind): (i32, String) = with_db!(ctx.db, pool => sqlx::query_as(
+            "SELECT promised_days, day_kind FROM service_items WHERE id = $1").bind(c.item_id).fetch_one(pool).await)?;
+        clock_row.limit_days = Some(days);
+        clock_row.day_kind = Some(kind);
+    }
     let cal = calendar::load(ctx.db).await?;
     let today = crate::time::shanghai_date(ctx.now);
     let def = match c.workflow_version {
@@ -1355,6 +1371,7 @@ pub async fn panel(
          FROM case_tasks t LEFT JOIN staff a ON a.id = t.assignee_id LEFT JOIN staff b ON b.id = t.decided_by \
          WHERE t.case_id = $1 ORDER BY t.id").bind(case_id).fetch_all(pool).await)?;
     let mut panel = WorkflowPanel {
+        accepting: c.status() == CaseStatus::Submitted,
         version: c.workflow_version,
         clock: clock_view(&cal, &clock_row, today, policy),
         // Before acceptance the acceptance phrase first; after it, the decision phrases.

@@ -1,8 +1,10 @@
-//! Sending sign-in codes by SMS.
+//! Sending one-time codes by SMS: citizens' sign-in codes, staff members' reset codes and the
+//! code that confirms a staff member's phone.
 //!
 //! - `log` (development): writes the code to the log, with the number masked. Never for
 //!   production: whoever reads the log can sign in as anyone.
-//! - `http`: POSTs `{"phone", "code", "template": "sign_in"}` as JSON to a configured gateway
+//! - `http`: POSTs `{"phone", "code", "template"}` as JSON (`template`: `sign_in`,
+//!   `staff_reset` or `staff_phone`) to a configured gateway
 //!   URL (e.g. the province's government SMS platform), with an optional bearer token; any
 //!   status other than 2xx is a failure and the code is not kept. Plain `http://` only for
 //!   now (TLS is not compiled in); gateways are usually on the government intranet.
@@ -31,19 +33,26 @@ impl SmsSender {
         SmsSender::Http { url, token, client }
     }
 
+    /// A citizen's sign-in code.
     pub async fn send_code(&self, phone: &str, code: &str) -> Result<(), SmsError> {
+        self.send(phone, code, "sign_in").await
+    }
+
+    /// A one-time code with the gateway's template for it.
+    pub async fn send(&self, phone: &str, code: &str, template: &'static str) -> Result<(), SmsError> {
         match self {
             SmsSender::Log => {
                 tracing::warn!(
                     phone = %zhengwu_types::personal::mask_mobile(phone),
                     code,
-                    "development SMS provider: sign-in code written to the log (configure sms_provider = http for production)"
+                    template,
+                    "development SMS provider: one-time code written to the log (configure sms_provider = http for production)"
                 );
                 Ok(())
             }
             SmsSender::Http { url, token, client } => {
                 let mut req = client.post(url).json(&serde_json::json!({
-                    "phone": phone, "code": code, "template": "sign_in",
+                    "phone": phone, "code": code, "template": template,
                 }));
                 if let Some(t) = token {
                     req = req.bearer_auth(t.expose_secret());
