@@ -17,6 +17,7 @@ zhengwu_core::on_both!(
     staff_manage_the_catalogue,
     staff_edit_a_workflow_step_by_step,
     attachments_can_live_in_an_s3_bucket,
+    drafts_keep_to_their_limits_files_rest_sealed_and_drafts_can_be_deleted,
 );
 
 const ITEM: &str = "QS-RS-0005";
@@ -176,8 +177,16 @@ async fn a_citizen_applies_with_files_and_tracks_the_case(b: Backend) {
     let other = app.citizen_sign_in(&gw, "13900139000").await;
     let dl = app.client.get(app.url(&format!("/my/files/{file_link}"))).header("cookie", &other).send().await.unwrap();
     assert_eq!(dl.status(), 404, "someone else's file");
+    assert!(dl.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(dl.text().await.unwrap().contains("页面不存在"), "the portal's 404 page, not a bare text");
     let case_path = receipt.trim_end_matches("?receipt=1");
     assert_eq!(app.page_with_cookie(case_path, &other).await.0, 404, "someone else's case");
+    // 撤回 asks first: the case page links to a confirmation, which holds the form.
+    let (_, page) = app.page_with_cookie(case_path, &me).await;
+    assert!(page.contains("?confirm=withdraw") && !page.contains("/withdraw\""), "no withdrawal at one tap");
+    assert!(page.contains("href=\"/my/cases\""), "the receipt links to 我的办件");
+    let (_, confirm) = app.page_with_cookie(&format!("{case_path}?confirm=withdraw"), &me).await;
+    assert!(confirm.contains("确定撤回这份申请吗") && confirm.contains("/withdraw\""));
     // The public look-up: the same answer for wrong digits and no case; limited.
     let lookup = |no: String, digits: &'static str| {
         app.client
@@ -604,5 +613,113 @@ async fn staff_edit_a_workflow_step_by_step(b: Backend) {
     // Someone without service:manage: refused before anything is read.
     let reviewer = app.sign_in("chenjing").await;
     assert_eq!(app.post_form(&reviewer, &path, &fixed).await.status(), 403);
+    app.finish().await;
+}
+
+async fn drafts_keep_to_their_limits_files_rest_sealed_and_drafts_can_be_deleted(b: Backend) {
+    let gw = Gateway::default();
+    let Some(app) = app(b, "web_limits", &gw).await else { return };
+    let me = app.citizen_sign_in(&gw, PHONE).await;
+    app.citizen_real_name(&me, "王小明", ID).await;
+    let path = format!("/my/apply/{ITEM}");
+    let (html, k) = open_form(&app, &me, &path).await;
+    let max: usize = html
+        .split("最多 ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the limit in the hint");
+    assert!(html.contains("每个不超过 5 MB"), "sizes in one wording");
+    // A draft with one file more than the field takes: the extra one is refused with a message,
+    // the rest (answers, the files within the limit) kept.
+    let mut form = answers(&k, "save", &[("last_employer", "青山县某某机械厂")]);
+    for i in 0..=max {
+        form = form.part("termination_proof", file(format!("%PDF-1.7\n{i}").into_bytes(), &format!("证明{i}.pdf")));
+    }
+    let r = post_multipart(&app, &me, &path, form).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(&format!("最多上传 {max} 个文件")), "{html}");
+    assert!(html.contains("value=\"青山县某某机械厂\""), "the answers kept");
+    let case_id: i64 =
+        zhengwu_core::with_db!(&app.db, pool => sqlx::query_scalar("SELECT id FROM cases").fetch_one(pool).await)
+            .unwrap();
+    let stored = || async {
+        zhengwu_core::with_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM case_files WHERE removed_at IS NULL").fetch_one(pool).await)
+        .unwrap()
+    };
+    assert_eq!(stored().await as usize, max);
+    // Five more posts of files to the full field: nothing more is stored (the old hole).
+    for _ in 0..5 {
+        let form = answers(&k, "save", &[]).part("termination_proof", file(b"%PDF-1.7\n".to_vec(), "x.pdf"));
+        assert_eq!(post_multipart(&app, &me, &path, form).await.status(), 422);
+    }
+    assert_eq!(stored().await as usize, max);
+    // At rest: every file sealed, readable by the server's user only; the data directory and
+    // the database private too.
+    let blobs = app.data_dir().join("blobs");
+    let files: Vec<_> = walk(&blobs).into_iter().filter(|p| !p.starts_with(blobs.join("tmp"))).collect();
+    assert_eq!(files.len(), max, "refused uploads are not kept");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        for f in &files {
+            let raw = std::fs::read(f).unwrap();
+            assert!(raw.starts_with(b"ZWB\x01") && !raw.windows(8).any(|w| w == b"%PDF-1.7"), "sealed: {f:?}");
+            assert_eq!(mode(f), 0o600, "{f:?}");
+            assert_eq!(mode(f.parent().unwrap()), 0o700);
+        }
+        assert_eq!(mode(app.data_dir()), 0o700, "the data directory");
+        let db = app.data_dir().join("zhengwu.db");
+        if db.exists() {
+            assert_eq!(mode(&db), 0o600, "the SQLite file");
+        }
+    }
+    // The review page: a 修改 link per answer, no digests or form versions for the applicant.
+    let form = answers(&k, "review", &complete());
+    let r = post_multipart(&app, &me, &path, form).await;
+    assert_eq!(r.status(), 303);
+    let (_, review) = app.page_with_cookie(&location(&r), &me).await;
+    assert!(review.contains("#f-last_employer") && review.contains("#f-termination_proof"), "修改 per answer and file");
+    assert!(!review.contains("SM3") && !review.contains("表单版本"));
+    // Deleting the draft asks first, then deletes.
+    let case_page = format!("/my/cases/{case_id}");
+    let (_, confirm) = app.page_with_cookie(&format!("{case_page}?confirm=delete"), &me).await;
+    assert!(confirm.contains("确定删除这份草稿吗"));
+    let csrf = attr(&confirm, "csrf").unwrap().to_string();
+    let other = app.citizen_sign_in(&gw, "13900139000").await;
+    let other_csrf = attr(&app.page_with_cookie("/my", &other).await.1, "csrf").unwrap().to_string();
+    let r = app
+        .client
+        .post(app.url(&format!("{case_page}/delete")))
+        .header("cookie", &other)
+        .header("origin", &app.base)
+        .form(&[("csrf", other_csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "not someone else's");
+    let r = app
+        .client
+        .post(app.url(&format!("{case_page}/delete")))
+        .header("cookie", &me)
+        .header("origin", &app.base)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((r.status().as_u16(), location(&r).as_str()), (303, "/my/cases?done=deleted"));
+    assert_eq!(app.page_with_cookie(&case_page, &me).await.0, 404);
+    // Applications are not free to repeat: thirty posts in ten minutes per citizen.
+    let mut limited = false;
+    for _ in 0..31 {
+        if post_multipart(&app, &me, &path, answers(&k, "save", &[])).await.status() == 429 {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "posts are rate-limited per citizen");
     app.finish().await;
 }

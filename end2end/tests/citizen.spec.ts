@@ -45,6 +45,11 @@ test("a citizen signs in with an SMS code and registers their real name", async 
   await page.getByRole("banner").getByRole("link", { name: "我的" }).click();
   await expect(page).toHaveURL(/\/my$/);
 
+  // 我的 is the hub: cases, drafts, real-name data.
+  await expect(page.getByRole("link", { name: /我的办件/ })).toBeVisible();
+  await expect(page.getByRole("link", { name: /草稿/ })).toBeVisible();
+  await page.getByRole("link", { name: "去实名登记" }).click();
+  await expect(page).toHaveURL(/\/my\/real-name$/);
   const id = ids[info.project.name];
   const wrong = id.slice(0, 17) + (id[17] === "0" ? "1" : "0");
   await page.getByLabel("姓名").fill("王小明");
@@ -55,6 +60,7 @@ test("a citizen signs in with an SMS code and registers their real name", async 
   await shot(page, info, "citizen-2-wrong-id");
   await page.getByLabel("居民身份证号码").fill(id);
   await page.getByRole("button", { name: "保存" }).click();
+  await expect(page).toHaveURL(/\/my\?done=real_name$/);
   await expect(page.getByText("实名信息已保存")).toBeVisible();
   await expect(page.getByRole("main")).toContainText(id.slice(0, 6) + "********" + id.slice(14));
   await expect(page.getByRole("main")).not.toContainText(id);

@@ -75,13 +75,16 @@ test("a citizen finds a service, applies online with an attachment and tracks th
   await citizenSignIn(page, request, phone);
   await expect(page).toHaveURL(/\/my\/apply\/QS-RS-0005$/);
   await expect(page.getByText("提交申请前需要完成实名登记")).toBeVisible();
-  await page.goto("/my");
+  // What was typed survives the detour through real-name registration.
+  await page.getByLabel("原工作单位").fill("青山县某某机械厂");
+  await page.getByRole("button", { name: "保存并去实名登记" }).click();
+  await expect(page).toHaveURL(/\/my\/real-name\?next=/);
   await page.getByLabel("姓名").fill("王小明");
   await page.getByLabel("居民身份证号码").fill(id);
-  await page.getByRole("button", { name: "保存" }).click();
-  await expect(page.getByText("实名信息已保存")).toBeVisible();
-  await page.goto("/services/QS-RS-0005");
-  await page.getByRole("link", { name: "在线办理" }).click();
+  await page.getByRole("button", { name: "保存并返回申请" }).click();
+  await expect(page).toHaveURL(/\/my\/apply\/QS-RS-0005\?case=\d+&from=real_name$/);
+  await expect(page.getByText("已返回您的申请")).toBeVisible();
+  await expect(page.getByLabel("原工作单位")).toHaveValue("青山县某某机械厂");
   await expect(page.getByLabel("公民身份号码")).toHaveValue(id);
   await expect(page.getByLabel("联系电话")).toHaveValue(phone);
   if (islandsAwake(info)) {
@@ -96,7 +99,6 @@ test("a citizen finds a service, applies online with an attachment and tracks th
     await expect(page.locator("#f-mobile-inline")).toHaveCount(0);
   }
   // Half the form, saved as a draft.
-  await page.getByLabel("原工作单位").fill("青山县某某机械厂");
   await page.getByRole("button", { name: "保存草稿" }).click();
   await expect(page.getByText("草稿已保存")).toBeVisible();
   // Resume from my cases.

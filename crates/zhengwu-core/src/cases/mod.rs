@@ -212,6 +212,18 @@ pub async fn application(
     Ok(match open {
         Some(c) => {
             let form = services::form_at(ctx.db, item.id, c.form_version).await?.ok_or(CaseError::NotFound)?;
+            // What the citizen left empty and their verified profile knows (e.g. registered
+            // their real name after saving the draft) is filled in; nothing typed is replaced.
+            let mut values = c.answers(keys);
+            if verified && c.status() == CaseStatus::Draft {
+                let profile = citizen::clear_profile(ctx.db, keys, actor.id).await?;
+                for (k, v) in prefilled(&form, profile.as_ref()) {
+                    let empty = values.get(&k).is_none_or(|old| old.iter().all(|x| x.trim().is_empty()));
+                    if empty {
+                        values.insert(k, v);
+                    }
+                }
+            }
             ApplicationView {
                 service_code: item.code,
                 service_name: item.name,
@@ -219,7 +231,7 @@ pub async fn application(
                 case_id: Some(c.id),
                 client_key: c.client_key.clone(),
                 status: c.status(),
-                values: c.answers(keys),
+                values,
                 files: files_of(ctx.db, c.id).await?,
                 supplement_note: c.supplement_note.clone(),
                 supplement_fields: c.supplement_fields(),
