@@ -193,19 +193,7 @@ fn migrate_applies_and_serve_stops_cleanly_on_sigterm() {
 
 /// Starts `serve` on a free port; returns the child, its address and its stderr lines.
 fn start_server(extra: &[&str]) -> (std::process::Child, String, std::io::Lines<BufReader<std::process::ChildStderr>>) {
-    let dir = temp_dir("zw_cli");
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut args = vec!["serve", "--addr", &addr, "--data-dir", dir.to_str().unwrap(), "--demo"];
-    args.extend_from_slice(extra);
-    let mut child = zhengwu(&args).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    for line in lines.by_ref() {
-        if line.unwrap().contains("listening on http://") {
-            break;
-        }
-    }
-    (child, addr, lines)
+    start_server_in(&temp_dir("zw_cli"), extra)
 }
 
 /// A raw HTTP/1.1 GET (the binary tests need no async client).
@@ -296,4 +284,82 @@ fn audit_verify_passes_an_intact_trail_and_names_a_tampered_record() {
     assert_eq!(o.code, Some(1));
     rt.block_on(db.close());
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_operator_resets_and_unlocks_staff_accounts_on_the_server() {
+    let dir = temp_dir("zw_cli_staff");
+    let data = dir.to_str().unwrap();
+    // A demo database: serve once (it seeds), then stop.
+    let (mut child, _, _) = start_server_in(&dir, &[]);
+    stop_server(&mut child);
+    let o = run(zhengwu(&["staff", "reset", "auditor", "--data-dir", data]));
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let code = o.stdout.lines().find_map(|l| l.split("valid 24 hours): ").nth(1)).expect("a code").trim().to_string();
+    assert_eq!(code.len(), 14, "{}", o.stdout);
+    assert!(o.stdout.contains("/login/reset"), "says where the owner uses it");
+    assert!(!o.stderr.contains(&code), "the code goes to the operator's terminal, not the log");
+    let o = run(zhengwu(&["staff", "unlock", "auditor", "--data-dir", data]));
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    assert!(o.stdout.contains("every sign-in lock cleared"));
+    let o = run(zhengwu(&["staff", "reset", "nobody", "--data-dir", data]));
+    assert_refused(&o, "nobody");
+    let o = run(zhengwu(&["staff", "reset", "--data-dir", data]));
+    assert_ne!(o.code, Some(0), "a name is required");
+    // Both are in the audit trail, as the command line.
+    let o = run(zhengwu(&["audit", "verify", "--data-dir", data]));
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn blobs_check_reports_orphans_and_the_sweep_removes_them() {
+    let dir = temp_dir("zw_cli_blobs");
+    let data = dir.to_str().unwrap();
+    let (mut child, _, _) = start_server_in(&dir, &[]);
+    stop_server(&mut child);
+    let o = run(zhengwu(&["blobs", "check", "--data-dir", data]));
+    assert_eq!(o.code, Some(0), "a fresh store is clean: {} {}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("orphans (stored, no case refers to them): 0"), "{}", o.stdout);
+    // A file nobody refers to, older than the grace period.
+    let orphan = dir.join("blobs").join("ab").join(format!("ab{}", "0".repeat(30)));
+    std::fs::create_dir_all(orphan.parent().unwrap()).unwrap();
+    std::fs::write(&orphan, b"ZWB\x01left over").unwrap();
+    let old = std::time::SystemTime::now() - Duration::from_secs(25 * 3600);
+    std::fs::File::options().write(true).open(&orphan).unwrap().set_modified(old).unwrap();
+    let o = run(zhengwu(&["blobs", "check", "--data-dir", data]));
+    assert_eq!(o.code, Some(2), "found something: {} {}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("orphans (stored, no case refers to them): 1 (1 older than 24 hours)"), "{}", o.stdout);
+    let errors: Vec<_> = o.stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{}", o.stderr);
+    let o = run(zhengwu(&["blobs", "check", "--sweep", "--data-dir", data]));
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    assert!(o.stdout.contains("swept: 0 removed files, 1 orphans"), "{}", o.stdout);
+    assert!(!orphan.exists());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `start_server` in a chosen data directory.
+fn start_server_in(
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> (std::process::Child, String, std::io::Lines<BufReader<std::process::ChildStderr>>) {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut args = vec!["serve", "--addr", &addr, "--data-dir", dir.to_str().unwrap(), "--demo"];
+    args.extend_from_slice(extra);
+    let mut child = zhengwu(&args).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line.unwrap().contains("listening on http://") {
+            break;
+        }
+    }
+    (child, addr, lines)
+}
+
+/// Stops a server with SIGTERM and waits for it (the database closed cleanly).
+fn stop_server(child: &mut std::process::Child) {
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
 }
