@@ -44,3 +44,29 @@ export async function shot(page: Page, info: TestInfo, name: string) {
   await page.screenshot({ path: file, fullPage: true });
   await info.attach(name, { path: file, contentType: "image/png" });
 }
+
+/**
+ * The page at `path` as the server sends it (the context's cookies, no script run), checked by
+ * the Nu HTML checker (npm vnu-jar on the machine's Java). Leptos's `<!>` hydration markers are
+ * reported as "Bogus comment" and are the one exception; anything else fails the test.
+ */
+export async function checkHtml(page: Page, info: TestInfo, name: string, path: string) {
+  const { execFileSync } = await import("node:child_process");
+  const fs = await import("node:fs");
+  const res = await page.request.get(path);
+  expect(res.status(), `${path} answers`).toBeLessThan(400);
+  const dir = require("node:path").join(__dirname, "..", "artifacts", info.project.name, "html");
+  fs.mkdirSync(dir, { recursive: true });
+  const file = require("node:path").join(dir, `${name}.html`);
+  fs.writeFileSync(file, await res.body());
+  const jar: string = require("vnu-jar");
+  let out = "";
+  try {
+    execFileSync("java", ["-jar", jar, "--errors-only", "--format", "json", file], { stdio: ["ignore", "pipe", "pipe"] });
+  } catch (e) {
+    out = String((e as { stderr?: Buffer }).stderr ?? "");
+  }
+  const messages: { type: string; message: string; extract?: string }[] = out ? JSON.parse(out).messages : [];
+  const errors = messages.filter((m) => m.type === "error" && m.message !== "Bogus comment.");
+  expect(errors.map((m) => `${m.message} ${m.extract ?? ""}`), `Nu checker on ${path}`).toEqual([]);
+}

@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { test, expect, shot, islandsAwake, jsOn } from "./fixtures";
+import { test, expect, shot, islandsAwake, jsOn, checkHtml } from "./fixtures";
 
 test("home → notices → one notice → 404", async ({ page }, info) => {
   const home = await page.goto("/");
@@ -65,8 +65,35 @@ test("English switch is remembered and switches back", async ({ page }, info) =>
   await page.goto("/");
   await expect(page.getByRole("heading", { level: 2, name: "Policies" })).toBeVisible();
   await shot(page, info, "7-home-english");
+  // Pages whose content is Chinese only say so, and mark it for screen readers and translators.
+  await page.goto("/services");
+  await expect(page.locator("main")).toHaveAttribute("lang", "zh-CN");
+  await expect(page.getByText("This page is available in Chinese only.")).toBeVisible();
   await page.getByRole("button", { name: "Switch language" }).click();
   await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
+  await expect(page.locator("main")).not.toHaveAttribute("lang", /.*/);
+});
+
+test("public pages are valid HTML and carry a description for search and sharing", async ({ page }, info) => {
+  test.skip(info.project.name !== "desktop-js", "the server's HTML is the same for every project");
+  test.setTimeout(120_000); // the checker starts a Java process per page
+  for (const [name, path] of [
+    ["home", "/"],
+    ["notices", "/notices"],
+    ["notice", "/notices/3"],
+    ["services", "/services"],
+    ["guide", "/services/QS-RS-0005"],
+    ["blank-form", "/services/QS-RS-0005/blank-form"],
+    ["lookup", "/cases/lookup"],
+  ]) {
+    await checkHtml(page, info, name, path);
+    await page.goto(path);
+    const description = await page.locator('meta[name="description"]').getAttribute("content");
+    expect(description, `${path} description`).toBeTruthy();
+    await expect(page.locator('meta[property="og:title"]')).toHaveCount(1);
+  }
+  await page.goto("/services/QS-RS-0005");
+  expect(await page.locator('meta[name="description"]').getAttribute("content")).toContain("失业保险金申领");
 });
 
 test("长者模式 makes the text larger and can be left", async ({ page }, info) => {

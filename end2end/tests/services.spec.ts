@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { test, expect, shot, jsOn, islandsAwake, type Page } from "./fixtures";
+import { test, expect, shot, jsOn, islandsAwake, checkHtml, type Page } from "./fixtures";
 
 // Find a service, read its guide, sign in, fill the form with an attachment, save a draft,
 // resume it, submit, see the receipt, track the case (own list and public look-up); in two
@@ -53,6 +53,7 @@ async function staffSignIn(page: Page, user: string) {
 }
 
 test("a citizen finds a service, applies online with an attachment and tracks the case", async ({ page, request, browser }, info) => {
+  test.setTimeout(120_000); // a long journey; desktop-js also runs the HTML checker on three pages
   const phone = phones[info.project.name];
   const id = ids[info.project.name];
   const xhrPosts: string[] = [];
@@ -98,6 +99,7 @@ test("a citizen finds a service, applies online with an attachment and tracks th
     await page.getByLabel("原工作单位").focus();
     await expect(page.locator("#f-mobile-inline")).toHaveCount(0);
   }
+  if (info.project.name === "desktop-js") await checkHtml(page, info, "application-form", new URL(page.url()).pathname + new URL(page.url()).search);
   // Half the form, saved as a draft.
   await page.getByRole("button", { name: "保存草稿" }).click();
   await expect(page.getByText("草稿已保存")).toBeVisible();
@@ -168,6 +170,7 @@ test("a citizen finds a service, applies online with an attachment and tracks th
   await staff.getByLabel("补正说明").fill("解除劳动合同证明不清晰，请上传清晰的扫描件");
   await staff.getByLabel("附件：解除或终止劳动关系证明").check();
   await staff.screenshot({ path: `${__dirname}/../artifacts/${info.project.name}/services-8-staff-case.png`, fullPage: true });
+  if (info.project.name === "desktop-js") await checkHtml(staff, info, "staff-case", new URL(staff.url()).pathname);
   await staff.getByRole("button", { name: "发送补正通知" }).click();
   await expect(staff.getByText("已通知申请人补正")).toBeVisible();
   // The citizen answers it.
@@ -177,7 +180,7 @@ test("a citizen finds a service, applies online with an attachment and tracks th
   await expect(page.locator(".notice")).toContainText("解除劳动合同证明不清晰");
   await page.getByRole("link", { name: "去补正" }).click();
   await expect(page.getByText("需要补正", { exact: true })).toBeVisible();
-  await page.getByLabel("删除").check();
+  await page.getByLabel("删除此文件").check();
   await page.getByLabel("解除或终止劳动关系证明").setInputFiles({ ...pdf("clear"), name: "清晰扫描件.pdf" });
   await shot(page, info, "services-9-supplement");
   await page.getByRole("button", { name: "下一步：核对填写内容" }).click();
@@ -196,10 +199,12 @@ test("a citizen finds a service, applies online with an attachment and tracks th
   await expect(staff.getByRole("main")).toContainText(trackingNo);
   await expect(staff.getByRole("main")).toContainText("待受理");
   await staff.screenshot({ path: `${__dirname}/../artifacts/${info.project.name}/workflow-1-inbox.png`, fullPage: true });
+  if (info.project.name === "desktop-js") await checkHtml(staff, info, "staff-inbox", "/admin/inbox");
   await staff.getByRole("link", { name: trackingNo }).click();
   const me = await staff.locator("#choose option", { hasText: reviewerNames[reviewer] }).getAttribute("value");
   await staff.locator("#choose").selectOption(me!);
-  await staff.getByRole("button", { name: "同意", exact: true }).click();
+  // Acceptance is 受理 (the decision after it is 同意).
+  await staff.getByRole("button", { name: "受理", exact: true }).click();
   await expect(staff.getByText("已提交审批意见")).toBeVisible();
   await expect(staff.getByRole("main")).toContainText("当前环节 审查决定");
   await expect(staff.getByRole("main")).toContainText("剩余 3 天");

@@ -83,3 +83,59 @@ impl Predicate for PublicOnly {
 pub fn compression() -> CompressionLayer<PublicOnly> {
     CompressionLayer::new().br(true).gzip(true).compress_when(PublicOnly)
 }
+
+/// Leptos appends its resource-resolution scripts after `</html>` (in Async mode it writes
+/// them once the document is done); a document must end with `</html>`, and validators stop
+/// there. This moves whatever follows `</html>` to just before `</body>`. HTML responses only,
+/// up to [`TIDY_LIMIT`] bytes (pages are far smaller; anything larger passes untouched).
+pub async fn tidy_html(req: Request, next: axum::middleware::Next) -> Response {
+    let res = next.run(req).await;
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !is_html {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, TIDY_LIMIT).await else {
+        return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "page too large").into_response();
+    };
+    let tidied = move_trailing_scripts(&bytes).map(axum::body::Bytes::from).unwrap_or(bytes);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(tidied))
+}
+
+pub const TIDY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// The document with what follows `</html>` moved before `</body>`; `None` when nothing follows.
+fn move_trailing_scripts(html: &[u8]) -> Option<Vec<u8>> {
+    const END: &[u8] = b"</html>";
+    const BODY_END: &[u8] = b"</body>";
+    let end = html.windows(END.len()).rposition(|w| w == END)?;
+    let tail = &html[end + END.len()..];
+    if tail.iter().all(|b| b.is_ascii_whitespace()) {
+        return None;
+    }
+    let body_end = html[..end].windows(BODY_END.len()).rposition(|w| w == BODY_END)?;
+    let mut out = Vec::with_capacity(html.len());
+    out.extend_from_slice(&html[..body_end]);
+    out.extend_from_slice(tail);
+    out.extend_from_slice(&html[body_end..end + END.len()]);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::move_trailing_scripts;
+
+    #[test]
+    fn what_follows_the_document_moves_into_its_body() {
+        let page = b"<html><body><p>x</p></body></html><script>a=1</script><script>b</script>";
+        let out = String::from_utf8(move_trailing_scripts(page).unwrap()).unwrap();
+        assert_eq!(out, "<html><body><p>x</p><script>a=1</script><script>b</script></body></html>");
+        assert_eq!(move_trailing_scripts(b"<html><body></body></html>\n"), None, "nothing to move");
+        assert_eq!(move_trailing_scripts(b"no document"), None);
+    }
+}

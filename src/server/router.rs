@@ -97,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), auth::resolve_session))
         .layer(from_fn_with_state(state.clone(), citizen::resolve))
         .layer(from_fn_with_state(state.clone(), page_cache::serve_cached))
+        .layer(from_fn(assets::tidy_html))
         .layer(from_fn(security::headers))
         .layer(from_fn_with_state(state.clone(), middleware::observe))
         .layer(assets::compression())

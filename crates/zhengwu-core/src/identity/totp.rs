@@ -75,7 +75,7 @@ pub fn qr_svg(text: &str) -> String {
             .build()
             // Only the <svg> element: the XML declaration does not belong inside HTML.
             .split_once("<svg")
-            .map(|(_, rest)| format!("<svg role=\"img\" aria-label=\"动态口令二维码\"{rest}"))
+            .map(|(_, rest)| format!("<svg role=\"img\" aria-label=\"身份验证器扫描用的二维码\"{rest}"))
             .unwrap_or_default(),
         Err(_) => String::new(),
     }
