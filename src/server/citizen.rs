@@ -185,7 +185,7 @@ fn code_notice(key: &str) -> Option<&'static str> {
 /// A new image challenge on the phone step when this address needs one.
 async fn add_challenge(state: &AppState, parts: &Parts, echo: &mut FormEcho) -> Result<(), Response> {
     let meta = request_meta(&parts.headers, &parts.extensions);
-    let needed = citizen::challenge_required(&state.ctx(&meta), &requester(parts)).await;
+    let needed = citizen::challenge_required(&state.ctx(&meta), &requester(parts), state.sms_challenge_after).await;
     match needed {
         Ok(false) => Ok(()),
         Ok(true) => match challenge::create(&state.db, &state.keys.challenge, Utc::now()).await {
@@ -271,7 +271,12 @@ async fn send_code(State(state): State<AppState>, req: Request) -> Response {
     };
     let meta = request_meta(&parts.headers, &parts.extensions);
     let who = requester(&parts);
-    let r = citizen::CodeRequest { phone: &phone, requester: &who, challenge_solved: solved };
+    let r = citizen::CodeRequest {
+        phone: &phone,
+        requester: &who,
+        challenge_solved: solved,
+        challenge_after: state.sms_challenge_after,
+    };
     let secure = is_https(&parts.headers);
     match citizen::request_code(&state.ctx(&meta), &state.personal, sms, &r).await {
         Ok(()) => {

@@ -225,6 +225,7 @@ impl ServeArgs {
             lockout_minutes: std::env::var("ZHENGWU_LOCKOUT_MINUTES").ok(),
             session_idle_minutes: std::env::var("ZHENGWU_SESSION_IDLE_MINUTES").ok(),
             metrics_token: std::env::var("ZHENGWU_METRICS_TOKEN").ok(),
+            sms_challenge_after: std::env::var("ZHENGWU_SMS_CHALLENGE_AFTER").ok(),
             metrics_addr: std::env::var("ZHENGWU_METRICS_ADDR").ok(),
             ..self.common.settings()
         }

@@ -300,6 +300,7 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         // Thirty application posts in ten minutes is more than any person filling in a form.
         post_limiter: Arc::new(super::limits::RateLimiter::new(30, Duration::from_secs(600))),
         metrics_token: config.metrics_token.clone().map(Arc::new),
+        sms_challenge_after: config.sms_challenge_after,
         clock: zhengwu_core::workflow::ClockPolicy { yellow_percent: config.warning_percent },
     };
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);

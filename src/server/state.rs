@@ -45,6 +45,9 @@ pub struct AppState {
     /// Application posts per citizen (drafts with uploads are not free to repeat).
     #[from_ref(skip)]
     pub post_limiter: Arc<RateLimiter<i64>>,
+    /// SMS codes a day from one address before the image challenge.
+    #[from_ref(skip)]
+    pub sms_challenge_after: u32,
     /// `/metrics` answers only with this bearer token (when set), or on its own address.
     #[from_ref(skip)]
     pub metrics_token: Option<Arc<secrecy::SecretString>>,

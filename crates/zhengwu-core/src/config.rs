@@ -66,6 +66,8 @@ pub struct Settings {
     pub lockout_failures: Option<String>,
     pub lockout_minutes: Option<String>,
     pub session_idle_minutes: Option<String>,
+    /// SMS codes a day from one address before the image challenge is asked for.
+    pub sms_challenge_after: Option<String>,
     /// `/metrics` needs `Authorization: Bearer <token>`; for the environment, not for files.
     pub metrics_token: Option<String>,
     /// `/metrics` (only) on its own address, e.g. `127.0.0.1:9100` for a local Prometheus.
@@ -103,6 +105,7 @@ impl Settings {
             s3_secret_key: self.s3_secret_key.or(lower.s3_secret_key),
             require_totp_for_admins: self.require_totp_for_admins.or(lower.require_totp_for_admins),
             metrics_token: self.metrics_token.or(lower.metrics_token),
+            sms_challenge_after: self.sms_challenge_after.or(lower.sms_challenge_after),
             metrics_addr: self.metrics_addr.or(lower.metrics_addr),
             redis_url: self.redis_url.or(lower.redis_url),
             redis_prefix: self.redis_prefix.or(lower.redis_prefix),
@@ -191,6 +194,8 @@ pub struct Config {
     pub lockout_failures: u32,
     pub lockout_minutes: u32,
     pub session_idle_minutes: u32,
+    /// SMS codes a day from one address before the image challenge (1–1000, default 2).
+    pub sms_challenge_after: u32,
     /// `/metrics` only with this bearer token; `None` and no `metrics_addr`: not served.
     pub metrics_token: Option<SecretString>,
     /// `/metrics` on its own listener.
@@ -278,6 +283,7 @@ pub fn source_names(setting: &str) -> String {
         "sms_http_url" => "ZHENGWU_SMS_HTTP_URL".into(),
         "login_rate_limit" => "ZHENGWU_LOGIN_RATE_LIMIT".into(),
         "metrics_token" => "ZHENGWU_METRICS_TOKEN".into(),
+        "sms_challenge_after" => "ZHENGWU_SMS_CHALLENGE_AFTER".into(),
         "metrics_addr" => "ZHENGWU_METRICS_ADDR".into(),
         "lookup_rate_limit" => "ZHENGWU_LOOKUP_RATE_LIMIT".into(),
         "warning_percent" => "ZHENGWU_WARNING_PERCENT".into(),
@@ -444,6 +450,13 @@ impl Config {
             bounded(s.login_rate_limit.as_deref(), "login_rate_limit", 10, 1..=1000, "sign-in attempts per minute")?;
         let lookup_rate_limit =
             bounded(s.lookup_rate_limit.as_deref(), "lookup_rate_limit", 10, 1..=1000, "case look-ups per minute")?;
+        let sms_challenge_after = bounded(
+            s.sms_challenge_after.as_deref(),
+            "sms_challenge_after",
+            crate::citizen::CHALLENGE_AFTER,
+            1..=1000,
+            "codes a day from one address",
+        )?;
         let metrics_token = match s.metrics_token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             None => None,
             Some(t) if t.len() >= 16 && t.bytes().all(|b| b.is_ascii_graphic()) => {
@@ -511,6 +524,7 @@ impl Config {
             session_idle_minutes,
             metrics_token,
             metrics_addr,
+            sms_challenge_after,
         })
     }
 }

@@ -234,7 +234,12 @@ pub async fn signed_in_citizen(
     phone: &str,
 ) -> (String, crate::citizen::CitizenActor) {
     use crate::citizen;
-    let r = citizen::CodeRequest { phone, requester: "192.0.2.99", challenge_solved: true };
+    let r = citizen::CodeRequest {
+        phone,
+        requester: "192.0.2.99",
+        challenge_solved: true,
+        challenge_after: citizen::CHALLENGE_AFTER,
+    };
     citizen::request_code(ctx, keys, &citizen::SmsSender::Log, &r).await.expect("code sent");
     let code = sms_code_for(ctx.db, keys, phone).await;
     let s = citizen::sign_in(ctx, keys, phone, &code, None).await.expect("signed in");

@@ -58,7 +58,12 @@ impl World {
 
     /// Asks for a code as `requester` (an address), with the image challenge solved.
     async fn ask(&self, now: chrono::DateTime<Utc>, phone: &str, requester: &str) -> Result<(), CitizenError> {
-        let r = citizen::CodeRequest { phone, requester, challenge_solved: true };
+        let r = citizen::CodeRequest {
+            phone,
+            requester,
+            challenge_solved: true,
+            challenge_after: citizen::CHALLENGE_AFTER,
+        };
         citizen::request_code(&self.at(now), &self.keys, &SmsSender::Log, &r).await
     }
 
@@ -162,8 +167,12 @@ async fn strangers_cannot_use_up_the_owners_codes_and_frequent_askers_meet_the_c
     let code = w.code_for(PHONE).await;
     citizen::sign_in(&w.at(t), &w.keys, PHONE, &code, None).await.unwrap();
     // An address that has asked twice today must solve the image challenge first.
-    let unsolved =
-        |phone: &'static str| citizen::CodeRequest { phone, requester: "198.51.100.8", challenge_solved: false };
+    let unsolved = |phone: &'static str| citizen::CodeRequest {
+        phone,
+        requester: "198.51.100.8",
+        challenge_solved: false,
+        challenge_after: citizen::CHALLENGE_AFTER,
+    };
     let ask = |r: citizen::CodeRequest<'static>, at| {
         let w = &w;
         async move { citizen::request_code(&w.at(at), &w.keys, &SmsSender::Log, &r).await }
@@ -171,7 +180,12 @@ async fn strangers_cannot_use_up_the_owners_codes_and_frequent_askers_meet_the_c
     ask(unsolved("13900000001"), t).await.unwrap();
     ask(unsolved("13900000002"), t).await.unwrap();
     assert!(matches!(ask(unsolved("13900000003"), t).await, Err(CitizenError::ChallengeNeeded)));
-    let solved = citizen::CodeRequest { phone: "13900000003", requester: "198.51.100.8", challenge_solved: true };
+    let solved = citizen::CodeRequest {
+        phone: "13900000003",
+        requester: "198.51.100.8",
+        challenge_solved: true,
+        challenge_after: citizen::CHALLENGE_AFTER,
+    };
     ask(solved, t).await.unwrap();
     // Every request is recorded, the number never in clear.
     let log: Vec<(String, String)> = with_db!(&w.t.db, pool => sqlx::query_as(

@@ -26,8 +26,9 @@ pub const CODE_INTERVAL: Duration = Duration::seconds(60);
 pub const CODES_PER_DAY: i32 = 20;
 pub const CODES_PER_REQUESTER: i32 = 5;
 pub const CODE_ATTEMPTS: i32 = 5;
-/// Requests a day from one address before the image challenge is asked for.
-pub const CHALLENGE_AFTER: i32 = 2;
+/// Requests a day from one address before the image challenge is asked for (the default of
+/// `ZHENGWU_SMS_CHALLENGE_AFTER`; behind a NAT many people share an address).
+pub const CHALLENGE_AFTER: u32 = 2;
 
 fn normalise_phone(raw: &str) -> Result<String, CitizenError> {
     zhengwu_types::personal::validate_mobile(raw).ok_or_else(|| invalid("phone", "请输入 11 位手机号码"))
@@ -40,15 +41,17 @@ pub struct CodeRequest<'a> {
     pub requester: &'a str,
     /// Whether the image challenge was solved for this request.
     pub challenge_solved: bool,
+    /// Requests a day from one address before the challenge is asked for.
+    pub challenge_after: u32,
 }
 
 /// Whether the requester must solve the image challenge before the next code.
-pub async fn challenge_required(ctx: &Ctx<'_>, requester: &str) -> Result<bool, CitizenError> {
+pub async fn challenge_required(ctx: &Ctx<'_>, requester: &str, after: u32) -> Result<bool, CitizenError> {
     let today = crate::time::shanghai_date(ctx.now).to_string();
     let n: Option<i64> = crate::with_db!(ctx.db, pool => sqlx::query_scalar(
         "SELECT CAST(SUM(count) AS BIGINT) FROM sms_requests WHERE requester = $1 AND day = $2")
         .bind(requester).bind(&today).fetch_one(pool).await)?;
-    Ok(n.unwrap_or(0) >= i64::from(CHALLENGE_AFTER))
+    Ok(n.unwrap_or(0) >= i64::from(after))
 }
 
 /// Sends a sign-in code within the limits above. The code is kept only as a MAC and only if
@@ -63,7 +66,7 @@ pub async fn request_code(
     let index = keys.index(Field::Phone, &phone);
     let today = crate::time::shanghai_date(ctx.now).to_string();
     let requester: String = r.requester.chars().take(64).collect();
-    let need_challenge = challenge_required(ctx, &requester).await?;
+    let need_challenge = challenge_required(ctx, &requester, r.challenge_after).await?;
     let mut tx = ctx.db.begin_write().await?;
     let refuse = |reason: &'static str| {
         let mut e = AuditEvent::new("citizen.code_request", "citizen", "")
