@@ -320,7 +320,7 @@ fn blobs_check_reports_orphans_and_the_sweep_removes_them() {
     stop_server(&mut child);
     let o = run(zhengwu(&["blobs", "check", "--data-dir", data]));
     assert_eq!(o.code, Some(0), "a fresh store is clean: {} {}", o.stdout, o.stderr);
-    assert!(o.stdout.contains("orphans (stored, no case refers to them): 0"), "{}", o.stdout);
+    assert!(o.stdout.contains("orphans (stored, no row refers to them): 0"), "{}", o.stdout);
     // A file nobody refers to, older than the grace period.
     let orphan = dir.join("blobs").join("ab").join(format!("ab{}", "0".repeat(30)));
     std::fs::create_dir_all(orphan.parent().unwrap()).unwrap();
@@ -329,13 +329,24 @@ fn blobs_check_reports_orphans_and_the_sweep_removes_them() {
     std::fs::File::options().write(true).open(&orphan).unwrap().set_modified(old).unwrap();
     let o = run(zhengwu(&["blobs", "check", "--data-dir", data]));
     assert_eq!(o.code, Some(2), "found something: {} {}", o.stdout, o.stderr);
-    assert!(o.stdout.contains("orphans (stored, no case refers to them): 1 (1 older than 24 hours)"), "{}", o.stdout);
+    assert!(o.stdout.contains("orphans (stored, no row refers to them): 1 (1 older than 24 hours)"), "{}", o.stdout);
     let errors: Vec<_> = o.stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(errors.len(), 1, "{}", o.stderr);
     let o = run(zhengwu(&["blobs", "check", "--sweep", "--data-dir", data]));
     assert_eq!(o.code, Some(0), "{}", o.stderr);
     assert!(o.stdout.contains("swept: 0 removed files, 1 orphans"), "{}", o.stdout);
     assert!(!orphan.exists());
+    // The demo notices' attachment files are referenced: the sweep left them all.
+    let o = run(zhengwu(&["blobs", "check", "--data-dir", data]));
+    assert_eq!(o.code, Some(0), "{} {}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("missing (a row refers to a file the store does not have): 0"), "{}", o.stdout);
+    let referenced: usize = o
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("files referenced by cases and articles: "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("a count");
+    assert!(referenced >= 16, "the demo's 16 attachment files: {}", o.stdout);
     let _ = std::fs::remove_dir_all(dir);
 }
 

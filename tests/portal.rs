@@ -73,9 +73,43 @@ async fn a_notice_page_shows_publisher_date_and_attachments(b: Backend) {
     assert!(html.contains("<h1>关于开展2027年度城乡居民基本医疗保险参保缴费工作的通告</h1>"));
     assert!(html.contains("青山县医疗保障局"), "publishing department");
     assert!(html.contains(r#"<time datetime="2026-11-25">2026-11-25</time>"#), "date in Asia/Shanghai");
-    assert!(html.contains("2027年度城乡居民医保参保登记表.docx") && html.contains("(38 KB)"), "attachments listed");
-    assert!(html.contains("城乡居民医保缴费渠道一览.pdf"));
     assert!(html.contains("<p>三、缴费方式"), "body paragraphs");
+    // The attachments are links to their files, with kind and size.
+    let id = item["id"].as_i64().unwrap();
+    for (i, name) in ["2027年度城乡居民医保参保登记表.pdf", "城乡居民医保缴费渠道一览.pdf"].iter().enumerate()
+    {
+        let href = format!("/notices/{id}/files/{i}");
+        assert!(
+            html.contains(&format!(r#"<a href="{href}" download="{name}" class="file-name">{name}</a>"#)),
+            "{name} linked"
+        );
+        let r = app.get(&href).await;
+        assert_eq!(r.status(), 200, "{href}");
+        let h = r.headers().clone();
+        assert_eq!(h["content-type"], "application/pdf");
+        let disposition = h["content-disposition"].to_str().unwrap();
+        assert!(disposition.starts_with("attachment;") && disposition.contains("filename*=UTF-8''"), "{disposition}");
+        assert_eq!(h["cache-control"], "public, max-age=3600", "published, so shared caches may keep it");
+        let bytes = r.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"%PDF-1.4"));
+        let kb = (bytes.len() as f64 / 1024.0).ceil();
+        assert!(
+            html.contains(&format!("{name}</a> <span class=\"file-size\">(PDF {kb} KB)</span>")),
+            "{name}: {kb} KB"
+        );
+    }
+    // Not another channel's article, not past the list, not a made-up path: the styled 404.
+    for bad in [
+        format!("/policies/{id}/files/0"),
+        format!("/notices/{id}/files/9"),
+        format!("/notices/{id}/files/x"),
+        "/notices/999999/files/0".to_string(),
+        format!("/notices/{id}/files/-1"),
+    ] {
+        let (status, page) = app.page(&bad).await;
+        assert_eq!(status, 404, "{bad}");
+        assert!(page.contains("<h1>"), "{bad}: the styled page");
+    }
     app.finish().await;
 }
 

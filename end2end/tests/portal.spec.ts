@@ -1,4 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
+import * as fs from "node:fs";
 import { test, expect, shot, islandsAwake, jsOn, checkHtml } from "./fixtures";
 
 test("home → notices → one notice → 404", async ({ page }, info) => {
@@ -28,7 +29,12 @@ test("home → notices → one notice → 404", async ({ page }, info) => {
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(title);
   await expect(page.getByText("发布机构")).toBeVisible();
   await expect(page.getByRole("heading", { level: 2, name: "附件" })).toBeVisible();
-  await expect(page.locator(".attachments li").first()).toContainText(/\.(xlsx|docx|pdf)/);
+  await expect(page.locator(".attachments li").first()).toContainText(/\.pdf/);
+  // An attachment downloads as the file it names.
+  const file = page.locator(".attachments a").first();
+  const [download] = await Promise.all([page.waitForEvent("download"), file.click()]);
+  expect(download.suggestedFilename()).toBe((await file.textContent())!.trim());
+  expect(fs.readFileSync(await download.path()).subarray(0, 5).toString()).toBe("%PDF-");
   // The print island wakes only where JavaScript and WebAssembly run; elsewhere it stays hidden.
   const print = page.getByRole("button", { name: "打印本页" });
   if (islandsAwake(info)) await expect(print).toBeVisible();
@@ -94,6 +100,12 @@ test("public pages are valid HTML and carry a description for search and sharing
   }
   await page.goto("/services/QS-RS-0005");
   expect(await page.locator('meta[name="description"]').getAttribute("content")).toContain("失业保险金申领");
+  // Search engines may crawl the public pages, never sign-in, personal pages or the console.
+  const robots = await page.request.get("/robots.txt");
+  expect(robots.status()).toBe(200);
+  expect(robots.headers()["content-type"]).toContain("text/plain");
+  const rules = await robots.text();
+  for (const path of ["/admin", "/login", "/my", "/sfn/", "/api/"]) expect(rules).toContain(`Disallow: ${path}`);
 });
 
 test("长者模式 makes the text larger and can be left", async ({ page }, info) => {

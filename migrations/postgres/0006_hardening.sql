@@ -94,3 +94,8 @@ CREATE TABLE maintenance (
     step     TEXT PRIMARY KEY,
     done_at  TIMESTAMPTZ NOT NULL
 );
+
+-- Article attachments as files: the stored object (sealed like every blob) and its SM3 digest.
+-- Rows without one list a file by name only.
+ALTER TABLE article_attachments ADD COLUMN blob_key TEXT;
+ALTER TABLE article_attachments ADD COLUMN sm3 TEXT;

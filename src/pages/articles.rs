@@ -140,12 +140,20 @@ fn ArticleView(article: ArticleDetail) -> impl IntoView {
                 } else {
                     view! {
                         <ul>
-                            {article.attachments.iter().map(|a| view! {
-                                <li>
-                                    <span class="file-name">{a.file_name.clone()}</span>
-                                    " "
-                                    <span class="file-size">{format!("({})", a.size_label())}</span>
-                                </li>
+                            {article.attachments.iter().map(|a| {
+                                let name = match a.href.clone() {
+                                    Some(href) => view! {
+                                        <a class="file-name" href=href download=a.file_name.clone()>{a.file_name.clone()}</a>
+                                    }.into_any(),
+                                    None => view! { <span class="file-name">{a.file_name.clone()}</span> }.into_any(),
+                                };
+                                view! {
+                                    <li>
+                                        {name}
+                                        " "
+                                        <span class="file-size">{format!("({} {})", a.kind_label(), a.size_label())}</span>
+                                    </li>
+                                }
                             }).collect_view()}
                         </ul>
                     }.into_any()

@@ -338,25 +338,12 @@ async fn apply(State(state): State<AppState>, Path(code): Path<String>, req: Req
     }
 }
 
-/// A stored file as a download: its real type, `attachment`, the display name (RFC 6266).
+/// A case's stored file as a private download.
 async fn download(state: &AppState, f: cases::FileRef) -> Response {
-    let bytes = match state.blobs.read(&f.blob_key, &f.sm3).await {
-        Ok(b) => b,
-        Err(e) => return unavailable("reading a stored file", e),
-    };
-    let ascii: String = f.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", percent_encode(&f.name));
-    let mut res = Response::new(Body::from(bytes));
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&f.media_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
+    match state.blobs.read(&f.blob_key, &f.sm3).await {
+        Ok(bytes) => super::files::download(bytes, &f.name, &f.media_type, super::files::Caching::Private),
+        Err(e) => unavailable("reading a stored file", e),
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    res
 }
 
 async fn my_file(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {

@@ -191,13 +191,13 @@ pub async fn blobs(cmd: BlobsCommand) -> Result<(), StartError> {
     let now = chrono::Utc::now();
     let result = async {
         let f = sweep::check(&db, &store, now, true).await.map_err(|e| StartError::Blobs(e.to_string()))?;
-        println!("files referenced by cases: {}", f.referenced);
-        println!("missing (a case refers to a file the store does not have): {}", f.missing.len());
-        for (id, key) in &f.missing {
-            println!("  case file {id}: {key}");
+        println!("files referenced by cases and articles: {}", f.referenced);
+        println!("missing (a row refers to a file the store does not have): {}", f.missing.len());
+        for (which, key) in &f.missing {
+            println!("  {which}: {key}");
         }
         println!(
-            "orphans (stored, no case refers to them): {} ({} older than {} hours)",
+            "orphans (stored, no row refers to them): {} ({} older than {} hours)",
             f.orphans.len(),
             f.old_orphans(now),
             sweep::GRACE.num_hours()

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod citizen;
 pub mod cli;
 pub mod commands;
+pub mod files;
 pub mod form;
 pub mod health;
 pub mod limits;

@@ -14,8 +14,8 @@ use leptos_axum::{file_and_error_handler_with_context, generate_route_list, Axum
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
 use super::{
-    account, admin, assets, auth, cases, citizen, health, metrics, middleware, page_cache, prefs, rest, security,
-    state::AppState, workflow,
+    account, admin, assets, auth, cases, citizen, files, health, metrics, middleware, page_cache, prefs, rest,
+    security, state::AppState, workflow,
 };
 
 /// The console and account pages are for signed-in staff only ([`auth::gate`]).
@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::routes())
         .merge(citizen::routes())
         .merge(cases::routes())
+        .merge(files::routes())
         .merge(workflow::routes())
         .nest("/api/v1", rest::router())
         .nest_service(&format!("/{}", options.site_pkg_dir), pkg)

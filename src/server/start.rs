@@ -250,6 +250,16 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         db.close().await;
         return Err(StartError::Blobs(e.to_string()));
     }
+    if config.demo {
+        match demo::attach_files(&db, &blobs).await {
+            Ok(0) => {}
+            Ok(files) => tracing::info!(files, "demo attachment files stored"),
+            Err(e) => {
+                db.close().await;
+                return Err(StartError::Demo(e.to_string()));
+            }
+        }
+    }
     let listener = match TcpListener::bind(config.addr).await {
         Ok(l) => l,
         Err(e) => {

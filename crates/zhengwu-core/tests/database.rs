@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use zhengwu_core::{
     articles::{self, ArticleError},
+    blobs::BlobStore,
     demo::{self, SeedOutcome},
     testing::{Backend, TestDb},
     with_db, with_tx,
@@ -16,6 +17,7 @@ zhengwu_core::on_both!(
     a_category_filter_returns_only_that_category,
     an_unknown_category_is_refused,
     an_article_is_found_only_in_its_own_channel,
+    attachments_download_once_their_files_are_stored,
     migrations_can_run_again_without_change,
     a_rolled_back_write_leaves_nothing_behind,
 );
@@ -97,6 +99,50 @@ async fn an_article_is_found_only_in_its_own_channel(backend: Backend) {
     assert!(matches!(e, ArticleError::NotFound));
     let e = articles::get_article(&t.db, Channel::Policies, i64::MAX).await.unwrap_err();
     assert!(matches!(e, ArticleError::NotFound));
+    t.finish().await;
+}
+
+async fn attachments_download_once_their_files_are_stored(backend: Backend) {
+    let Some(t) = seeded(backend, "attachfiles").await else { return };
+    let dir =
+        std::env::temp_dir().join(format!("zw_attach_{}_{}", std::process::id(), matches!(backend, Backend::Postgres)));
+    let store = BlobStore::local(&dir, zhengwu_crypto::sm4gcm::Sm4Key::new([3; 16]));
+    let notices = articles::list_articles(&t.db, Channel::Notices, None, PageRequest::first()).await.unwrap();
+    let listed = notices.items.iter().find(|a| a.attachment_count > 0).expect("a notice with attachments");
+    // Listed by name only until the files are stored: no download address.
+    let before = articles::get_article(&t.db, Channel::Notices, listed.id).await.unwrap();
+    assert!(before.attachments.iter().all(|a| a.href.is_none()));
+    assert!(matches!(
+        articles::attachment_file(&t.db, Channel::Notices, listed.id, 0).await,
+        Err(ArticleError::NotFound)
+    ));
+
+    let stored = demo::attach_files(&t.db, &store).await.unwrap();
+    assert!(stored >= 16, "every demo attachment gets its file: {stored}");
+    assert_eq!(demo::attach_files(&t.db, &store).await.unwrap(), 0, "a second run stores nothing");
+    assert_eq!(store.list().await.unwrap().len(), stored, "and leaves no extra copies");
+
+    let after = articles::get_article(&t.db, Channel::Notices, listed.id).await.unwrap();
+    for (i, a) in after.attachments.iter().enumerate() {
+        assert_eq!(a.href.as_deref(), Some(format!("/notices/{}/files/{i}", listed.id).as_str()));
+        let f = articles::attachment_file(&t.db, Channel::Notices, listed.id, i as i32).await.unwrap();
+        assert_eq!(f.file_name, a.file_name);
+        let bytes = store.read(&f.blob_key, &f.sm3).await.unwrap();
+        assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+        assert_eq!(bytes.len() as i64, a.size_bytes, "the listed size is the file's");
+    }
+    // Another channel's id, a position past the list: not found.
+    let e = articles::attachment_file(&t.db, Channel::Policies, listed.id, 0).await.unwrap_err();
+    assert!(matches!(e, ArticleError::NotFound));
+    let e = articles::attachment_file(&t.db, Channel::Notices, listed.id, 99).await.unwrap_err();
+    assert!(matches!(e, ArticleError::NotFound));
+    // The sweep counts them as referenced: nothing is an orphan, nothing missing.
+    let f = zhengwu_core::blobs::sweep::check(&t.db, &store, chrono::Utc::now() + chrono::Duration::days(2), true)
+        .await
+        .unwrap();
+    assert!(f.orphans.is_empty() && f.missing.is_empty() && f.unsealed.is_empty(), "{f:?}");
+    assert_eq!(f.referenced, stored);
+    let _ = std::fs::remove_dir_all(dir);
     t.finish().await;
 }
 

@@ -130,12 +130,32 @@ pub struct Attachment {
     pub file_name: String,
     pub media_type: String,
     pub size_bytes: i64,
+    /// Where the file downloads from; `None` when only its name is on record.
+    #[serde(default)]
+    pub href: Option<String>,
+}
+
+/// The download address of an article's attachment (`position` counts from 0).
+pub fn attachment_href(channel: Channel, article_id: i64, position: i32) -> String {
+    format!("{}/{article_id}/files/{position}", channel.path())
 }
 
 impl Attachment {
     /// Size for people: `532 KB`, `1.2 MB`.
     pub fn size_label(&self) -> String {
         human_size(self.size_bytes)
+    }
+
+    /// The file's kind as a reader knows it: `PDF`, `Word`, `Excel`.
+    pub fn kind_label(&self) -> &'static str {
+        match self.media_type.as_str() {
+            "application/pdf" => "PDF",
+            "application/ofd" => "OFD",
+            "application/msword" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "Word",
+            "application/vnd.ms-excel" | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "Excel",
+            "image/jpeg" | "image/png" => "图片",
+            _ => "文件",
+        }
     }
 }
 

@@ -12,7 +12,7 @@ pub mod personal;
 pub mod services;
 pub mod workflow;
 
-pub use articles::{ArticleDetail, ArticleSummary, Attachment, Category, Channel};
+pub use articles::{attachment_href, ArticleDetail, ArticleSummary, Attachment, Category, Channel};
 pub use error::ErrorCode;
 pub use i18n::{Lang, Text};
 pub use page::{Page, PageRequest};

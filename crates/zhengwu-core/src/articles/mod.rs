@@ -6,5 +6,5 @@ pub mod repo;
 pub mod service;
 
 pub use error::ArticleError;
-pub use model::NewArticle;
-pub use service::{get_article, latest_articles, list_articles};
+pub use model::{AttachmentFile, NewArticle};
+pub use service::{attachment_file, get_article, latest_articles, list_articles};

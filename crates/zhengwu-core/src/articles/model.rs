@@ -52,15 +52,39 @@ pub struct DetailRow {
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct AttachmentRow {
+    pub position: i32,
     pub file_name: String,
     pub media_type: String,
     pub size_bytes: i64,
+    pub blob_key: Option<String>,
 }
 
-impl From<AttachmentRow> for Attachment {
-    fn from(r: AttachmentRow) -> Self {
-        Attachment { file_name: r.file_name, media_type: r.media_type, size_bytes: r.size_bytes }
+impl AttachmentRow {
+    /// The listed attachment, with its download address when the file is stored.
+    pub fn into_attachment(self, channel: Channel, article_id: i64) -> Attachment {
+        let href = self.blob_key.is_some().then(|| zhengwu_types::attachment_href(channel, article_id, self.position));
+        Attachment { file_name: self.file_name, media_type: self.media_type, size_bytes: self.size_bytes, href }
     }
+}
+
+/// An attachment's stored file, as the download needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttachmentFile {
+    pub file_name: String,
+    pub media_type: String,
+    pub blob_key: String,
+    pub sm3: String,
+}
+
+/// An attachment listed without its file (the demo fills these in), with what its file says.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnfiledAttachment {
+    pub id: i64,
+    pub file_name: String,
+    pub media_type: String,
+    pub article_title: String,
+    pub department: String,
+    pub published_at: DateTime<Utc>,
 }
 
 /// An article to insert (demo data now; the staff editor later).

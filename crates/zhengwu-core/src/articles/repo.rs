@@ -3,7 +3,7 @@
 use chrono::Utc;
 use zhengwu_types::{Channel, PageRequest};
 
-use super::model::{AttachmentRow, DetailRow, ListRow, NewArticle};
+use super::model::{AttachmentFile, AttachmentRow, DetailRow, ListRow, NewArticle, UnfiledAttachment};
 use crate::{
     db::{Db, WriteTx},
     with_db, with_tx,
@@ -43,8 +43,20 @@ WHERE a.id = $1 AND a.channel = $2"
 );
 
 const ATTACHMENTS: &str = "
-SELECT file_name, media_type, size_bytes FROM article_attachments
+SELECT position, file_name, media_type, size_bytes, blob_key FROM article_attachments
 WHERE article_id = $1 ORDER BY position";
+
+const FILE: &str = "
+SELECT t.file_name, t.media_type, t.blob_key, t.sm3
+FROM article_attachments t JOIN articles a ON a.id = t.article_id
+WHERE a.id = $1 AND a.channel = $2 AND t.position = $3 AND t.blob_key IS NOT NULL AND t.sm3 IS NOT NULL";
+
+const UNFILED: &str = "
+SELECT t.id, t.file_name, t.media_type, a.title AS article_title, d.name AS department, a.published_at
+FROM article_attachments t
+JOIN articles a ON a.id = t.article_id
+JOIN departments d ON d.id = a.department_id
+WHERE t.blob_key IS NULL ORDER BY t.id";
 
 /// One page of rows, each carrying the total number of matching rows.
 pub async fn list(
@@ -75,6 +87,47 @@ pub async fn get(db: &Db, channel: Channel, id: i64) -> Result<Option<DetailRow>
         .bind(id)
         .bind(channel.slug())
         .fetch_optional(pool)
+        .await)
+}
+
+/// The stored file of one attachment of an article of `channel`.
+pub async fn file(
+    db: &Db,
+    channel: Channel,
+    article_id: i64,
+    position: i32,
+) -> Result<Option<AttachmentFile>, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_as::<_, AttachmentFile>(FILE)
+        .bind(article_id)
+        .bind(channel.slug())
+        .bind(position)
+        .fetch_optional(pool)
+        .await)
+}
+
+/// Attachments listed without a stored file.
+pub async fn unfiled(db: &Db) -> Result<Vec<UnfiledAttachment>, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_as::<_, UnfiledAttachment>(UNFILED).fetch_all(pool).await)
+}
+
+/// Records an attachment's stored file; `false` when another instance recorded one first.
+pub async fn set_file(db: &Db, id: i64, blob_key: &str, sm3: &str, size: i64) -> Result<bool, sqlx::Error> {
+    with_db!(db, pool => sqlx::query(
+        "UPDATE article_attachments SET blob_key = $1, sm3 = $2, size_bytes = $3 WHERE id = $4 AND blob_key IS NULL")
+        .bind(blob_key)
+        .bind(sm3)
+        .bind(size)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}
+
+/// Every stored attachment file: (article id, position, blob key), for the blob sweep.
+pub async fn blob_keys(db: &Db) -> Result<Vec<(i64, i32, String)>, sqlx::Error> {
+    with_db!(db, pool => sqlx::query_as(
+        "SELECT article_id, position, blob_key FROM article_attachments WHERE blob_key IS NOT NULL")
+        .fetch_all(pool)
         .await)
 }
 

@@ -5,7 +5,7 @@
 
 use zhengwu_types::{ArticleDetail, ArticleSummary, Category, Channel, Page, PageRequest};
 
-use super::{error::ArticleError, repo};
+use super::{error::ArticleError, model::AttachmentFile, repo};
 use crate::db::Db;
 
 /// One page of a channel, newest first, optionally one category of it.
@@ -41,6 +41,16 @@ pub async fn latest_articles(db: &Db, channel: Channel, n: u32) -> Result<Vec<Ar
 /// "not found" here, so `/notices/7` never shows a policy document.
 pub async fn get_article(db: &Db, channel: Channel, id: i64) -> Result<ArticleDetail, ArticleError> {
     let row = repo::get(db, channel, id).await?.ok_or(ArticleError::NotFound)?;
-    let attachments = repo::attachments(db, id).await?.into_iter().map(Into::into).collect();
+    let attachments = repo::attachments(db, id).await?.into_iter().map(|a| a.into_attachment(channel, id)).collect();
     Ok(ArticleDetail { summary: row.summary.into_summary(), body: row.body, attachments })
+}
+
+/// The stored file of an attachment of a published article (public, like the article).
+pub async fn attachment_file(
+    db: &Db,
+    channel: Channel,
+    article_id: i64,
+    position: i32,
+) -> Result<AttachmentFile, ArticleError> {
+    repo::file(db, channel, article_id, position).await?.ok_or(ArticleError::NotFound)
 }

@@ -29,8 +29,8 @@ pub const SWEEP_JOB: &str = "blob_sweep";
 pub struct Findings {
     /// Objects rows refer to.
     pub referenced: usize,
-    /// Rows (file id, key) whose object is not in the store.
-    pub missing: Vec<(i64, String)>,
+    /// Rows (which: "case file 12", "article 3 attachment 0"; key) whose object is not in the store.
+    pub missing: Vec<(String, String)>,
     /// Objects no row refers to, with their last write; `old` ones are past the grace period.
     pub orphans: Vec<(String, DateTime<Utc>)>,
     /// Removed files past the grace period still in the store.
@@ -76,16 +76,27 @@ pub async fn check(db: &Db, store: &BlobStore, now: DateTime<Utc>, deep: bool) -
     let rows: Vec<FileRow> = with_db!(db, pool => sqlx::query_as(
         "SELECT id, blob_key, removed_at, blob_deleted_at FROM case_files").fetch_all(pool).await)
     .map_err(|e| BlobError::Io(e.to_string()))?;
+    // Published articles' attachments: referenced for as long as their row exists.
+    let article_files = crate::articles::repo::blob_keys(db).await.map_err(|e| BlobError::Io(e.to_string()))?;
     let stored: HashMap<String, DateTime<Utc>> = store.list().await?.into_iter().collect();
-    let known: BTreeSet<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    let known: BTreeSet<&str> =
+        rows.iter().map(|r| r.1.as_str()).chain(article_files.iter().map(|a| a.2.as_str())).collect();
     let mut f = Findings::default();
+    for (article, position, key) in &article_files {
+        f.referenced += 1;
+        if !stored.contains_key(key) {
+            f.missing.push((format!("article {article} attachment {position}"), key.clone()));
+        } else if deep && !store.is_sealed(key).await? {
+            f.unsealed.push(key.clone());
+        }
+    }
     for (id, key, removed, deleted) in &rows {
         if deleted.is_some() {
             continue;
         }
         f.referenced += 1;
         if !stored.contains_key(key) {
-            f.missing.push((*id, key.clone()));
+            f.missing.push((format!("case file {id}"), key.clone()));
         } else if removed.is_some_and(|r| r + GRACE < now) {
             f.removed_due.push((*id, key.clone()));
         } else if deep && !store.is_sealed(key).await? {

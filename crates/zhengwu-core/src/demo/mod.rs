@@ -4,16 +4,18 @@
 //! transaction and only into an empty database, so it never mixes with real data and a crash
 //! half-way leaves nothing behind.
 
+mod documents;
 mod services;
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Deserialize;
-use zhengwu_types::{Attachment, Category, Channel};
+use zhengwu_types::{services::FileType, Attachment, Category, Channel};
 
 use crate::{
     articles::{repo as article_repo, NewArticle},
+    blobs::{BlobError, BlobStore, StoredBlob},
     db::{Db, WriteTx},
     with_db, with_tx,
 };
@@ -57,9 +59,6 @@ struct ArticleData {
 #[derive(Deserialize)]
 struct AttachmentData {
     name: String,
-    #[serde(rename = "type")]
-    media_type: String,
-    size: i64,
 }
 
 /// What seeding did.
@@ -79,6 +78,8 @@ pub enum SeedError {
     Data(String),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
+    #[error("storing the demo's attachment files: {0}")]
+    Files(String),
 }
 
 pub use services::seed_services;
@@ -98,8 +99,9 @@ pub async fn seed(db: &Db) -> Result<SeedOutcome, SeedError> {
     }
 
     let ids = insert_departments(&mut tx, &departments.department).await?;
+    let names = department_names(&departments);
     for a in &articles.article {
-        let new = to_new_article(a, &ids)?;
+        let new = to_new_article(a, &ids, &names)?;
         article_repo::insert(&mut tx, &new).await?;
     }
     tx.commit().await?;
@@ -136,7 +138,15 @@ async fn insert_departments(
     Ok(ids)
 }
 
-fn to_new_article(a: &ArticleData, departments: &HashMap<String, i64>) -> Result<NewArticle, SeedError> {
+fn department_names(file: &DepartmentFile) -> HashMap<String, String> {
+    file.department.iter().map(|d| (d.code.clone(), d.name.clone())).collect()
+}
+
+fn to_new_article(
+    a: &ArticleData,
+    departments: &HashMap<String, i64>,
+    names: &HashMap<String, String>,
+) -> Result<NewArticle, SeedError> {
     let channel = Channel::from_slug(&a.channel)
         .ok_or_else(|| SeedError::Data(format!("'{}': unknown channel {}", a.title, a.channel)))?;
     let category = Category::parse(channel, &a.category)
@@ -144,6 +154,7 @@ fn to_new_article(a: &ArticleData, departments: &HashMap<String, i64>) -> Result
     let department_id = *departments
         .get(&a.department)
         .ok_or_else(|| SeedError::Data(format!("'{}': unknown department {}", a.title, a.department)))?;
+    let published_at = a.published_at.with_timezone(&Utc);
     Ok(NewArticle {
         channel,
         category: category.slug.to_string(),
@@ -152,13 +163,48 @@ fn to_new_article(a: &ArticleData, departments: &HashMap<String, i64>) -> Result
         body: a.body.trim().to_string(),
         document_number: a.document_number.clone(),
         department_id,
-        published_at: a.published_at.with_timezone(&Utc),
+        published_at,
+        // Listed with the size of the file `attach_files` stores for it.
         attachments: a
             .attachments
             .iter()
-            .map(|x| Attachment { file_name: x.name.clone(), media_type: x.media_type.clone(), size_bytes: x.size })
+            .map(|x| {
+                let department = names.get(&a.department).map_or("", String::as_str);
+                let pdf = documents::attachment_pdf(&x.name, &a.title, department, published_at);
+                Attachment {
+                    file_name: x.name.clone(),
+                    media_type: FileType::Pdf.media_type().to_string(),
+                    size_bytes: i64::try_from(pdf.len()).unwrap_or(i64::MAX),
+                    href: None,
+                }
+            })
             .collect(),
     })
+}
+
+/// Stores the file of every attachment listed without one (the demo's generated PDFs); returns
+/// how many it stored. Run after [`seed`] with `--demo`; does nothing once every file is there.
+/// Two instances racing store each file once: the loser deletes its copy.
+pub async fn attach_files(db: &Db, store: &BlobStore) -> Result<usize, SeedError> {
+    let mut stored = 0;
+    for a in article_repo::unfiled(db).await? {
+        let pdf = documents::attachment_pdf(&a.file_name, &a.article_title, &a.department, a.published_at);
+        let blob = store_bytes(store, &pdf).await?;
+        let size = i64::try_from(blob.size).unwrap_or(i64::MAX);
+        if article_repo::set_file(db, a.id, &blob.key, &blob.sm3, size).await? {
+            stored += 1;
+        } else {
+            store.delete(&blob.key).await.map_err(|e| SeedError::Files(e.to_string()))?;
+        }
+    }
+    Ok(stored)
+}
+
+async fn store_bytes(store: &BlobStore, bytes: &[u8]) -> Result<StoredBlob, SeedError> {
+    let files = |e: BlobError| SeedError::Files(e.to_string());
+    let mut w = store.writer(bytes.len() as u64, &[FileType::Pdf]).await.map_err(files)?;
+    w.write(bytes).await.map_err(files)?;
+    w.finish().await.map_err(files)
 }
 
 /// Counts articles per channel (used by tests and the start-up log).
@@ -185,7 +231,7 @@ mod tests {
         let mut per_channel: HashMap<String, usize> = HashMap::new();
         let mut categories = std::collections::HashSet::new();
         for a in &arts.article {
-            to_new_article(a, &ids).unwrap();
+            to_new_article(a, &ids, &department_names(&deps)).unwrap();
             *per_channel.entry(a.channel.clone()).or_default() += 1;
             categories.insert((a.channel.clone(), a.category.clone()));
         }
