@@ -69,7 +69,7 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
             return Verdict::Allowed;
         }
         entry.2 += 1;
-        Verdict::Refused { refused: entry.2, record: entry.2 == 1 || entry.2 % 100 == 0 }
+        Verdict::Refused { refused: entry.2, record: entry.2 == 1 || entry.2.is_multiple_of(100) }
     }
 
     /// Counts an attempt; `false` when over the limit.
