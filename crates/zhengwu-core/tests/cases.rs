@@ -3,23 +3,19 @@
 //! idempotent submission (also under concurrency), tracking numbers, the public look-up,
 //! supplement requests, form versions kept by cases, and the staff list in data scope.
 
-use std::collections::BTreeMap;
+mod common;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
+use common::*;
 use zhengwu_core::{
-    audit::{self, AuditKey, RequestMeta},
-    blobs::BlobStore,
-    cases::{self, CaseError, CaseFilter, NewFile, Posted, Saved},
-    citizen::{self, CitizenActor, PersonalKeys},
-    demo,
-    identity::{self as id, Ctx, SessionStore, StaffActor},
+    cases::{self, CaseError, CaseFilter, Posted, Saved},
+    citizen::CitizenActor,
     services::{self, ItemEdit, ServiceError},
-    testing::{Backend, TestDb},
+    testing::Backend,
     with_db,
 };
-use zhengwu_crypto::keys::MasterKey;
 use zhengwu_types::{
-    services::{CaseStatus, DayKind, FileType, ItemStatus, ServiceFilter, ServiceObject},
+    services::{CaseStatus, DayKind, ItemStatus, ServiceFilter, ServiceObject},
     PageRequest,
 };
 
@@ -33,109 +29,7 @@ zhengwu_core::on_both!(
     a_supplement_request_is_answered_and_resubmitted,
     a_case_keeps_its_form_version,
     staff_see_incoming_cases_in_their_scope_only,
-    drafts_keep_within_the_file_limits_and_removed_files_are_swept,
 );
-
-const ID: &str = "11010519491231002X";
-const PHONE: &str = "13800138000";
-const NEW_PASSWORD: &str = "Qingshan-2026!";
-
-struct World {
-    master: MasterKey,
-    sessions: SessionStore,
-    t: TestDb,
-    audit: AuditKey,
-    keys: PersonalKeys,
-    meta: RequestMeta,
-    blobs: BlobStore,
-    blob_dir: std::path::PathBuf,
-}
-
-impl World {
-    async fn new(b: Backend, name: &str) -> Option<World> {
-        let t = TestDb::new(b, name).await?;
-        demo::seed(&t.db).await.unwrap();
-        assert!(demo::seed_services(&t.db, Utc::now()).await.unwrap() >= 30);
-        assert_eq!(demo::seed_services(&t.db, Utc::now()).await.unwrap(), 0, "seeded once");
-        let master = MasterKey::from_bytes([7; 32]);
-        let audit = AuditKey::from_master(&master);
-        id::bootstrap(&t.db, &audit, true, "青山县人民政府", Utc::now()).await.unwrap();
-        let blob_dir = zhengwu_core::testing::temp_dir(&format!("blobs-{name}"));
-        Some(World {
-            master: master.clone(),
-            sessions: SessionStore::Database,
-            t,
-            audit,
-            keys: PersonalKeys::from_master(&master),
-            meta: RequestMeta::default(),
-            blobs: BlobStore::local(&blob_dir, zhengwu_crypto::sm4gcm::Sm4Key::new([8; 16])),
-            blob_dir,
-        })
-    }
-
-    fn at(&self, now: DateTime<Utc>) -> Ctx<'_> {
-        Ctx { db: &self.t.db, audit: &self.audit, meta: &self.meta, now, sessions: &self.sessions }
-    }
-
-    fn ctx(&self) -> Ctx<'_> {
-        self.at(Utc::now())
-    }
-
-    async fn staff(&self, username: &str) -> StaffActor {
-        let keys = id::StaffKeys::from_master(&self.master);
-        zhengwu_core::testing::signed_in_staff(&self.at(Utc::now()), &keys, username, NEW_PASSWORD).await
-    }
-
-    /// A signed-in citizen, real-name verified when `id_number` is given.
-    async fn citizen(&self, phone: &str, id_number: Option<&str>) -> CitizenActor {
-        let now = Utc::now();
-        let (token, a) = zhengwu_core::testing::signed_in_citizen(&self.at(now), &self.keys, phone).await;
-        if let Some(n) = id_number {
-            citizen::set_real_name(&self.at(now), &self.keys, &a, "王小明", n).await.unwrap();
-        }
-        citizen::session_actor(&self.at(now), Duration::minutes(30), &token).await.unwrap().unwrap()
-    }
-
-    async fn file(&self, field: &str, content: &[u8]) -> NewFile {
-        let mut w = self.blobs.writer(5 << 20, &[FileType::Pdf, FileType::Jpeg, FileType::Png]).await.unwrap();
-        w.write(content).await.unwrap();
-        let blob = w.finish().await.unwrap();
-        NewFile { field: field.into(), display_name: cases::display_name("../../身份证.exe", blob.file_type), blob }
-    }
-
-    async fn actions(&self) -> Vec<String> {
-        with_db!(&self.t.db, pool => sqlx::query_scalar("SELECT action FROM audit_log ORDER BY seq").fetch_all(pool).await)
-            .unwrap()
-    }
-
-    async fn finish(self) {
-        audit::verify(&self.t.db, &self.audit).await.unwrap().expect("audit chain intact");
-        let _ = std::fs::remove_dir_all(&self.blob_dir);
-        self.t.finish().await;
-    }
-}
-
-const ITEM: &str = "QS-RS-0005"; // 失业保险金申领 (人社局), form "unemployment"
-
-fn complete_answers() -> BTreeMap<String, Vec<String>> {
-    let v = |s: &str| vec![s.to_string()];
-    [
-        ("applicant_name", v("王小明")),
-        ("id_number", v(ID)),
-        ("mobile", v(PHONE)),
-        ("last_employer", v("青山县某某机械厂")),
-        ("leave_date", v(&(zhengwu_core::time::shanghai_date(Utc::now()) - Duration::days(10)).to_string())),
-        ("leave_reason", v("劳动合同期满")),
-        ("wants_training", vec!["职业介绍".into(), "职业培训".into()]),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
-}
-
-fn key(n: u8) -> String {
-    format!("{:032x}", u128::from(n) + 0xabc0_0000_0000)
-}
 
 async fn the_catalogue_filters_by_theme_department_object_and_text(b: Backend) {
     let Some(w) = World::new(b, "sv_catalogue").await else { return };
@@ -404,39 +298,9 @@ async fn many_applicants_submitting_at_once_do_not_starve_the_pool(b: Backend) {
             cases::save(&w.ctx(), &w.keys, me, ITEM, &posted, &[f]).await
         }
     });
-    let results = futures_join_all(jobs).await;
+    let results = zhengwu_core::testing::join_all(jobs).await;
     assert!(results.iter().all(|r| matches!(r, Ok(Saved::Submitted { .. }))), "{results:?}");
     w.finish().await;
-}
-
-/// Runs futures concurrently (no extra dependency for one helper).
-async fn futures_join_all<F: std::future::Future>(fs: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    let handles: Vec<_> = fs.into_iter().map(Box::pin).collect();
-    let mut out = Vec::with_capacity(handles.len());
-    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
-    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut all = true;
-        for (i, slot) in pending.iter_mut().enumerate() {
-            if let Some(f) = slot {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => {
-                        results[i] = Some(v);
-                        *slot = None;
-                    }
-                    std::task::Poll::Pending => all = false,
-                }
-            }
-        }
-        if all {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    out.extend(results.into_iter().map(|r| r.expect("every future finished")));
-    out
 }
 
 async fn submit(w: &World, me: &CitizenActor, k: u8) -> (i64, String) {
@@ -590,71 +454,5 @@ async fn staff_see_incoming_cases_in_their_scope_only(b: Backend) {
     assert!(ids(cases::list_for_staff(&ctx, &leader, &f, PageRequest::first()).await.unwrap()).is_empty());
     let actions = w.actions().await;
     assert!(actions.iter().any(|a| a == "case.view") && actions.iter().any(|a| a == "case.file_download"));
-    w.finish().await;
-}
-
-async fn drafts_keep_within_the_file_limits_and_removed_files_are_swept(b: Backend) {
-    use zhengwu_core::blobs::sweep;
-    let Some(w) = World::new(b, "cs_limits").await else { return };
-    let me = w.citizen(PHONE, Some(ID)).await;
-    let ctx = w.ctx();
-    let view = cases::application(&ctx, &w.keys, &me, ITEM, None).await.unwrap();
-    let max = view.form.field("termination_proof").unwrap().max_files() as usize;
-    let posted = Posted { client_key: view.client_key.clone(), ..Default::default() };
-    // More files than the field takes, in a draft: refused whole (the form post refuses the
-    // extra ones one by one before this; see tests/services_web.rs).
-    let mut too_many = vec![];
-    for _ in 0..=max {
-        too_many.push(w.file("termination_proof", b"%PDF-1.7\n").await);
-    }
-    let e = cases::save(&ctx, &w.keys, &me, ITEM, &posted, &too_many).await.unwrap_err();
-    assert!(
-        matches!(&e, CaseError::BadRequest { field: "file", message } if message.contains(&format!("最多上传 {max} 个"))),
-        "{e:?}"
-    );
-    let full: Vec<NewFile> = too_many[..max].to_vec();
-    let Saved::Draft { case_id } = cases::save(&ctx, &w.keys, &me, ITEM, &posted, &full).await.unwrap() else {
-        panic!()
-    };
-    // The field is full: one more is refused at the next save too.
-    let one_more = w.file("termination_proof", b"%PDF-1.7\n").await;
-    assert!(cases::save(&ctx, &w.keys, &me, ITEM, &posted, std::slice::from_ref(&one_more)).await.is_err());
-    let a = cases::upload_allowance(&w.t.db, &me, &view.form, &view.client_key, &[]).await.unwrap();
-    assert_eq!(a.files_left["termination_proof"], 0);
-    assert!(a.case_bytes_left < cases::CASE_QUOTA && a.citizen_bytes_left < cases::CITIZEN_QUOTA);
-    // Removing one makes room for one.
-    let stored = cases::application(&ctx, &w.keys, &me, ITEM, Some(case_id)).await.unwrap().files;
-    let gone = stored[0].clone();
-    let swap = Posted { remove_files: vec![gone.id], ..posted.clone() };
-    cases::save(&ctx, &w.keys, &me, ITEM, &swap, std::slice::from_ref(&one_more)).await.unwrap();
-    // The removed file and the refused uploads stay in the store for the grace period, then go.
-    let now = Utc::now();
-    let before = sweep::check(&w.t.db, &w.blobs, now, true).await.unwrap();
-    assert!(before.removed_due.is_empty() && before.old_orphans(now) == 0, "{before:?}");
-    assert!(before.unsealed.is_empty(), "everything is sealed");
-    let later = now + Duration::hours(25);
-    let found = sweep::check(&w.t.db, &w.blobs, later, false).await.unwrap();
-    assert_eq!(found.removed_due.len(), 1);
-    assert_eq!(found.old_orphans(later), 1, "the one refused upload nobody deleted: {found:?}");
-    let swept = sweep::sweep(&w.t.db, &w.blobs, &w.audit, later).await.unwrap();
-    assert_eq!((swept.removed, swept.orphans), (1, 1));
-    assert!(sweep::check(&w.t.db, &w.blobs, later, false).await.unwrap().clean(later));
-    let deleted: Option<DateTime<Utc>> = with_db!(&w.t.db, pool => sqlx::query_scalar(
-        "SELECT blob_deleted_at FROM case_files WHERE id = $1").bind(gone.id).fetch_one(pool).await)
-    .unwrap();
-    assert!(deleted.is_some());
-    // A draft can be deleted (a submitted case cannot); its files are orphans for the next sweep.
-    let kept = w.blobs.list().await.unwrap().len();
-    cases::delete_draft(&ctx, &me, case_id).await.unwrap();
-    assert!(matches!(cases::my_case(&ctx, &w.keys, &me, case_id).await, Err(CaseError::NotFound)));
-    let swept = sweep::sweep(&w.t.db, &w.blobs, &w.audit, later).await.unwrap();
-    assert_eq!(swept.orphans, kept);
-    assert!(w.blobs.list().await.unwrap().is_empty());
-    let other = w.citizen("13900139000", None).await;
-    assert!(matches!(cases::delete_draft(&ctx, &other, case_id).await, Err(CaseError::NotFound)));
-    // The daily sweep runs once across instances.
-    assert!(sweep::sweep_once_a_day(&w.t.db, &w.blobs, &w.audit, "a", later).await.unwrap().is_some());
-    assert!(sweep::sweep_once_a_day(&w.t.db, &w.blobs, &w.audit, "b", later).await.unwrap().is_none());
-    assert!(w.actions().await.iter().any(|a| a == "case.draft_delete"));
     w.finish().await;
 }

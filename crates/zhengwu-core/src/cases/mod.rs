@@ -345,6 +345,13 @@ pub async fn save(
     // here, a post that still breaks a limit is refused whole.
     uploads::check_upload_limits(ctx.db, actor, &posted.client_key, &form, new_files, &posted.remove_files).await?;
     let mut tx = ctx.db.begin_write().await?;
+    if !new_files.is_empty() {
+        // One file-adding save at a time per citizen (PostgreSQL row lock; SQLite's writers are
+        // serial), so the limits checked again below, inside the transaction, see every
+        // parallel post's files: the check above only spares the work of a hopeless post.
+        with_tx!(&mut tx, conn => sqlx::query("UPDATE citizens SET id = id WHERE id = $1")
+            .bind(actor.id).execute(conn).await.map(|_| ()))?;
+    }
     // The answers are sealed bound to the case's row, which has no id yet: an empty value now,
     // the sealed answers below, in this transaction.
     let empty: Vec<u8> = Vec::new();
@@ -403,6 +410,9 @@ pub async fn save(
         "SELECT field, COUNT(*) FROM case_files WHERE case_id = $1 AND removed_at IS NULL GROUP BY field")
         .bind(case_id).fetch_all(conn).await)?;
     let counts: BTreeMap<String, usize> = counts.into_iter().map(|(f, n)| (f, n as usize)).collect();
+    if !new_files.is_empty() {
+        uploads::check_stored(&mut tx, actor, case_id, &form, new_files, &counts).await?;
+    }
     let today = crate::time::shanghai_date(ctx.now);
     let saved_answers;
     let answers = if posted.use_saved {

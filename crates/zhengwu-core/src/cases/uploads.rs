@@ -12,7 +12,7 @@ use crate::{
     audit::{self, AuditEvent},
     blobs::size_text,
     citizen::CitizenActor,
-    db::Db,
+    db::{Db, WriteTx},
     identity::Ctx,
     with_db, with_tx,
 };
@@ -114,6 +114,38 @@ pub(super) async fn check_upload_limits(
     }
     let bytes: u64 = new_files.iter().map(|f| f.blob.size).sum();
     if bytes > a.bytes_left() {
+        return Err(CaseError::BadRequest { field: "file", message: quota_message("附件") });
+    }
+    Ok(())
+}
+
+/// The limits again, on what the transaction has stored (this post's files included): a post
+/// racing another passes the first check on the same allowance, and is refused here.
+pub(super) async fn check_stored(
+    tx: &mut WriteTx,
+    actor: &CitizenActor,
+    case_id: i64,
+    form: &FormDef,
+    new_files: &[NewFile],
+    counts: &BTreeMap<String, usize>,
+) -> Result<(), CaseError> {
+    for f in new_files {
+        if let Some(def) = form.field(&f.field) {
+            if counts.get(&f.field).copied().unwrap_or(0) > def.max_files() as usize {
+                return Err(CaseError::BadRequest {
+                    field: "file",
+                    message: too_many_files_message(&def.label, def.max_files()),
+                });
+            }
+        }
+    }
+    let (case_bytes, mine): (i64, i64) = with_tx!(tx, conn => sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN f.case_id = $1 THEN f.size_bytes ELSE 0 END), 0) AS BIGINT), \
+                CAST(COALESCE(SUM(f.size_bytes), 0) AS BIGINT) \
+         FROM case_files f JOIN cases c ON c.id = f.case_id \
+         WHERE c.citizen_id = $2 AND f.removed_at IS NULL AND f.blob_deleted_at IS NULL")
+        .bind(case_id).bind(actor.id).fetch_one(conn).await)?;
+    if case_bytes.max(0) as u64 > CASE_QUOTA || mine.max(0) as u64 > CITIZEN_QUOTA {
         return Err(CaseError::BadRequest { field: "file", message: quota_message("附件") });
     }
     Ok(())
