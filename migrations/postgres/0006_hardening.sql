@@ -66,7 +66,9 @@ CREATE TABLE challenges (
     id             TEXT    PRIMARY KEY,
     answer_sealed  BYTEA    NOT NULL,
     attempts       INTEGER NOT NULL DEFAULT 0,
-    expires_at     TIMESTAMPTZ    NOT NULL
+    expires_at     TIMESTAMPTZ    NOT NULL,
+    -- The address the challenge was shown to: only it may answer.
+    requester      TEXT    NOT NULL DEFAULT ''
 );
 
 -- A real-name registration disputed by the person the ID number belongs to: staff verify.
@@ -99,3 +101,7 @@ CREATE TABLE maintenance (
 -- Rows without one list a file by name only.
 ALTER TABLE article_attachments ADD COLUMN blob_key TEXT;
 ALTER TABLE article_attachments ADD COLUMN sm3 TEXT;
+
+-- Device cookies name the generation they were issued in; a reset, a disable or a removed second
+-- factor starts a new one, so copies of old cookies stop counting as the owner's browser.
+ALTER TABLE staff ADD COLUMN device_generation INTEGER NOT NULL DEFAULT 0;

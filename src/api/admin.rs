@@ -421,7 +421,8 @@ fn request_row(r: zhengwu_core::identity::AdminRequest, viewer: i64) -> RequestR
         target: format!("{}（{}）", r.target_name, r.target_username),
         requested_by: r.requester_username.clone(),
         reason: r.reason,
-        roles: r.roles,
+        // What each role grants, as it was when asked (older requests: the codes).
+        roles: if r.grants.is_empty() { r.roles } else { r.grants },
         status: r.status.name_zh().into(),
         pending,
         decided_by: r.decided_by,

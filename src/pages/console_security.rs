@@ -252,7 +252,9 @@ pub fn RequestTable(rows: Vec<RequestRow>) -> impl IntoView {
                     {rows.into_iter().map(|r| view! {
                         <tr>
                             <td>{r.id}</td>
-                            <td>{r.kind.clone()}{(!r.roles.is_empty()).then(|| format!("：{}", r.roles.join("、")))}</td>
+                            <td>{r.kind.clone()}{(!r.roles.is_empty()).then(|| view! {
+                                <ul class="grants">{r.roles.iter().map(|g| view! { <li>{g.clone()}</li> }).collect_view()}</ul>
+                            })}</td>
                             <td><a href=format!("/admin/staff/{}", r.target_id)>{r.target.clone()}</a></td>
                             <td>{r.requested_by.clone()}<br /><small>{r.created_at.clone()}</small></td>
                             <td>{r.reason.clone()}</td>

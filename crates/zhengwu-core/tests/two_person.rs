@@ -25,6 +25,7 @@ zhengwu_core::on_both!(
     disabling_or_stripping_an_administrator_needs_a_second_one_and_never_the_last,
     a_business_reset_goes_to_the_owners_phone_or_to_the_second_administrator,
     the_auditor_sees_every_administrator_event_at_the_next_sign_in,
+    what_is_approved_is_what_was_asked,
 );
 
 const NEW_PASSWORD: &str = "Qingshan-2026!";
@@ -372,5 +373,61 @@ async fn the_auditor_sees_every_administrator_event_at_the_next_sign_in(b: Backe
     assert_eq!(total, 3, "{actions:?}");
     assert_eq!(actions, ["admin_request.create", "admin_request.approve", "staff.reset_totp"]);
     assert!(matches!(id::security_events(&ctx, &sec).await, Err(IdentityError::Forbidden)), "the auditor's alone");
+    w.t.finish().await;
+}
+
+/// A role named in a pending request cannot change until the request is decided, and the
+/// approver sees what each role grants (the outside tester's second round: a pending request
+/// for a harmless custom role, the role then widened to `role:assign`, and approved unseen).
+async fn what_is_approved_is_what_was_asked(b: Backend) {
+    let Some(w) = World::new(b, "tp_grants").await else { return };
+    let sec = w.staff("secadmin").await;
+    let sys = w.staff("sysadmin").await;
+    let ctx = w.ctx();
+    let narrow = RoleForm {
+        code: "policy_reader".into(),
+        name: "安全策略员".into(),
+        duty: "security".into(),
+        data_scope: "self".into(),
+        permissions: vec!["policy:manage".into()],
+        ..RoleForm::default()
+    };
+    let role = id::create_role(&ctx, &sec, &narrow).await.unwrap();
+    let clerk = w.id_of("liuyang").await;
+    // liuyang holds business roles; take them away first (business roles: no approval needed).
+    assert!(matches!(id::assign_roles(&ctx, &sec, clerk, &[], "调整岗位").await, Ok(AssignOutcome::Done)));
+    let AssignOutcome::Requested(req) = id::assign_roles(&ctx, &sec, clerk, &[role], "担任安全策略员").await.unwrap()
+    else {
+        panic!("an administrator duty waits for approval")
+    };
+    // The approver reads what the role grants, not just its code.
+    let listed = id::list_requests(&ctx, &sys).await.unwrap().into_iter().find(|r| r.id == req).unwrap();
+    assert_eq!(listed.grants, ["安全策略员［policy_reader］（安全管理员；数据范围：仅本人；权限：管理安全策略）"]);
+    // While it is pending, the role cannot be widened …
+    let wide = RoleForm {
+        data_scope: "all".into(),
+        permissions: vec!["policy:manage".into(), "role:assign".into(), "role:manage".into()],
+        ..narrow.clone()
+    };
+    let e = id::update_role(&ctx, &sec, role, &wide).await.unwrap_err();
+    assert!(matches!(e, IdentityError::SeparationOfDuties(_)), "{e:?}");
+    // … and if it changed anyway (here behind the service's back), the approval is refused.
+    with_db!(&w.t.db, pool => sqlx::query("INSERT INTO role_permissions (role_id, permission) VALUES ($1, 'role:assign')")
+        .bind(role).execute(pool).await.map(|_| ()))
+    .unwrap();
+    let e = id::approve(&ctx, &sys, req, &w.delivery(false)).await.unwrap_err();
+    assert!(matches!(&e, IdentityError::Invalid { message, .. } if message.contains("已被修改")), "{e:?}");
+    let holds: i64 =
+        with_db!(&w.t.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM staff_roles WHERE staff_id = $1")
+        .bind(clerk).fetch_one(pool).await)
+        .unwrap();
+    assert_eq!(holds, 0, "nothing granted");
+    // Once decided, the role may be edited again.
+    id::close_request(&ctx, &sys, req, false).await.unwrap();
+    id::update_role(&ctx, &sec, role, &narrow).await.unwrap();
+    // No custom role passes for a built-in one.
+    let fake = RoleForm { code: "fake_auditor".into(), name: "安全审计员".into(), ..narrow.clone() };
+    let e = id::create_role(&ctx, &sec, &fake).await.unwrap_err();
+    assert!(matches!(e, IdentityError::Invalid { field: "name", .. }), "{e:?}");
     w.t.finish().await;
 }

@@ -301,8 +301,10 @@ pub(super) async fn set_status_in(
     disable: bool,
 ) -> Result<(), IdentityError> {
     let status = if disable { "disabled" } else { "active" };
-    with_tx!(tx, conn => sqlx::query("UPDATE staff SET status = $1, updated_at = $2 WHERE id = $3")
-        .bind(status).bind(ctx.now).bind(target.id).execute(conn).await.map(|_| ()))?;
+    // Disabling also ends the trust in the account's device cookies (see `signin`).
+    with_tx!(tx, conn => sqlx::query(
+        "UPDATE staff SET status = $1, device_generation = device_generation + $2, updated_at = $3 WHERE id = $4")
+        .bind(status).bind(i32::from(disable)).bind(ctx.now).bind(target.id).execute(conn).await.map(|_| ()))?;
     if disable {
         with_tx!(tx, conn => sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
             .bind(target.id).execute(conn).await.map(|_| ()))?;
@@ -320,7 +322,8 @@ pub(super) async fn remove_totp_in(
     id: i64,
 ) -> Result<(), IdentityError> {
     with_tx!(tx, conn => sqlx::query(
-        "UPDATE staff SET totp_sealed = NULL, totp_last_step = NULL, totp_pending_sealed = NULL, updated_at = $1 WHERE id = $2")
+        "UPDATE staff SET totp_sealed = NULL, totp_last_step = NULL, totp_pending_sealed = NULL, \
+         device_generation = device_generation + 1, updated_at = $1 WHERE id = $2")
         .bind(ctx.now).bind(id).execute(conn).await.map(|_| ()))?;
     with_tx!(tx, conn => sqlx::query("DELETE FROM sessions WHERE staff_id = $1").bind(id).execute(conn).await.map(|_| ()))?;
     let e = AuditEvent::new("staff.reset_totp", "staff", id).with_detail(json!({ "after": { "totp": false } }));

@@ -94,6 +94,7 @@ pub const SECURITY_ACTIONS: &[&str] = &[
     "staff.assign_roles",
     "staff.unlock",
     "staff.lock",
+    "staff.reauth_lockout",
     "staff.totp_enroll",
     "staff.phone_set",
     "role.create",

@@ -12,6 +12,7 @@ mod audit_access;
 mod bootstrap;
 pub mod password;
 pub mod permission;
+mod reauth;
 mod requests;
 mod reset;
 mod roles;
@@ -33,6 +34,7 @@ pub use audit_access::{
 pub use bootstrap::{bootstrap, Bootstrap, DEMO_PASSWORD};
 pub use password::{PasswordPolicy, PasswordProblem};
 pub use permission::{Duty, Permission};
+pub use reauth::REAUTH_FAILURES;
 pub use requests::{
     approve, awaiting_me, can_approve, close as close_request, list_requests, requests_for, AdminRequest, Approved,
     RequestKind, RequestStatus,
@@ -45,5 +47,5 @@ pub use roles::{create_department, create_role, dispatchers, set_dispatcher, upd
 pub use scope::{DataScope, DepartmentTree, Scope};
 pub use service::*;
 pub use sessions::SessionStore;
-pub use signin::{device_owner, sign_in, Attempt, NewSession, DEVICE_DAYS, UNTRUSTED_FACTOR};
+pub use signin::{device_owner, sign_in, Attempt, Device, NewSession, DEVICE_DAYS, UNTRUSTED_FACTOR};
 pub use totp::{enroll_totp, pending_totp, qr_svg, totp_aad, Enrolment, TotpSetup};

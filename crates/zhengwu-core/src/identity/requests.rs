@@ -128,6 +128,9 @@ pub struct AdminRequest {
     pub reason: String,
     /// For [`RequestKind::AssignRoles`]: the role codes asked for.
     pub roles: Vec<String>,
+    /// …and what each of them granted when asked (name, duty, scope, permissions): what the
+    /// approver approves. An approval is refused if a role has changed since.
+    pub grants: Vec<String>,
     pub status: RequestStatus,
     pub decided_by: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -166,6 +169,7 @@ pub(super) async fn file(
     roles: &[String],
 ) -> Result<i64, IdentityError> {
     let reason = check_reason(reason)?;
+    let grants = grants_of(ctx.db, roles).await?;
     let mut tx = ctx.db.begin_write().await?;
     let open: Option<i64> = with_tx!(&mut tx, conn => sqlx::query_scalar(
         "SELECT id FROM admin_requests WHERE target_id = $1 AND kind = $2 AND status = 'pending' AND expires_at > $3")
@@ -177,7 +181,7 @@ pub(super) async fn file(
     with_tx!(&mut tx, conn => sqlx::query(
         "UPDATE admin_requests SET status = 'expired' WHERE target_id = $1 AND kind = $2 AND status = 'pending'")
         .bind(target_id).bind(kind.code()).execute(conn).await.map(|_| ()))?;
-    let payload = json!({ "roles": roles }).to_string();
+    let payload = json!({ "roles": roles, "grants": grants }).to_string();
     let id: i64 = with_tx!(&mut tx, conn => sqlx::query_scalar(
         "INSERT INTO admin_requests (kind, target_id, requested_by, payload, reason, status, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) RETURNING id")
@@ -211,11 +215,52 @@ const SELECT: &str = "SELECT r.id, r.kind, r.target_id, t.username, t.display_na
      FROM admin_requests r JOIN staff t ON t.id = r.target_id JOIN staff q ON q.id = r.requested_by \
      LEFT JOIN staff d ON d.id = r.decided_by";
 
-fn from_row(r: Row, now: DateTime<Utc>) -> Option<AdminRequest> {
-    let roles = serde_json::from_str::<serde_json::Value>(&r.8)
+/// What each role grants, as the approver reads it: "名称（职责；数据范围：…；权限：…、…）".
+pub(super) async fn grants_of(db: &crate::db::Db, codes: &[String]) -> Result<Vec<String>, IdentityError> {
+    if codes.is_empty() {
+        return Ok(vec![]);
+    }
+    let all = accounts::all_roles(db).await?;
+    Ok(codes
+        .iter()
+        .map(|code| match all.iter().find(|r| &r.code == code) {
+            Some(r) => {
+                let perms: Vec<&str> = r.permissions.iter().map(|p| p.name_zh()).collect();
+                let depts =
+                    if r.departments.is_empty() { String::new() } else { format!("（部门 {:?}）", r.departments) };
+                format!(
+                    "{}［{}］（{}；数据范围：{}{}；权限：{}）",
+                    r.name,
+                    r.code,
+                    r.duty.name_zh(),
+                    r.data_scope.name_zh(),
+                    depts,
+                    perms.join("、")
+                )
+            }
+            None => format!("［{code}］（已删除）"),
+        })
+        .collect())
+}
+
+/// The codes of roles named in pending role requests (such roles cannot be edited meanwhile).
+pub(super) async fn roles_in_pending_requests(ctx: &Ctx<'_>) -> Result<Vec<String>, IdentityError> {
+    let payloads: Vec<String> = with_db!(ctx.db, pool => sqlx::query_scalar(
+        "SELECT payload FROM admin_requests WHERE kind = 'assign_roles' AND status = 'pending' AND expires_at > $1")
+        .bind(ctx.now).fetch_all(pool).await)?;
+    Ok(payloads.iter().flat_map(|p| string_list(p, "roles")).collect())
+}
+
+fn string_list(payload: &str, key: &str) -> Vec<String> {
+    serde_json::from_str::<serde_json::Value>(payload)
         .ok()
-        .and_then(|v| v["roles"].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()))
-        .unwrap_or_default();
+        .and_then(|v| v[key].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()))
+        .unwrap_or_default()
+}
+
+fn from_row(r: Row, now: DateTime<Utc>) -> Option<AdminRequest> {
+    let roles = string_list(&r.8, "roles");
+    let grants = string_list(&r.8, "grants");
     let mut status = RequestStatus::parse(&r.9)?;
     if status == RequestStatus::Pending && r.12 <= now {
         status = RequestStatus::Expired;
@@ -230,6 +275,7 @@ fn from_row(r: Row, now: DateTime<Utc>) -> Option<AdminRequest> {
         requester_username: r.6,
         reason: r.7,
         roles,
+        grants,
         status,
         decided_by: r.10,
         created_at: r.11,
@@ -316,6 +362,10 @@ pub async fn approve(
     match r.kind {
         RequestKind::Disable => accounts::keep_last_holders(ctx.db, r.target_id, &[]).await?,
         RequestKind::AssignRoles => {
+            // What is approved is what was asked: a role edited since would grant something else.
+            if grants_of(ctx.db, &r.roles).await? != r.grants {
+                return Err(invalid("request", "申请提交后，所申请角色的权限或范围已被修改；请拒绝本申请并重新申请"));
+            }
             let ids = role_ids.as_deref().unwrap_or_default();
             accounts::check_role_choice(ctx.db, ids).await?;
             accounts::keep_last_holders(ctx.db, r.target_id, ids).await?;

@@ -33,7 +33,18 @@ pub const RESET_HASH: &str = "!reset";
 /// How long a code sent by SMS lasts, and one handed over by a person.
 const SMS_CODE_TTL: Duration = Duration::hours(2);
 const HANDED_CODE_TTL: Duration = Duration::hours(24);
-const CODE_ATTEMPTS: i32 = 5;
+/// Wrong tries a code allows. A reset code may be tried by anyone who knows the user name
+/// (at `/login/reset`, 10 a minute per address), so a handful would let a stranger void it and
+/// force a new approval; 50 still leaves a guess at an 8-digit code one chance in two million
+/// (the 12-character handed code: one in 10^16). The phone confirmation is tried only inside
+/// the owner's session.
+fn code_attempts(purpose: &str) -> i32 {
+    if purpose == "reset" {
+        50
+    } else {
+        5
+    }
+}
 const PHONE_CODE_TTL: Duration = Duration::minutes(10);
 const RESEND_INTERVAL: Duration = Duration::seconds(60);
 
@@ -130,23 +141,26 @@ fn normalise_code(code: &str) -> String {
     code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase()
 }
 
-async fn store_code(
-    tx: &mut WriteTx,
-    keys: &StaffKeys,
-    purpose: &str,
+/// A one-time code to keep (as a MAC) for one account and purpose.
+struct NewCode<'a> {
+    purpose: &'a str,
     staff_id: i64,
-    code: &str,
+    code: &'a str,
     payload: Option<Vec<u8>>,
-    now: DateTime<Utc>,
     ttl: Duration,
-) -> Result<(), sqlx::Error> {
-    let mac = keys.code_mac(purpose, staff_id, &normalise_code(code));
+}
+
+async fn store_code(tx: &mut WriteTx, keys: &StaffKeys, c: NewCode<'_>, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let mac = keys.code_mac(c.purpose, c.staff_id, &normalise_code(c.code));
     with_tx!(tx, conn => sqlx::query(
         "INSERT INTO staff_codes (staff_id, purpose, code_mac, payload_sealed, attempts, sent_at, expires_at) \
          VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT (staff_id, purpose) DO UPDATE SET code_mac = excluded.code_mac, \
          payload_sealed = excluded.payload_sealed, attempts = 0, sent_at = excluded.sent_at, expires_at = excluded.expires_at")
-        .bind(staff_id).bind(purpose).bind(mac).bind(payload).bind(now).bind(now + ttl).execute(conn).await.map(|_| ()))
+        .bind(c.staff_id).bind(c.purpose).bind(mac).bind(c.payload).bind(now).bind(now + c.ttl).execute(conn).await.map(|_| ()))
 }
+
+/// A stored code: its MAC, payload, wrong tries so far and expiry.
+type CodeRow = (String, Option<Vec<u8>>, i32, DateTime<Utc>);
 
 /// Checks a code inside the caller's transaction: one answer for wrong, expired, used up and
 /// unknown; a wrong one counts. Returns the stored payload when right (the code is used up).
@@ -158,11 +172,11 @@ async fn take_code(
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Option<Vec<u8>>>, sqlx::Error> {
-    let row: Option<(String, Option<Vec<u8>>, i32, DateTime<Utc>)> = with_tx!(tx, conn => sqlx::query_as(
+    let row: Option<CodeRow> = with_tx!(tx, conn => sqlx::query_as(
         "SELECT code_mac, payload_sealed, attempts, expires_at FROM staff_codes WHERE staff_id = $1 AND purpose = $2")
         .bind(staff_id).bind(purpose).fetch_optional(conn).await)?;
     let Some((mac, payload, attempts, expires)) = row else { return Ok(None) };
-    if expires <= now || attempts >= CODE_ATTEMPTS {
+    if expires <= now || attempts >= code_attempts(purpose) {
         return Ok(None);
     }
     let given = keys.code_mac(purpose, staff_id, &normalise_code(code));
@@ -203,10 +217,11 @@ pub(super) async fn reset_in(
 ) -> Result<ResetDelivered, IdentityError> {
     let sql = if with_totp {
         "UPDATE staff SET password_hash = $1, must_change_password = TRUE, failed_logins = 0, locked_until = NULL, \
-         lock_count = 0, totp_sealed = NULL, totp_last_step = NULL, totp_pending_sealed = NULL, updated_at = $2 WHERE id = $3"
+         lock_count = 0, totp_sealed = NULL, totp_last_step = NULL, totp_pending_sealed = NULL, \
+         device_generation = device_generation + 1, updated_at = $2 WHERE id = $3"
     } else {
         "UPDATE staff SET password_hash = $1, must_change_password = TRUE, failed_logins = 0, locked_until = NULL, \
-         lock_count = 0, updated_at = $2 WHERE id = $3"
+         lock_count = 0, device_generation = device_generation + 1, updated_at = $2 WHERE id = $3"
     };
     with_tx!(tx, conn => sqlx::query(sql).bind(RESET_HASH).bind(ctx.now).bind(target.id).execute(conn).await.map(|_| ()))?;
     with_tx!(tx, conn => sqlx::query("DELETE FROM sessions WHERE staff_id = $1").bind(target.id).execute(conn).await.map(|_| ()))?;
@@ -215,13 +230,25 @@ pub(super) async fn reset_in(
     let (delivered, how) = match (phone, delivery.sms) {
         (Some(phone), Some(sms)) => {
             let code = digits(8);
-            store_code(tx, delivery.keys, "reset", target.id, &code, None, ctx.now, SMS_CODE_TTL).await?;
+            store_code(
+                tx,
+                delivery.keys,
+                NewCode { purpose: "reset", staff_id: target.id, code: &code, payload: None, ttl: SMS_CODE_TTL },
+                ctx.now,
+            )
+            .await?;
             sms.send(&phone, &code, "staff_reset").await.map_err(|e| IdentityError::Delivery(e.to_string()))?;
             (ResetDelivered::Sms { phone: mask_mobile(&phone) }, "sms")
         }
         _ if show_to_approver => {
             let code = handed_code();
-            store_code(tx, delivery.keys, "reset", target.id, &code, None, ctx.now, HANDED_CODE_TTL).await?;
+            store_code(
+                tx,
+                delivery.keys,
+                NewCode { purpose: "reset", staff_id: target.id, code: &code, payload: None, ttl: HANDED_CODE_TTL },
+                ctx.now,
+            )
+            .await?;
             (ResetDelivered::Shown(code), "approver")
         }
         _ => {
@@ -322,7 +349,13 @@ pub async fn resend_reset_code(ctx: &Ctx<'_>, delivery: &Delivery<'_>, username:
     }
     let Some(phone) = registered_phone_in(&mut tx, delivery.keys, id).await? else { return Ok(()) };
     let code = digits(8);
-    store_code(&mut tx, delivery.keys, "reset", id, &code, None, ctx.now, SMS_CODE_TTL).await?;
+    store_code(
+        &mut tx,
+        delivery.keys,
+        NewCode { purpose: "reset", staff_id: id, code: &code, payload: None, ttl: SMS_CODE_TTL },
+        ctx.now,
+    )
+    .await?;
     sms.send(&phone, &code, "staff_reset").await.map_err(|e| IdentityError::Delivery(e.to_string()))?;
     let e = AuditEvent::new("staff.reset_code_resent", "staff", id);
     audit::append(&mut tx, ctx.audit, &Actor::anonymous(), ctx.meta, &e, ctx.now).await?;
@@ -383,11 +416,7 @@ pub async fn start_phone(
         return Err(invalid("phone", "短信服务尚未配置，暂时不能登记手机号码"));
     };
     let phone = validate_mobile(phone_raw).ok_or_else(|| invalid("phone", "请输入 11 位手机号码"))?;
-    let hash: String = with_db!(ctx.db, pool => sqlx::query_scalar("SELECT password_hash FROM staff WHERE id = $1")
-        .bind(actor.id).fetch_one(pool).await)?;
-    if !password::verify_password(current_password.to_string(), hash).await? {
-        return Err(invalid("current_password", "当前密码不正确"));
-    }
+    super::reauth::current_password(ctx, actor, current_password, "current_password").await?;
     let mut tx = ctx.db.begin_write().await?;
     let last: Option<DateTime<Utc>> = with_tx!(&mut tx, conn => sqlx::query_scalar(
         "SELECT sent_at FROM staff_codes WHERE staff_id = $1 AND purpose = 'phone'").bind(actor.id).fetch_optional(conn).await)?;
@@ -397,7 +426,13 @@ pub async fn start_phone(
     }
     let code = digits(6);
     let pending = delivery.keys.seal_phone(actor.id, &phone);
-    store_code(&mut tx, delivery.keys, "phone", actor.id, &code, Some(pending), ctx.now, PHONE_CODE_TTL).await?;
+    store_code(
+        &mut tx,
+        delivery.keys,
+        NewCode { purpose: "phone", staff_id: actor.id, code: &code, payload: Some(pending), ttl: PHONE_CODE_TTL },
+        ctx.now,
+    )
+    .await?;
     sms.send(&phone, &code, "staff_phone").await.map_err(|e| IdentityError::Delivery(e.to_string()))?;
     let e = AuditEvent::new("staff.phone_code", "staff", actor.id);
     audit::append(&mut tx, ctx.audit, &actor.audit_actor(), ctx.meta, &e, ctx.now).await?;

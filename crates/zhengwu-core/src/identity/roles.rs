@@ -38,10 +38,23 @@ struct CheckedRole {
     departments: BTreeSet<i64>,
 }
 
-async fn check(ctx: &Ctx<'_>, f: &RoleForm, duty_override: Option<Duty>) -> Result<CheckedRole, IdentityError> {
+/// `own`: the role being edited (absent when creating one).
+async fn check(
+    ctx: &Ctx<'_>,
+    f: &RoleForm,
+    own: Option<i64>,
+    duty_override: Option<Duty>,
+) -> Result<CheckedRole, IdentityError> {
     let name = f.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 30 {
         return Err(invalid("name", "请填写角色名称（最多 30 字）"));
+    }
+    // One name per role, so no custom role passes for a built-in one (系统管理员, 安全审计员 …).
+    let same: Option<i64> = with_db!(ctx.db, pool => sqlx::query_scalar(
+        "SELECT id FROM roles WHERE name = $1 AND id <> $2")
+        .bind(&name).bind(own.unwrap_or(0)).fetch_optional(pool).await)?;
+    if same.is_some() {
+        return Err(invalid("name", "已有同名角色，请换一个名称"));
     }
     let duty = match duty_override {
         Some(d) => d,
@@ -114,7 +127,7 @@ pub async fn create_role(ctx: &Ctx<'_>, actor: &StaffActor, f: &RoleForm) -> Res
     if !valid_code {
         return Err(invalid("code", "代码为 3–32 位小写字母、数字或下划线，以字母开头"));
     }
-    let r = check(ctx, f, None).await?;
+    let r = check(ctx, f, None, None).await?;
     let mut tx = ctx.db.begin_write().await?;
     let taken: Option<i64> = with_tx!(&mut tx, conn => sqlx::query_scalar("SELECT id FROM roles WHERE code = $1")
         .bind(&code).fetch_optional(conn).await)?;
@@ -157,7 +170,13 @@ pub async fn update_role(ctx: &Ctx<'_>, actor: &StaffActor, id: i64, f: &RoleFor
             )));
         }
     }
-    let r = check(ctx, f, Some(before.duty)).await?;
+    // Nor one an administrator has asked to assign: the approver approves what it grants now.
+    if super::requests::roles_in_pending_requests(ctx).await?.contains(&before.code) {
+        return Err(IdentityError::SeparationOfDuties(
+            "该角色在待审批的申请中，审批完成（或撤销申请）前不能修改".to_string(),
+        ));
+    }
+    let r = check(ctx, f, Some(id), Some(before.duty)).await?;
     let mut tx = ctx.db.begin_write().await?;
     with_tx!(&mut tx, conn => sqlx::query("UPDATE roles SET name = $1, data_scope = $2, updated_at = $3 WHERE id = $4")
         .bind(&r.name).bind(r.scope.code()).bind(ctx.now).bind(id).execute(conn).await.map(|_| ()))?;

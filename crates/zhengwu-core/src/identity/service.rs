@@ -353,11 +353,7 @@ pub async fn change_password(
     new: &str,
     confirm: &str,
 ) -> Result<(), IdentityError> {
-    let hash: String = with_db!(ctx.db, pool => sqlx::query_scalar("SELECT password_hash FROM staff WHERE id = $1")
-        .bind(actor.id).fetch_one(pool).await)?;
-    if !password::verify_password(current.to_string(), hash).await? {
-        return Err(IdentityError::invalid("current_password", "当前密码不正确"));
-    }
+    super::reauth::current_password(ctx, actor, current, "current_password").await?;
     policy.password.check(new, &actor.username)?;
     if new == current {
         return Err(IdentityError::invalid("new_password", "新密码不能与当前密码相同"));

@@ -3,7 +3,8 @@
 //! the owner out (OWASP's device-cookie pattern).
 //!
 //! - Failures are counted per account **and source**: the browser's device cookie when it
-//!   carries a valid one for this account (issued at the owner's earlier successful sign-in),
+//!   carries a valid one for this account (issued at the owner's earlier successful sign-in,
+//!   at most [`DEVICE_DAYS`] ago, and since the account's last reset, disable or removed factor),
 //!   otherwise the client's address. After `max_failures` failures a source is locked for this
 //!   account, for growing periods: 1, 2, 4, 8, 16 minutes … up to `lock_for`.
 //! - Failures from sources without a device cookie also count for the account as a whole;
@@ -70,23 +71,48 @@ struct LoginRow {
     must_change_password: bool,
     totp_sealed: Option<Vec<u8>>,
     totp_last_step: Option<i64>,
+    device_generation: i32,
 }
 
-/// The device cookie for `staff_id`: its id and a random part, with a MAC under the codes key.
-pub fn device_token(keys: &StaffKeys, staff_id: i64) -> String {
+/// The device cookie for `staff_id`: its id, when it was issued, the account's device
+/// generation then, and a random part, with a MAC under the codes key.
+pub fn device_token(keys: &StaffKeys, staff_id: i64, generation: i32, now: DateTime<Utc>) -> String {
     let mut r = [0u8; 16];
     zhengwu_crypto::random_bytes(&mut r);
-    let body = format!("{staff_id:x}-{}", to_hex(&r));
+    let body = format!("{staff_id:x}-{:x}-{generation:x}-{}", now.timestamp().max(0), to_hex(&r));
     format!("{body}.{}", keys.device_mac(&body))
 }
 
-/// The account a device cookie was issued for, when its MAC holds.
-pub fn device_owner(keys: &StaffKeys, token: &str) -> Option<i64> {
+/// What a genuine device cookie says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Device {
+    pub staff_id: i64,
+    pub issued: DateTime<Utc>,
+    pub generation: i32,
+}
+
+impl Device {
+    /// Whether it still vouches for `staff_id`'s browser: issued within [`DEVICE_DAYS`], in the
+    /// account's current generation (a reset, disable or removed factor ends older ones).
+    pub fn vouches_for(&self, staff_id: i64, generation: i32, now: DateTime<Utc>) -> bool {
+        self.staff_id == staff_id
+            && self.generation == generation
+            && self.issued <= now
+            && now < self.issued + Duration::days(DEVICE_DAYS)
+    }
+}
+
+/// What a device cookie says, when its MAC holds.
+pub fn device_owner(keys: &StaffKeys, token: &str) -> Option<Device> {
     let (body, mac) = token.split_once('.')?;
-    if token.len() > 128 || !zhengwu_crypto::constant_time_eq(keys.device_mac(body).as_bytes(), mac.as_bytes()) {
+    if token.len() > 160 || !zhengwu_crypto::constant_time_eq(keys.device_mac(body).as_bytes(), mac.as_bytes()) {
         return None;
     }
-    i64::from_str_radix(body.split_once('-')?.0, 16).ok()
+    let mut parts = body.split('-');
+    let staff_id = i64::from_str_radix(parts.next()?, 16).ok()?;
+    let issued = DateTime::from_timestamp(i64::from_str_radix(parts.next()?, 16).ok()?, 0)?;
+    let generation = i32::from_str_radix(parts.next()?, 16).ok()?;
+    Some(Device { staff_id, issued, generation })
 }
 
 /// The lock after the `n`-th lock-out in a row: 1, 2, 4, 8 … minutes, at most `cap`.
@@ -111,7 +137,7 @@ pub async fn sign_in(
     } else {
         with_db!(ctx.db, pool => sqlx::query_as(
             "SELECT id, username, password_hash, status, failed_logins, locked_until, lock_count, must_change_password, \
-             totp_sealed, totp_last_step FROM staff WHERE username = $1")
+             totp_sealed, totp_last_step, device_generation FROM staff WHERE username = $1")
             .bind(username).fetch_optional(pool).await)?
     };
     let hash = row.as_ref().map(|r| r.password_hash.clone()).unwrap_or_else(|| password::dummy_hash().to_string());
@@ -133,7 +159,10 @@ pub async fn sign_in(
         return Err(IdentityError::InvalidCredentials);
     };
     let actor = Actor::staff(row.id, &row.username);
-    let trusted = a.device.and_then(|d| device_owner(keys, d)) == Some(row.id);
+    let trusted = a
+        .device
+        .and_then(|d| device_owner(keys, d))
+        .is_some_and(|d| d.vouches_for(row.id, row.device_generation, ctx.now));
     let source = match (trusted, a.device) {
         (true, Some(d)) => format!("device:{}", &to_hex(&sm3(d.as_bytes()))[..16]),
         _ => format!("ip:{}", ctx.meta.ip.as_deref().unwrap_or("-")),
@@ -253,7 +282,7 @@ pub async fn sign_in(
         token,
         staff_id: row.id,
         must_change_password: row.must_change_password,
-        device_cookie: device_token(keys, row.id),
+        device_cookie: device_token(keys, row.id, row.device_generation, ctx.now),
     })
 }
 
@@ -274,13 +303,22 @@ mod tests {
     #[test]
     fn device_cookies_name_their_account_and_cannot_be_forged() {
         let k = StaffKeys::from_master(&MasterKey::from_bytes([2; 32]));
-        let t = device_token(&k, 42);
-        assert_eq!(device_owner(&k, &t), Some(42));
-        assert_ne!(device_token(&k, 42), t, "random part");
+        let now = Utc::now();
+        let t = device_token(&k, 42, 3, now);
+        let d = device_owner(&k, &t).unwrap();
+        assert_eq!((d.staff_id, d.generation, d.issued.timestamp()), (42, 3, now.timestamp()));
+        assert!(d.vouches_for(42, 3, now));
+        assert_ne!(device_token(&k, 42, 3, now), t, "random part");
         let (body, mac) = t.split_once('.').unwrap();
         let other = format!("{}{}", "2b", &body[2..]);
         assert_eq!(device_owner(&k, &format!("{other}.{mac}")), None, "another account's id with the old MAC");
         assert_eq!(device_owner(&k, "2a-00.00"), None);
         assert_eq!(device_owner(&StaffKeys::from_master(&MasterKey::from_bytes([3; 32])), &t), None);
+        // A genuine cookie stops vouching: for another account, in a later generation (after a
+        // reset), or once it is older than DEVICE_DAYS.
+        assert!(!d.vouches_for(43, 3, now));
+        assert!(!d.vouches_for(42, 4, now), "the account was reset since");
+        assert!(!d.vouches_for(42, 3, now + Duration::days(DEVICE_DAYS)), "expired on the server too");
+        assert!(!d.vouches_for(42, 3, now - Duration::hours(1)), "not issued in the future");
     }
 }

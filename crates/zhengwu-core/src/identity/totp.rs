@@ -7,7 +7,7 @@
 use serde_json::json;
 use zhengwu_crypto::{sm4gcm, totp};
 
-use super::{password, reset::StaffKeys, Ctx, IdentityError, StaffActor};
+use super::{password, reauth, reset::StaffKeys, Ctx, IdentityError, StaffActor};
 use crate::{
     audit::{self, AuditEvent},
     with_db, with_tx,
@@ -90,6 +90,9 @@ pub struct Enrolment<'a> {
     pub current_code: &'a str,
 }
 
+/// The password hash, the enrolled factor, its last used step and a pending one.
+type FactorRow = (String, Option<Vec<u8>>, Option<i64>, Option<Vec<u8>>);
+
 /// Makes the pending secret the account's second factor once a code from it is typed back.
 /// Stored sealed and bound to the account; the code's step is remembered so it works once.
 pub async fn enroll_totp(
@@ -99,23 +102,25 @@ pub async fn enroll_totp(
     e: &Enrolment<'_>,
 ) -> Result<(), IdentityError> {
     let invalid = |field: &'static str, m: &str| IdentityError::Invalid { field, message: m.to_string() };
-    let row: Option<(String, Option<Vec<u8>>, Option<i64>, Option<Vec<u8>>)> = with_db!(ctx.db, pool => sqlx::query_as(
+    let row: Option<FactorRow> = with_db!(ctx.db, pool => sqlx::query_as(
         "SELECT password_hash, totp_sealed, totp_last_step, totp_pending_sealed FROM staff WHERE id = $1")
         .bind(actor.id).fetch_optional(pool).await)?;
     let (hash, current, last_step, pending) = row.ok_or(IdentityError::NotFound)?;
     let now = u64::try_from(ctx.now.timestamp()).unwrap_or(0);
     if let Some(current) = &current {
         // Replacing: the password and the old factor, both.
+        // Wrong answers count towards ending the sessions (see `reauth`).
         if !password::verify_password(e.current_password.to_string(), hash).await? {
-            return Err(invalid("current_password", "当前密码不正确"));
+            return Err(reauth::failed(ctx, actor, "current_password", "当前密码不正确", "password").await?);
         }
         let old = sm4gcm::open(&keys.totp, current, &totp_aad(actor.id)).ok();
         let ok = old.is_some_and(|k| {
             totp::verify(&k, e.current_code, now, last_step.and_then(|s| u64::try_from(s).ok())).is_some()
         });
         if !ok {
-            return Err(invalid("current_code", "原动态口令不正确"));
+            return Err(reauth::failed(ctx, actor, "current_code", "原动态口令不正确", "totp").await?);
         }
+        reauth::passed(ctx, actor).await?;
     }
     let secret = pending
         .and_then(|p| sm4gcm::open(&keys.totp, &p, &pending_aad(actor.id)).ok())
