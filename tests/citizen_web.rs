@@ -234,15 +234,31 @@ async fn an_address_asking_for_many_codes_meets_the_image_challenge(b: Backend) 
             .try_into()
             .unwrap(),
     );
-    let answer = zhengwu_core::citizen::challenge::answer(
-        &app.db,
-        &keys.sm4_key(zhengwu_crypto::keys::Purpose::PersonalData),
-        &id,
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap()
-    .expect("a live challenge");
+    let key = keys.sm4_key(zhengwu_crypto::keys::Purpose::PersonalData);
+    let answer = zhengwu_core::citizen::challenge::answer(&app.db, &key, &id, "127.0.0.1", chrono::Utc::now())
+        .await
+        .unwrap()
+        .expect("a live challenge");
+    // Bound to the address it was shown to: another gets neither the picture nor the sound,
+    // and cannot answer it (the address is the peer's; 127.0.0.2 is another one on loopback).
+    let other = zhengwu_core::citizen::challenge::answer(&app.db, &key, &id, "127.0.0.2", chrono::Utc::now());
+    assert_eq!(other.await.unwrap(), None);
+    let stranger =
+        reqwest::Client::builder().local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap()).build().unwrap();
+    for file in ["png", "wav"] {
+        let r = stranger.get(app.url(&format!("/my/login/challenge/{id}.{file}"))).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{file} for another address");
+    }
+    // Reloading the page (or a script asking again and again) shows the same challenge: one
+    // row per address, not one per request.
+    for _ in 0..5 {
+        let again = app.get("/my/login").await.text().await.unwrap();
+        assert_eq!(attr(&again, "challenge_id"), Some(id.as_str()));
+    }
+    let rows: i64 = zhengwu_core::with_db!(&app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM challenges")
+        .fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(rows, 1);
     let r = post(
         &app,
         "/my/login",

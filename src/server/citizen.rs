@@ -188,7 +188,7 @@ async fn add_challenge(state: &AppState, parts: &Parts, echo: &mut FormEcho) -> 
     let needed = citizen::challenge_required(&state.ctx(&meta), &requester(parts), state.sms_challenge_after).await;
     match needed {
         Ok(false) => Ok(()),
-        Ok(true) => match challenge::create(&state.db, &state.keys.challenge, Utc::now()).await {
+        Ok(true) => match challenge::create(&state.db, &state.keys.challenge, &requester(parts), Utc::now()).await {
             Ok(id) => {
                 echo.values.insert("challenge_id".into(), id);
                 Ok(())
@@ -200,13 +200,14 @@ async fn add_challenge(state: &AppState, parts: &Parts, echo: &mut FormEcho) -> 
 }
 
 /// `/my/login/challenge/{id}.png` (the picture) or `{id}.wav` (the spoken digits).
-async fn challenge_file(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+async fn challenge_file(State(state): State<AppState>, Path(file): Path<String>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
     let (id, kind) = match file.rsplit_once('.') {
         Some((id, "png")) => (id, "image/png"),
         Some((id, "wav")) => (id, "audio/wav"),
         _ => return (StatusCode::NOT_FOUND, "不存在").into_response(),
     };
-    let answer = match challenge::answer(&state.db, &state.keys.challenge, id, Utc::now()).await {
+    let answer = match challenge::answer(&state.db, &state.keys.challenge, id, &requester(&parts), Utc::now()).await {
         Ok(Some(a)) => a,
         Ok(None) => return (StatusCode::NOT_FOUND, "验证码已过期，请刷新页面").into_response(),
         Err(e) => return unavailable("an image challenge", e),
@@ -261,7 +262,9 @@ async fn send_code(State(state): State<AppState>, req: Request) -> Response {
     };
     let solved = match f.get("challenge_id").filter(|c| !c.is_empty()) {
         Some(id) => {
-            match challenge::check(&state.db, &state.keys.challenge, id, f.value("challenge_answer"), Utc::now()).await
+            let who = requester(&parts);
+            match challenge::check(&state.db, &state.keys.challenge, id, f.value("challenge_answer"), &who, Utc::now())
+                .await
             {
                 Ok(ok) => ok,
                 Err(e) => return unavailable("an image challenge", e),

@@ -182,26 +182,35 @@ fn encode_png(w: usize, h: usize, px: &[u8]) -> Vec<u8> {
 }
 
 /// The spoken digits of `answer` (8 kHz, 8-bit mono WAV), from the recorded digits shipped
-/// with the program, at random gaps over low noise.
+/// with the program. Each digit is played at a random speed (0.85–1.2×, which moves its pitch
+/// too) and loudness, at random gaps, over noise and murmured other digits, so the sound is
+/// never the same twice and the recordings cannot be found in it by plain matching. (No audio
+/// challenge stops a determined program; the daily limits per address bound what one gets.)
 pub fn wav(answer: &str) -> Vec<u8> {
     let mut n = Noise::new();
-    let mut samples: Vec<u8> = Vec::new();
-    let pad = |len: usize, n: &mut Noise, s: &mut Vec<u8>| {
-        for _ in 0..len {
-            s.push(128u8.wrapping_add(n.below(9) as u8).wrapping_sub(4));
-        }
-    };
-    pad(4000, &mut n, &mut samples);
+    let mut track: Vec<i32> = vec![0; 4000 + n.below(2000) as usize];
     for ch in answer.chars() {
         if let Some(d) = ch.to_digit(10) {
-            for &s in voice::digit(d as usize) {
-                let jitter = n.below(5) as i16 - 2;
-                samples.push((i16::from(s) + jitter).clamp(0, 255) as u8);
-            }
+            let gain = 70 + n.below(31) as i32; // percent
+            speak(&mut n, d as usize, gain, &mut track);
             let gap = 2400 + n.below(3200) as usize;
-            pad(gap, &mut n, &mut samples);
+            track.extend(std::iter::repeat_n(0, gap));
         }
     }
+    // Murmur: other digits, quietly, anywhere; and hiss.
+    for _ in 0..answer.len() + 2 {
+        let mut murmur = Vec::new();
+        let (digit, gain) = (n.below(10) as usize, 12 + n.below(10) as i32);
+        speak(&mut n, digit, gain, &mut murmur);
+        let at = n.below(track.len().saturating_sub(murmur.len()).max(1) as u64) as usize;
+        for (i, m) in murmur.into_iter().enumerate() {
+            if let Some(t) = track.get_mut(at + i) {
+                *t += m;
+            }
+        }
+    }
+    let hiss = 3 + n.below(6) as i64;
+    let samples: Vec<u8> = track.iter().map(|&t| (128 + t + n.range(-hiss, hiss) as i32).clamp(0, 255) as u8).collect();
     let mut out = Vec::with_capacity(44 + samples.len());
     out.extend_from_slice(b"RIFF");
     out.extend_from_slice(&(36 + samples.len() as u32).to_le_bytes());
@@ -217,6 +226,20 @@ pub fn wav(answer: &str) -> Vec<u8> {
     out.extend_from_slice(&(samples.len() as u32).to_le_bytes());
     out.extend_from_slice(&samples);
     out
+}
+
+/// Appends digit `d` (centred on 0) at a random speed and `gain` percent, resampled linearly.
+fn speak(n: &mut Noise, d: usize, gain: i32, out: &mut Vec<i32>) {
+    let src = voice::digit(d);
+    let rate = 850 + n.below(351) as usize; // source samples per 1000 output samples
+    let len = src.len() * 1000 / rate;
+    for i in 0..len {
+        let pos = i * rate;
+        let (k, frac) = (pos / 1000, (pos % 1000) as i32);
+        let a = i32::from(src[k.min(src.len() - 1)]) - 128;
+        let b = i32::from(src[(k + 1).min(src.len() - 1)]) - 128;
+        out.push((a * (1000 - frac) + b * frac) / 1000 * gain / 100);
+    }
 }
 
 mod voice {
@@ -243,36 +266,61 @@ fn aad(id: &str) -> Vec<u8> {
     format!("challenges.answer\0{id}").into_bytes()
 }
 
-/// Stores a new challenge (its answer sealed); returns its id.
-pub async fn create(db: &Db, key: &Sm4Key, now: DateTime<Utc>) -> Result<String, sqlx::Error> {
+/// The challenge for `requester` (the client's address): its live one if it has one (so
+/// reloading the page, or a script asking again and again, adds no rows), else a new one.
+pub async fn create(db: &Db, key: &Sm4Key, requester: &str, now: DateTime<Utc>) -> Result<String, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    with_tx!(&mut tx, conn => sqlx::query("DELETE FROM challenges WHERE expires_at < $1").bind(now).execute(conn).await.map(|_| ()))?;
+    let live: Option<String> = with_tx!(&mut tx, conn => sqlx::query_scalar(
+        "SELECT id FROM challenges WHERE requester = $1 AND expires_at > $2 AND attempts < $3 ORDER BY expires_at DESC LIMIT 1")
+        .bind(requester).bind(now).bind(ATTEMPTS).fetch_optional(conn).await)?;
+    if let Some(id) = live {
+        tx.commit().await?;
+        return Ok(id);
+    }
     let mut b = [0u8; 16];
     zhengwu_crypto::random_bytes(&mut b);
     let id = to_hex(&b);
     let answer = new_answer();
-    let mut tx = db.begin_write().await?;
-    with_tx!(&mut tx, conn => sqlx::query("DELETE FROM challenges WHERE expires_at < $1").bind(now).execute(conn).await.map(|_| ()))?;
     with_tx!(&mut tx, conn => sqlx::query(
-        "INSERT INTO challenges (id, answer_sealed, attempts, expires_at) VALUES ($1, $2, 0, $3)")
-        .bind(&id).bind(sm4gcm::seal(key, answer.as_bytes(), &aad(&id))).bind(now + TTL).execute(conn).await.map(|_| ()))?;
+        "INSERT INTO challenges (id, answer_sealed, attempts, expires_at, requester) VALUES ($1, $2, 0, $3, $4)")
+        .bind(&id).bind(sm4gcm::seal(key, answer.as_bytes(), &aad(&id))).bind(now + TTL).bind(requester)
+        .execute(conn).await.map(|_| ()))?;
     tx.commit().await?;
     Ok(id)
 }
 
-/// The answer of a live challenge, to draw or speak it (the picture and the sound of one
-/// challenge say the same digits). `None` for unknown, used or expired ids.
-pub async fn answer(db: &Db, key: &Sm4Key, id: &str, now: DateTime<Utc>) -> Result<Option<String>, sqlx::Error> {
+/// The answer of a live challenge shown to `requester`, to draw or speak it (the picture and
+/// the sound of one challenge say the same digits). `None` for unknown, used or expired ids,
+/// and for another address's challenge.
+pub async fn answer(
+    db: &Db,
+    key: &Sm4Key,
+    id: &str,
+    requester: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, sqlx::Error> {
     if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
     let sealed: Option<Vec<u8>> = with_db!(db, pool => sqlx::query_scalar(
-        "SELECT answer_sealed FROM challenges WHERE id = $1 AND expires_at > $2").bind(id).bind(now).fetch_optional(pool).await)?;
+        "SELECT answer_sealed FROM challenges WHERE id = $1 AND requester = $2 AND expires_at > $3")
+        .bind(id).bind(requester).bind(now).fetch_optional(pool).await)?;
     Ok(sealed.and_then(|s| sm4gcm::open(key, &s, &aad(id)).ok()).and_then(|a| String::from_utf8(a.to_vec()).ok()))
 }
 
-/// Checks an answer; the challenge is used up when right, and after [`ATTEMPTS`] wrong ones.
-pub async fn check(db: &Db, key: &Sm4Key, id: &str, given: &str, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+/// Checks an answer from `requester`; the challenge is used up when right, and after
+/// [`ATTEMPTS`] wrong ones.
+pub async fn check(
+    db: &Db,
+    key: &Sm4Key,
+    id: &str,
+    given: &str,
+    requester: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
     let given: String = given.chars().filter(|c| c.is_ascii_digit()).collect();
-    let Some(expected) = answer(db, key, id, now).await? else { return Ok(false) };
+    let Some(expected) = answer(db, key, id, requester, now).await? else { return Ok(false) };
     let mut tx = db.begin_write().await?;
     let attempts: Option<i32> = with_tx!(&mut tx, conn => sqlx::query_scalar(
         "SELECT attempts FROM challenges WHERE id = $1").bind(id).fetch_optional(conn).await)?;
@@ -317,7 +365,14 @@ mod tests {
         assert!(w.starts_with(b"RIFF") && &w[8..16] == b"WAVEfmt ");
         let data = u32::from_le_bytes(w[40..44].try_into().unwrap()) as usize;
         assert_eq!(data + 44, w.len());
-        assert!(data > voice::digit(1).len() + voice::digit(2).len());
+        // Played faster at most 1.2×: every digit's length is there, and more.
+        assert!(data > (voice::digit(1).len() + voice::digit(2).len()) * 5 / 6);
         assert_eq!(new_answer().len(), LEN);
+        // Never the same twice, and no recording appears verbatim (the attack that read the
+        // first version: find each shipped digit in the sound by exact comparison).
+        let (a, b) = (wav("12"), wav("12"));
+        assert_ne!(a, b);
+        let one = &voice::digit(1)[200..456];
+        assert!(!a.windows(one.len()).any(|w| w.iter().zip(one).all(|(x, y)| x.abs_diff(*y) <= 2)));
     }
 }

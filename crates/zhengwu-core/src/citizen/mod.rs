@@ -27,8 +27,8 @@ use crate::{
 pub use keys::{Field, PersonalKeys};
 pub use realname::{decide_dispute, dispute_real_name, list_disputes, set_real_name, Dispute, REAL_NAME_TRIES_PER_DAY};
 pub use signin::{
-    challenge_required, request_code, sign_in, CodeRequest, CHALLENGE_AFTER, CODES_PER_DAY, CODES_PER_REQUESTER,
-    CODE_ATTEMPTS, CODE_INTERVAL, CODE_TTL,
+    challenge_required, request_code, sign_in, CodeRequest, CHALLENGE_AFTER, CODES_PER_ADDRESS, CODES_PER_DAY,
+    CODES_PER_REQUESTER, CODE_ATTEMPTS, CODE_INTERVAL, CODE_TTL,
 };
 pub use staff::{citizen_for_staff, unmask, UnmaskReason, UNMASK_ALERT_PER_DAY, UNMASK_PER_DAY, UNMASK_PER_HOUR};
 
@@ -211,6 +211,18 @@ async fn count_actions(ctx: &Ctx<'_>, actor: &Actor, action: &str, since: DateTi
     with_db!(ctx.db, pool => sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE actor_kind = $1 AND actor_id = $2 AND action = $3 AND occurred_at >= $4")
         .bind(actor.kind.as_str()).bind(actor.id).bind(action).bind(since).fetch_one(pool).await)
+}
+
+/// [`count_actions`] inside a write transaction (to count and record as one step).
+async fn count_actions_in(
+    tx: &mut crate::db::WriteTx,
+    actor: &Actor,
+    action: &str,
+    since: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    crate::with_tx!(tx, conn => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE actor_kind = $1 AND actor_id = $2 AND action = $3 AND occurred_at >= $4")
+        .bind(actor.kind.as_str()).bind(actor.id).bind(action).bind(since).fetch_one(conn).await)
 }
 
 /// The start of today in Asia/Shanghai.

@@ -212,18 +212,41 @@ pub async fn decide_dispute(
     if uphold {
         let name = keys.open_bound(b"realname_disputes.real_name", id, &name).ok_or(CitizenError::NotFound)?;
         let idn = keys.open_bound(b"realname_disputes.id_number", id, &idn).ok_or(CitizenError::NotFound)?;
-        with_tx!(&mut tx, conn => sqlx::query(
-            "UPDATE citizens SET real_name_sealed = NULL, id_number_sealed = NULL, id_number_index = NULL, \
-             verified_at = NULL, updated_at = $1 WHERE id = $2")
-            .bind(ctx.now).bind(holder).execute(conn).await.map(|_| ()))?;
+        let index = keys.index(Field::IdNumber, &idn);
+        // Decided on the registrations as they are now, not as they were when the dispute was
+        // filed: the holder may have changed their number since, or someone else holds it.
+        let holder_now: Option<i64> = with_tx!(&mut tx, conn => sqlx::query_scalar(
+            "SELECT id FROM citizens WHERE id_number_index = $1").bind(&index).fetch_optional(conn).await)?;
+        let disputer_index: Option<String> = with_tx!(&mut tx, conn => sqlx::query_scalar(
+            "SELECT id_number_index FROM citizens WHERE id = $1").bind(citizen).fetch_one(conn).await)?;
+        if disputer_index.is_some_and(|i| i != index) {
+            return Err(invalid("note", "申诉人现已登记了另一身份证号码，请驳回本申诉，需要时由申诉人重新申诉"));
+        }
+        match holder_now {
+            Some(h) if h == citizen => {}
+            Some(h) if h != holder => {
+                return Err(invalid(
+                    "note",
+                    "该身份证号码现由另一账号登记，与申诉时不同；请驳回本申诉，由申诉人重新申诉",
+                ));
+            }
+            Some(_) => {
+                with_tx!(&mut tx, conn => sqlx::query(
+                    "UPDATE citizens SET real_name_sealed = NULL, id_number_sealed = NULL, id_number_index = NULL, \
+                     verified_at = NULL, updated_at = $1 WHERE id = $2")
+                    .bind(ctx.now).bind(holder).execute(conn).await.map(|_| ()))?;
+                let lost = AuditEvent::new("citizen.real_name_revoked", "citizen", holder)
+                    .with_detail(json!({ "dispute": id }));
+                audit::append(&mut tx, ctx.audit, &staff.audit_actor(), ctx.meta, &lost, ctx.now).await?;
+            }
+            // The holder gave the number up meanwhile: it is free to register.
+            None => {}
+        }
         with_tx!(&mut tx, conn => sqlx::query(
             "UPDATE citizens SET real_name_sealed = $1, id_number_sealed = $2, id_number_index = $3, verified_at = $4, \
              updated_at = $4 WHERE id = $5")
             .bind(keys.seal(Field::RealName, citizen, &name)).bind(keys.seal(Field::IdNumber, citizen, &idn))
-            .bind(keys.index(Field::IdNumber, &idn)).bind(ctx.now).bind(citizen).execute(conn).await.map(|_| ()))?;
-        let lost =
-            AuditEvent::new("citizen.real_name_revoked", "citizen", holder).with_detail(json!({ "dispute": id }));
-        audit::append(&mut tx, ctx.audit, &staff.audit_actor(), ctx.meta, &lost, ctx.now).await?;
+            .bind(&index).bind(ctx.now).bind(citizen).execute(conn).await.map(|_| ()))?;
     }
     let e = AuditEvent::new("citizen.real_name_dispute_decided", "citizen", citizen)
         .with_detail(json!({ "dispute": id, "upheld": uphold, "holder": holder }));

@@ -5,7 +5,10 @@
 //! - [`CODES_PER_REQUESTER`] a day per number *and requester* (the client's address), so a
 //!   stranger asking for the owner's number uses up only their own share;
 //! - after [`CHALLENGE_AFTER`] requests in a day from one address, each further one needs the
-//!   image challenge ([`super::challenge`]) solved first.
+//!   image challenge ([`super::challenge`]) solved first;
+//! - [`CODES_PER_ADDRESS`] a day from one address across all numbers, challenge or not: what
+//!   bounds SMS pumping (messages to many numbers at our cost) by a program that solves the
+//!   challenge. Generous, because a NAT puts many people behind one address.
 //!
 //! Every request is audited (the number as a blind-index prefix, never in clear).
 
@@ -25,6 +28,7 @@ pub const CODE_TTL: Duration = Duration::minutes(5);
 pub const CODE_INTERVAL: Duration = Duration::seconds(60);
 pub const CODES_PER_DAY: i32 = 20;
 pub const CODES_PER_REQUESTER: i32 = 5;
+pub const CODES_PER_ADDRESS: i64 = 200;
 pub const CODE_ATTEMPTS: i32 = 5;
 /// Requests a day from one address before the image challenge is asked for (the default of
 /// `ZHENGWU_SMS_CHALLENGE_AFTER`; behind a NAT many people share an address).
@@ -86,12 +90,16 @@ pub async fn request_code(
     let mine: Option<i32> = with_tx!(&mut tx, conn => sqlx::query_scalar(
         "SELECT count FROM sms_requests WHERE phone_index = $1 AND requester = $2 AND day = $3")
         .bind(&index).bind(&requester).bind(&today).fetch_optional(conn).await)?;
+    let from_here: Option<i64> = with_tx!(&mut tx, conn => sqlx::query_scalar(
+        "SELECT CAST(SUM(count) AS BIGINT) FROM sms_requests WHERE requester = $1 AND day = $2")
+        .bind(&requester).bind(&today).fetch_one(conn).await)?;
     let refused = match &row {
         Some((sent_at, _, _)) if *sent_at + CODE_INTERVAL > ctx.now => {
             Some(CitizenError::TooSoon((*sent_at + CODE_INTERVAL - ctx.now).num_seconds().max(1)))
         }
         Some((_, day, n)) if *day == today && *n >= CODES_PER_DAY => Some(CitizenError::DailyLimit),
         _ if mine.unwrap_or(0) >= CODES_PER_REQUESTER => Some(CitizenError::DailyLimit),
+        _ if from_here.unwrap_or(0) >= CODES_PER_ADDRESS => Some(CitizenError::DailyLimit),
         _ => None,
     };
     if let Some(e) = refused {

@@ -7,11 +7,11 @@
 use chrono::Duration;
 use serde_json::json;
 
-use super::{count_actions, invalid, masked, today_start, CitizenError, Field, MaskedProfile, PersonalKeys};
+use super::{count_actions_in, invalid, masked, today_start, CitizenError, Field, MaskedProfile, PersonalKeys};
 use crate::{
     audit::{self, AuditEvent},
     identity::{Ctx, Permission, StaffActor},
-    with_db,
+    with_db, with_tx,
 };
 
 /// Unmaskings one staff member may do per hour and per day.
@@ -120,31 +120,36 @@ pub async fn unmask(
         return Err(invalid("reason", "请说明具体情况（2–200 字），如办件编号、来电人"));
     }
     let actor = staff.audit_actor();
-    let hour = count_actions(ctx, &actor, "personal.unmask", ctx.now - Duration::hours(1)).await?;
-    let day = count_actions(ctx, &actor, "personal.unmask", today_start(ctx.now)).await?;
+    let column = match field {
+        Field::Phone => "phone_sealed",
+        Field::RealName => "real_name_sealed",
+        Field::IdNumber => "id_number_sealed",
+    };
+    let mut tx = ctx.db.begin_write().await?;
+    // One unmasking at a time per staff member, so the count and the new record are one step
+    // (parallel requests cannot all pass a count taken before any of them is recorded). SQLite
+    // writers are serial anyway; on PostgreSQL this row lock does it.
+    with_tx!(&mut tx, conn => sqlx::query("UPDATE staff SET id = id WHERE id = $1")
+        .bind(staff.id).execute(conn).await.map(|_| ()))?;
+    let hour = count_actions_in(&mut tx, &actor, "personal.unmask", ctx.now - Duration::hours(1)).await?;
+    let day = count_actions_in(&mut tx, &actor, "personal.unmask", today_start(ctx.now)).await?;
     if hour >= UNMASK_PER_HOUR || day >= UNMASK_PER_DAY {
-        let mut tx = ctx.db.begin_write().await?;
         let e =
             AuditEvent::new("personal.unmask", "citizen", id).failed().with_detail(json!({ "reason": "rate_limited" }));
         audit::append(&mut tx, ctx.audit, &actor, ctx.meta, &e, ctx.now).await?;
         tx.commit().await?;
         return Err(CitizenError::TooMany("查看完整信息的次数已达上限（每小时 10 次、每天 30 次），请稍后再试"));
     }
-    let column = match field {
-        Field::Phone => "phone_sealed",
-        Field::RealName => "real_name_sealed",
-        Field::IdNumber => "id_number_sealed",
-    };
     let sql = format!("SELECT {column} FROM citizens WHERE id = $1");
     let sealed: Option<Option<Vec<u8>>> =
-        with_db!(ctx.db, pool => sqlx::query_scalar(&sql).bind(id).fetch_optional(pool).await)?;
+        with_tx!(&mut tx, conn => sqlx::query_scalar(&sql).bind(id).fetch_optional(conn).await)?;
     let sealed = sealed.ok_or(CitizenError::NotFound)?.ok_or(CitizenError::NotFound)?;
     let clear = keys.open(field, id, &sealed).ok_or(CitizenError::NotFound)?;
-    let mut tx = ctx.db.begin_write().await?;
     let e = AuditEvent::new("personal.unmask", "citizen", id).with_detail(json!({
         "field": column.trim_end_matches("_sealed"), "reason": reason.code(), "explanation": explanation,
     }));
     audit::append(&mut tx, ctx.audit, &actor, ctx.meta, &e, ctx.now).await?;
+    // Counted under the lock above, so the day's tenth is seen exactly once.
     if day + 1 == UNMASK_ALERT_PER_DAY {
         let alert = AuditEvent::new("personal.unmask_alert", "staff", staff.id)
             .with_detail(json!({ "username": staff.username, "today": day + 1 }));
