@@ -220,7 +220,7 @@ pub enum SmsConfig {
 pub enum BlobConfig {
     /// `<data-dir>/blobs`.
     Local,
-    S3(crate::blobs::s3::S3Config),
+    S3(S3Config),
 }
 
 /// Where the master key is read from, in order of preference.
@@ -328,7 +328,7 @@ fn blob_config(s: &Settings) -> Result<BlobConfig, ConfigError> {
                 .ok_or_else(|| ConfigError::new("s3_access_key", "is required with ZHENGWU_BLOB_STORE=s3"))?;
             let secret_key = setting(&s.s3_secret_key)
                 .ok_or_else(|| ConfigError::new("s3_secret_key", "is required with ZHENGWU_BLOB_STORE=s3"))?;
-            Ok(BlobConfig::S3(crate::blobs::s3::S3Config {
+            Ok(BlobConfig::S3(S3Config {
                 endpoint,
                 bucket,
                 region: setting(&s.s3_region).unwrap_or_else(|| "us-east-1".into()),
@@ -406,14 +406,11 @@ impl Config {
         let audit_retention_days = match s.audit_retention_days.as_deref() {
             None => 365,
             Some(v) => match v.trim().parse::<u32>() {
-                Ok(n) if (crate::audit::MIN_RETENTION_DAYS..=36500).contains(&n) => n,
+                Ok(n) if (MIN_RETENTION_DAYS..=36500).contains(&n) => n,
                 _ => {
                     return Err(ConfigError::new(
                         "audit_retention_days",
-                        format!(
-                            "'{v}' is not a number of days from {} (等保 2.0) to 36500",
-                            crate::audit::MIN_RETENTION_DAYS
-                        ),
+                        format!("'{v}' is not a number of days from {} (等保 2.0) to 36500", MIN_RETENTION_DAYS),
                     ))
                 }
             },
@@ -453,7 +450,7 @@ impl Config {
         let sms_challenge_after = bounded(
             s.sms_challenge_after.as_deref(),
             "sms_challenge_after",
-            crate::citizen::CHALLENGE_AFTER,
+            CHALLENGE_AFTER,
             1..=1000,
             "codes a day from one address",
         )?;
@@ -595,6 +592,24 @@ pub fn io_reason(e: &std::io::Error) -> String {
         None => s,
     }
 }
+
+/// Where and how to reach an S3 bucket (the blob store's S3 backend).
+#[derive(Debug, Clone)]
+pub struct S3Config {
+    /// `http(s)://host[:port]`, no path.
+    pub endpoint: url::Url,
+    pub bucket: String,
+    pub region: String,
+    pub access_key: String,
+    pub secret_key: secrecy::SecretString,
+}
+
+/// The shortest audit retention the law allows (等保 2.0: at least six months).
+pub const MIN_RETENTION_DAYS: u32 = 186;
+
+/// SMS-code requests a day from one address before the image challenge is asked for (the
+/// default of `ZHENGWU_SMS_CHALLENGE_AFTER`; behind a NAT many people share an address).
+pub const CHALLENGE_AFTER: u32 = 2;
 
 #[cfg(test)]
 mod tests {

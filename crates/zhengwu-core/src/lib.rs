@@ -14,13 +14,16 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod identity;
+pub mod jobs;
 pub mod keyring;
 pub mod maintenance;
 pub mod services;
 pub mod sms;
+pub mod sweep;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod time;
+pub mod timeline;
 pub mod workflow;
 
 pub use config::{Config, ConfigError, DatabaseTarget, LogFormat, MasterKeySource, Settings};

@@ -5,14 +5,20 @@
 //! always one the portal knows.
 
 pub mod articles;
+pub mod codes;
 pub mod error;
 pub mod i18n;
 pub mod page;
 pub mod personal;
 pub mod services;
+pub mod timeline;
 pub mod workflow;
 
 pub use articles::{attachment_href, ArticleDetail, ArticleSummary, Attachment, Category, Channel};
 pub use error::ErrorCode;
 pub use i18n::{Lang, Text};
 pub use page::{Page, PageRequest};
+
+#[cfg(feature = "sqlx")]
+#[doc(hidden)]
+pub use sqlx as __sqlx;

@@ -4,30 +4,18 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Who a service is for (服务对象).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ServiceObject {
-    Individual,
-    Enterprise,
-    Both,
+crate::code_enum! {
+    /// Who a service is for (服务对象).
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum ServiceObject {
+        Individual = "individual",
+        Enterprise = "enterprise",
+        Both = "both",
+    }
 }
 
 impl ServiceObject {
-    pub const ALL: [ServiceObject; 3] = [ServiceObject::Individual, ServiceObject::Enterprise, ServiceObject::Both];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            ServiceObject::Individual => "individual",
-            ServiceObject::Enterprise => "enterprise",
-            ServiceObject::Both => "both",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|o| o.code() == s)
-    }
-
     pub fn name_zh(self) -> &'static str {
         match self {
             ServiceObject::Individual => "自然人",
@@ -37,30 +25,17 @@ impl ServiceObject {
     }
 }
 
-/// How a time limit counts (工作日 / 自然日).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DayKind {
-    Working,
-    Natural,
+crate::code_enum! {
+    /// How a time limit counts (工作日 / 自然日).
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum DayKind {
+        Working = "working",
+        Natural = "natural",
+    }
 }
 
 impl DayKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            DayKind::Working => "working",
-            DayKind::Natural => "natural",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "working" => Some(DayKind::Working),
-            "natural" => Some(DayKind::Natural),
-            _ => None,
-        }
-    }
-
     pub fn unit_zh(self) -> &'static str {
         match self {
             DayKind::Working => "个工作日",
@@ -69,33 +44,18 @@ impl DayKind {
     }
 }
 
-/// Where an item is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ItemStatus {
-    Draft,
-    Published,
-    Retired,
+crate::code_enum! {
+    /// Where an item is in its life.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum ItemStatus {
+        Draft = "draft",
+        Published = "published",
+        Retired = "retired",
+    }
 }
 
 impl ItemStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            ItemStatus::Draft => "draft",
-            ItemStatus::Published => "published",
-            ItemStatus::Retired => "retired",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "draft" => Some(ItemStatus::Draft),
-            "published" => Some(ItemStatus::Published),
-            "retired" => Some(ItemStatus::Retired),
-            _ => None,
-        }
-    }
-
     pub fn name_zh(self) -> &'static str {
         match self {
             ItemStatus::Draft => "未发布",
@@ -190,56 +150,27 @@ pub struct ServiceFilter {
 
 // ---- Application forms as data ---------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FieldKind {
-    #[default]
-    Text,
-    LongText,
-    Number,
-    Date,
-    Choice,
-    MultiChoice,
-    IdNumber,
-    Mobile,
-    Address,
-    Attachment,
+crate::code_enum! {
+    /// A form field's kind: its name in form definitions (JSON) and in the pages' `data-kind`
+    /// attributes is its code.
+    #[derive(Default, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum FieldKind {
+        #[default]
+        Text = "text",
+        LongText = "long_text",
+        Number = "number",
+        Date = "date",
+        Choice = "choice",
+        MultiChoice = "multi_choice",
+        IdNumber = "id_number",
+        Mobile = "mobile",
+        Address = "address",
+        Attachment = "attachment",
+    }
 }
 
 impl FieldKind {
-    pub const ALL: [FieldKind; 10] = [
-        FieldKind::Text,
-        FieldKind::LongText,
-        FieldKind::Number,
-        FieldKind::Date,
-        FieldKind::Choice,
-        FieldKind::MultiChoice,
-        FieldKind::IdNumber,
-        FieldKind::Mobile,
-        FieldKind::Address,
-        FieldKind::Attachment,
-    ];
-
-    /// The name in form definitions (JSON) and in the pages' `data-kind` attributes.
-    pub fn code(self) -> &'static str {
-        match self {
-            FieldKind::Text => "text",
-            FieldKind::LongText => "long_text",
-            FieldKind::Number => "number",
-            FieldKind::Date => "date",
-            FieldKind::Choice => "choice",
-            FieldKind::MultiChoice => "multi_choice",
-            FieldKind::IdNumber => "id_number",
-            FieldKind::Mobile => "mobile",
-            FieldKind::Address => "address",
-            FieldKind::Attachment => "attachment",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.code() == s)
-    }
-
     pub fn name_zh(self) -> &'static str {
         match self {
             FieldKind::Text => "单行文本",
@@ -454,53 +385,28 @@ impl FormDef {
 
 // ---- Cases ------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CaseStatus {
-    Draft,
-    /// Submitted, waiting to be accepted (待受理).
-    Submitted,
-    Supplement,
-    Withdrawn,
-    /// Accepted and being processed (办理中).
-    Processing,
-    /// Concluded: granted (办结·准予).
-    Approved,
-    /// Concluded: not accepted or refused (不予受理 / 不予许可).
-    Rejected,
-    /// Ended by a permission holder (终止).
-    Terminated,
+crate::code_enum! {
+    /// A case's status. Cases own it up to submission; the workflow engine from then on.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum CaseStatus {
+        Draft = "draft",
+        /// Submitted, waiting to be accepted (待受理).
+        Submitted = "submitted",
+        Supplement = "supplement",
+        Withdrawn = "withdrawn",
+        /// Accepted and being processed (办理中).
+        Processing = "processing",
+        /// Concluded: granted (办结·准予).
+        Approved = "approved",
+        /// Concluded: not accepted or refused (不予受理 / 不予许可).
+        Rejected = "rejected",
+        /// Ended by a permission holder (终止).
+        Terminated = "terminated",
+    }
 }
 
 impl CaseStatus {
-    pub const ALL: [CaseStatus; 8] = [
-        CaseStatus::Draft,
-        CaseStatus::Submitted,
-        CaseStatus::Supplement,
-        CaseStatus::Withdrawn,
-        CaseStatus::Processing,
-        CaseStatus::Approved,
-        CaseStatus::Rejected,
-        CaseStatus::Terminated,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            CaseStatus::Draft => "draft",
-            CaseStatus::Submitted => "submitted",
-            CaseStatus::Supplement => "supplement",
-            CaseStatus::Withdrawn => "withdrawn",
-            CaseStatus::Processing => "processing",
-            CaseStatus::Approved => "approved",
-            CaseStatus::Rejected => "rejected",
-            CaseStatus::Terminated => "terminated",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.code() == s)
-    }
-
     pub fn name_zh(self) -> &'static str {
         match self {
             CaseStatus::Draft => "草稿",
@@ -524,7 +430,7 @@ impl CaseStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEntry {
     pub at: String,
-    pub kind: String,
+    pub kind: crate::timeline::EventKind,
     pub title: String,
     pub actor: String,
     pub message: String,

@@ -36,33 +36,21 @@ impl AssigneeRule {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum StepMode {
-    /// One person: the candidate with the fewest open tasks.
-    #[default]
-    Single,
-    /// Countersign (会签): every candidate must approve.
-    All,
-    /// Any-sign (或签): the first decision wins.
-    Any,
+crate::code_enum! {
+    #[derive(Serialize, Deserialize, Default)]
+    #[serde(rename_all = "snake_case")]
+    pub enum StepMode {
+        /// One person: the candidate with the fewest open tasks.
+        #[default]
+        Single = "single",
+        /// Countersign (会签): every candidate must approve.
+        All = "all",
+        /// Any-sign (或签): the first decision wins.
+        Any = "any",
+    }
 }
 
 impl StepMode {
-    pub const ALL: [StepMode; 3] = [StepMode::Single, StepMode::All, StepMode::Any];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            StepMode::Single => "single",
-            StepMode::All => "all",
-            StepMode::Any => "any",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<StepMode> {
-        StepMode::ALL.into_iter().find(|m| m.code() == s)
-    }
-
     pub fn name_zh(self) -> &'static str {
         match self {
             StepMode::Single => "单人办理",
@@ -72,51 +60,27 @@ impl StepMode {
     }
 }
 
-/// The actions a step may allow its assignees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepAction {
-    Approve,
-    Reject,
-    /// Back to an earlier step (退回).
-    Return,
-    /// Back to the applicant for missing or corrected materials (补正).
-    Supplement,
-    /// Hand the task to someone else (转办).
-    Transfer,
-    /// Let someone act for me, and take it back while open (委派).
-    Delegate,
-    /// Stop the clock for an external procedure (expert review, hearing, testing; 不计入期限).
-    Suspend,
+crate::code_enum! {
+    /// The actions a step may allow its assignees (also a task's decision).
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum StepAction {
+        Approve = "approve",
+        Reject = "reject",
+        /// Back to an earlier step (退回).
+        Return = "return",
+        /// Back to the applicant for missing or corrected materials (补正).
+        Supplement = "supplement",
+        /// Hand the task to someone else (转办).
+        Transfer = "transfer",
+        /// Let someone act for me, and take it back while open (委派).
+        Delegate = "delegate",
+        /// Stop the clock for an external procedure (expert review, hearing, testing; 不计入期限).
+        Suspend = "suspend",
+    }
 }
 
 impl StepAction {
-    pub const ALL: [StepAction; 7] = [
-        StepAction::Approve,
-        StepAction::Reject,
-        StepAction::Return,
-        StepAction::Supplement,
-        StepAction::Transfer,
-        StepAction::Delegate,
-        StepAction::Suspend,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            StepAction::Approve => "approve",
-            StepAction::Reject => "reject",
-            StepAction::Return => "return",
-            StepAction::Supplement => "supplement",
-            StepAction::Transfer => "transfer",
-            StepAction::Delegate => "delegate",
-            StepAction::Suspend => "suspend",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<StepAction> {
-        StepAction::ALL.into_iter().find(|a| a.code() == s)
-    }
-
     pub fn name_zh(self) -> &'static str {
         match self {
             StepAction::Approve => "同意",
@@ -277,35 +241,64 @@ impl WorkflowDef {
     }
 }
 
-/// How much time a case has: the warning level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Warning {
-    #[default]
-    None,
-    /// A configurable share of the time (or less) is left (黄牌预警).
-    Yellow,
-    /// Past the due date (红牌超期).
-    Red,
+crate::code_enum! {
+    /// How much time a case has: the warning level.
+    #[derive(Serialize, Deserialize, Default)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Warning {
+        #[default]
+        None = "none",
+        /// A configurable share of the time (or less) is left (黄牌预警).
+        Yellow = "yellow",
+        /// Past the due date (红牌超期).
+        Red = "red",
+    }
+}
+
+crate::code_enum! {
+    /// A workflow task's state.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum TaskStatus {
+        /// Waiting for its assignee (待办).
+        Open = "open",
+        /// Decided (已办).
+        Done = "done",
+        /// Ended without a decision of its own: a sibling decided (或签), or the case moved on.
+        Cancelled = "cancelled",
+    }
+}
+
+impl TaskStatus {
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            TaskStatus::Open => "待办",
+            TaskStatus::Done => "已办",
+            TaskStatus::Cancelled => "已取消",
+        }
+    }
+}
+
+crate::code_enum! {
+    /// Why a case's clock is stopped.
+    pub enum PauseReason {
+        /// Waiting for the applicant's correction (补正).
+        Supplement = "supplement",
+        /// An external procedure (特别程序).
+        External = "external",
+    }
+}
+
+crate::code_enum! {
+    /// An extension request's state (延期申请).
+    pub enum ExtensionStatus {
+        Pending = "pending",
+        Approved = "approved",
+        Refused = "refused",
+    }
 }
 
 impl Warning {
-    pub fn code(self) -> &'static str {
-        match self {
-            Warning::None => "none",
-            Warning::Yellow => "yellow",
-            Warning::Red => "red",
-        }
-    }
-
-    pub fn parse(s: &str) -> Warning {
-        match s {
-            "yellow" => Warning::Yellow,
-            "red" => Warning::Red,
-            _ => Warning::None,
-        }
-    }
-
     pub fn name_zh(self) -> &'static str {
         match self {
             Warning::None => "正常",

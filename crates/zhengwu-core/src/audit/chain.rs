@@ -171,7 +171,7 @@ pub async fn append(
     let mut record = AuditRecord {
         seq,
         occurred_at: at.trunc_subsecs(6),
-        actor_kind: actor.kind.as_str().to_string(),
+        actor_kind: actor.kind.code().to_string(),
         actor_id: actor.id,
         actor_name: actor.name.clone(),
         action: event.action.to_string(),

@@ -19,5 +19,4 @@ mod model;
 pub use chain::{append, purge_before, verify, AuditError, AuditKey, Tamper, VerifyReport};
 pub use model::{Actor, ActorKind, AuditEvent, AuditRecord, Outcome, RequestMeta};
 
-/// The shortest retention the law allows (等保 2.0: at least six months).
-pub const MIN_RETENTION_DAYS: u32 = 186;
+pub use crate::config::MIN_RETENTION_DAYS;

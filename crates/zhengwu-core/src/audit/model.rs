@@ -1,26 +1,17 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-/// Who acted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ActorKind {
-    Staff,
-    Citizen,
-    /// The program itself (start-up, scheduled jobs, the command line).
-    System,
-    /// Nobody signed in (e.g. a failed sign-in).
-    Anonymous,
-}
-
-impl ActorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActorKind::Staff => "staff",
-            ActorKind::Citizen => "citizen",
-            ActorKind::System => "system",
-            ActorKind::Anonymous => "anonymous",
-        }
+zhengwu_types::code_enum! {
+    /// Who acted.
+    #[derive(Serialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum ActorKind {
+        Staff = "staff",
+        Citizen = "citizen",
+        /// The program itself (start-up, scheduled jobs, the command line).
+        System = "system",
+        /// Nobody signed in (e.g. a failed sign-in).
+        Anonymous = "anonymous",
     }
 }
 

@@ -9,7 +9,6 @@
 
 pub mod s3;
 pub mod seal;
-pub mod sweep;
 
 use std::{
     path::{Path, PathBuf},

@@ -9,21 +9,12 @@
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// Where and how to reach the bucket.
-#[derive(Debug, Clone)]
-pub struct S3Config {
-    /// `http(s)://host[:port]`, no path.
-    pub endpoint: url::Url,
-    pub bucket: String,
-    pub region: String,
-    pub access_key: String,
-    pub secret_key: SecretString,
-}
+pub use crate::config::S3Config;
 
 #[derive(Debug, Clone)]
 pub struct S3Store {

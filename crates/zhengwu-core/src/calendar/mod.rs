@@ -39,29 +39,15 @@ pub enum CalendarError {
     Audit(#[from] AuditError),
 }
 
-/// Whether a day is a rest day or a working day when the weekday alone would say otherwise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DayType {
-    Holiday,
-    Workday,
+zhengwu_types::code_enum! {
+    /// Whether a day is a rest day or a working day when the weekday alone would say otherwise.
+    pub enum DayType {
+        Holiday = "holiday",
+        Workday = "workday",
+    }
 }
 
 impl DayType {
-    pub fn code(self) -> &'static str {
-        match self {
-            DayType::Holiday => "holiday",
-            DayType::Workday => "workday",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<DayType> {
-        match s {
-            "holiday" => Some(DayType::Holiday),
-            "workday" => Some(DayType::Workday),
-            _ => None,
-        }
-    }
-
     pub fn name_zh(self) -> &'static str {
         match self {
             DayType::Holiday => "放假",

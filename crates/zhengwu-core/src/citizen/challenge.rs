@@ -268,9 +268,20 @@ fn aad(id: &str) -> Vec<u8> {
 
 /// The challenge for `requester` (the client's address): its live one if it has one (so
 /// reloading the page, or a script asking again and again, adds no rows), else a new one.
-pub async fn create(db: &Db, key: &Sm4Key, requester: &str, now: DateTime<Utc>) -> Result<String, sqlx::Error> {
+/// `fresh` (the citizen asked for another picture): a new one replaces the live one.
+pub async fn create(
+    db: &Db,
+    key: &Sm4Key,
+    requester: &str,
+    fresh: bool,
+    now: DateTime<Utc>,
+) -> Result<String, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     with_tx!(&mut tx, conn => sqlx::query("DELETE FROM challenges WHERE expires_at < $1").bind(now).execute(conn).await.map(|_| ()))?;
+    if fresh {
+        with_tx!(&mut tx, conn => sqlx::query("DELETE FROM challenges WHERE requester = $1")
+            .bind(requester).execute(conn).await.map(|_| ()))?;
+    }
     let live: Option<String> = with_tx!(&mut tx, conn => sqlx::query_scalar(
         "SELECT id FROM challenges WHERE requester = $1 AND expires_at > $2 AND attempts < $3 ORDER BY expires_at DESC LIMIT 1")
         .bind(requester).bind(now).bind(ATTEMPTS).fetch_optional(conn).await)?;

@@ -210,7 +210,7 @@ pub async fn own_profile(
 async fn count_actions(ctx: &Ctx<'_>, actor: &Actor, action: &str, since: DateTime<Utc>) -> Result<i64, sqlx::Error> {
     with_db!(ctx.db, pool => sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE actor_kind = $1 AND actor_id = $2 AND action = $3 AND occurred_at >= $4")
-        .bind(actor.kind.as_str()).bind(actor.id).bind(action).bind(since).fetch_one(pool).await)
+        .bind(actor.kind).bind(actor.id).bind(action).bind(since).fetch_one(pool).await)
 }
 
 /// [`count_actions`] inside a write transaction (to count and record as one step).
@@ -222,7 +222,7 @@ async fn count_actions_in(
 ) -> Result<i64, sqlx::Error> {
     crate::with_tx!(tx, conn => sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE actor_kind = $1 AND actor_id = $2 AND action = $3 AND occurred_at >= $4")
-        .bind(actor.kind.as_str()).bind(actor.id).bind(action).bind(since).fetch_one(conn).await)
+        .bind(actor.kind).bind(actor.id).bind(action).bind(since).fetch_one(conn).await)
 }
 
 /// The start of today in Asia/Shanghai.

@@ -112,15 +112,15 @@ pub async fn dispute_real_name(
         return Err(invalid("id_number", "该身份证号码没有登记在其他账号，可以直接实名登记"));
     };
     let open: Option<i64> = with_tx!(&mut tx, conn => sqlx::query_scalar(
-        "SELECT id FROM realname_disputes WHERE citizen_id = $1 AND id_number_index = $2 AND status = 'pending'")
-        .bind(actor.id).bind(&index).fetch_optional(conn).await)?;
+        "SELECT id FROM realname_disputes WHERE citizen_id = $1 AND id_number_index = $2 AND status = $3")
+        .bind(actor.id).bind(&index).bind(DisputeStatus::Pending).fetch_optional(conn).await)?;
     if let Some(id) = open {
         return Ok(id);
     }
     let id: i64 = with_tx!(&mut tx, conn => sqlx::query_scalar(
         "INSERT INTO realname_disputes (citizen_id, holder_id, id_number_index, real_name_sealed, id_number_sealed, status, created_at) \
-         VALUES ($1, $2, $3, $4, $4, 'pending', $5) RETURNING id")
-        .bind(actor.id).bind(holder).bind(&index).bind(Vec::<u8>::new()).bind(ctx.now).fetch_one(conn).await)?;
+         VALUES ($1, $2, $3, $4, $4, $6, $5) RETURNING id")
+        .bind(actor.id).bind(holder).bind(&index).bind(Vec::<u8>::new()).bind(ctx.now).bind(DisputeStatus::Pending).fetch_one(conn).await)?;
     with_tx!(&mut tx, conn => sqlx::query(
         "UPDATE realname_disputes SET real_name_sealed = $1, id_number_sealed = $2 WHERE id = $3")
         .bind(keys.seal_bound(b"realname_disputes.real_name", id, name.as_bytes()))
@@ -141,12 +141,33 @@ pub struct Dispute {
     pub holder_id: i64,
     pub real_name: String,
     pub id_number: String,
-    pub status: String,
+    pub status: DisputeStatus,
     pub note: String,
     pub created_at: DateTime<Utc>,
 }
 
-type DisputeRow = (i64, i64, i64, Vec<u8>, Vec<u8>, String, String, DateTime<Utc>);
+type DisputeRow = (i64, i64, i64, Vec<u8>, Vec<u8>, DisputeStatus, String, DateTime<Utc>);
+
+zhengwu_types::code_enum! {
+    /// A dispute's state (身份证号码被占用的申诉).
+    pub enum DisputeStatus {
+        /// Waiting for staff to check the documents.
+        Pending = "pending",
+        /// The filer is the holder: the number moved to them.
+        Upheld = "upheld",
+        Rejected = "rejected",
+    }
+}
+
+impl DisputeStatus {
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            DisputeStatus::Pending => "待核实",
+            DisputeStatus::Upheld => "已核实，已转给申诉人",
+            DisputeStatus::Rejected => "未予支持",
+        }
+    }
+}
 
 fn open_field(keys: &PersonalKeys, label: &[u8], id: i64, v: &[u8]) -> String {
     keys.open_bound(label, id, v).unwrap_or_else(|| "（无法解密）".into())
@@ -163,8 +184,8 @@ pub async fn list_disputes(
     }
     let rows: Vec<DisputeRow> = with_db!(ctx.db, pool => sqlx::query_as(
         "SELECT id, citizen_id, holder_id, real_name_sealed, id_number_sealed, status, note, created_at \
-         FROM realname_disputes ORDER BY (status = 'pending') DESC, id DESC LIMIT 200")
-        .fetch_all(pool).await)?;
+         FROM realname_disputes ORDER BY (status = $1) DESC, id DESC LIMIT 200")
+        .bind(DisputeStatus::Pending).fetch_all(pool).await)?;
     Ok(rows
         .into_iter()
         .map(|(id, citizen_id, holder_id, name, idn, status, note, created_at)| Dispute {
@@ -202,10 +223,10 @@ pub async fn decide_dispute(
         "SELECT id, citizen_id, holder_id, real_name_sealed, id_number_sealed, status, note, created_at \
          FROM realname_disputes WHERE id = $1").bind(id).fetch_optional(conn).await)?;
     let (_, citizen, holder, name, idn, status, _, _) = row.ok_or(CitizenError::NotFound)?;
-    if status != "pending" {
+    if status != DisputeStatus::Pending {
         return Err(invalid("note", "该申诉已处理"));
     }
-    let new_status = if uphold { "upheld" } else { "rejected" };
+    let new_status = if uphold { DisputeStatus::Upheld } else { DisputeStatus::Rejected };
     with_tx!(&mut tx, conn => sqlx::query(
         "UPDATE realname_disputes SET status = $1, note = $2, decided_by = $3, decided_at = $4 WHERE id = $5")
         .bind(new_status).bind(note).bind(staff.id).bind(ctx.now).bind(id).execute(conn).await.map(|_| ()))?;

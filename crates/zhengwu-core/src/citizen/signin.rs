@@ -30,9 +30,7 @@ pub const CODES_PER_DAY: i32 = 20;
 pub const CODES_PER_REQUESTER: i32 = 5;
 pub const CODES_PER_ADDRESS: i64 = 200;
 pub const CODE_ATTEMPTS: i32 = 5;
-/// Requests a day from one address before the image challenge is asked for (the default of
-/// `ZHENGWU_SMS_CHALLENGE_AFTER`; behind a NAT many people share an address).
-pub const CHALLENGE_AFTER: u32 = 2;
+pub use crate::config::CHALLENGE_AFTER;
 
 fn normalise_phone(raw: &str) -> Result<String, CitizenError> {
     zhengwu_types::personal::validate_mobile(raw).ok_or_else(|| invalid("phone", "请输入 11 位手机号码"))

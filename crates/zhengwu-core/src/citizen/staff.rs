@@ -20,44 +20,23 @@ pub const UNMASK_PER_DAY: i64 = 30;
 /// From this many in a day the auditor is told.
 pub const UNMASK_ALERT_PER_DAY: i64 = 10;
 
-/// Why a field is shown in full (the list staff choose from, with words of their own).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnmaskReason {
-    /// 窗口核验申请人身份
-    IdentityCheck,
-    /// 联系申请人
-    Contact,
-    /// 审核办件材料
-    CaseReview,
-    /// 依法协助调查
-    LegalRequest,
-    /// 其他
-    Other,
+zhengwu_types::code_enum! {
+    /// Why a field is shown in full (the list staff choose from, with words of their own).
+    pub enum UnmaskReason {
+        /// 窗口核验申请人身份
+        IdentityCheck = "identity_check",
+        /// 联系申请人
+        Contact = "contact",
+        /// 审核办件材料
+        CaseReview = "case_review",
+        /// 依法协助调查
+        LegalRequest = "legal_request",
+        /// 其他
+        Other = "other",
+    }
 }
 
 impl UnmaskReason {
-    pub const ALL: [UnmaskReason; 5] = [
-        UnmaskReason::IdentityCheck,
-        UnmaskReason::Contact,
-        UnmaskReason::CaseReview,
-        UnmaskReason::LegalRequest,
-        UnmaskReason::Other,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            UnmaskReason::IdentityCheck => "identity_check",
-            UnmaskReason::Contact => "contact",
-            UnmaskReason::CaseReview => "case_review",
-            UnmaskReason::LegalRequest => "legal_request",
-            UnmaskReason::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.code() == s)
-    }
-
     pub fn name_zh(self) -> &'static str {
         match self {
             UnmaskReason::IdentityCheck => "窗口核验申请人身份",
@@ -75,8 +54,8 @@ async fn in_scope(ctx: &Ctx<'_>, staff: &StaffActor, citizen: i64) -> Result<boo
         return Ok(true);
     }
     let scope = crate::services::scope_clause(staff, "department_id");
-    let sql = format!("SELECT COUNT(*) FROM cases WHERE citizen_id = $1 AND status <> 'draft' {scope}");
-    let n: i64 = with_db!(ctx.db, pool => sqlx::query_scalar(&sql).bind(citizen).fetch_one(pool).await)?;
+    let sql = format!("SELECT COUNT(*) FROM cases WHERE citizen_id = $1 AND status <> $2 {scope}");
+    let n: i64 = with_db!(ctx.db, pool => sqlx::query_scalar(&sql).bind(citizen).bind(zhengwu_types::services::CaseStatus::Draft).fetch_one(pool).await)?;
     Ok(n > 0)
 }
 

@@ -174,28 +174,16 @@ pub(super) async fn insert_staff(
         .bind(username).bind(display_name).bind(department_id).bind(hash).bind(now).fetch_one(conn).await)
 }
 
-/// An administrative action on someone else's account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountAction {
-    Disable,
-    Enable,
-    Unlock,
-    /// A new password chosen by the owner with a one-time code ([`super::reset`]).
-    ResetPassword,
-    /// Removes the second factor (a lost phone); the account sets up a new one at sign-in.
-    ResetTotp,
-}
-
-impl AccountAction {
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "disable" => AccountAction::Disable,
-            "enable" => AccountAction::Enable,
-            "unlock" => AccountAction::Unlock,
-            "reset_password" => AccountAction::ResetPassword,
-            "reset_totp" => AccountAction::ResetTotp,
-            _ => return None,
-        })
+zhengwu_types::code_enum! {
+    /// An administrative action on someone else's account.
+    pub enum AccountAction {
+        Disable = "disable",
+        Enable = "enable",
+        Unlock = "unlock",
+        /// A new password chosen by the owner with a one-time code ([`super::reset`]).
+        ResetPassword = "reset_password",
+        /// Removes the second factor (a lost phone); the account sets up a new one at sign-in.
+        ResetTotp = "reset_totp",
     }
 }
 

@@ -2,36 +2,22 @@
 
 use std::fmt;
 
-/// The four duties. The three administrator duties of 等保 2.0 (system, security, audit) are
-/// kept apart from each other and from business work: one account holds roles of one duty only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Duty {
-    /// 系统管理员: accounts, departments, configuration. No audit records, no business data.
-    System,
-    /// 安全管理员: roles, permissions, data scopes, security policy.
-    Security,
-    /// 安全审计员: reads and verifies the audit trail, nothing else.
-    Audit,
-    /// Government staff doing the work.
-    Business,
+zhengwu_types::code_enum! {
+    /// The four duties. The three administrator duties of 等保 2.0 (system, security, audit) are
+    /// kept apart from each other and from business work: one account holds roles of one duty only.
+    pub enum Duty {
+        /// 系统管理员: accounts, departments, configuration. No audit records, no business data.
+        System = "system",
+        /// 安全管理员: roles, permissions, data scopes, security policy.
+        Security = "security",
+        /// 安全审计员: reads and verifies the audit trail, nothing else.
+        Audit = "audit",
+        /// Government staff doing the work.
+        Business = "business",
+    }
 }
 
 impl Duty {
-    pub const ALL: [Duty; 4] = [Duty::System, Duty::Security, Duty::Audit, Duty::Business];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Duty::System => "system",
-            Duty::Security => "security",
-            Duty::Audit => "audit",
-            Duty::Business => "business",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Duty> {
-        Duty::ALL.into_iter().find(|d| d.code() == s)
-    }
-
     pub fn name_zh(self) -> &'static str {
         match self {
             Duty::System => "系统管理员",

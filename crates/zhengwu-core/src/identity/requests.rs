@@ -25,46 +25,23 @@ use crate::{
 
 pub const REQUEST_TTL_HOURS: i64 = 72;
 
-/// What is asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestKind {
-    /// An administrator's password and second factor: both are replaced by the owner.
-    ResetCredentials,
-    /// A business account's password, when its owner has no registered phone.
-    ResetPassword,
-    /// An administrator's second factor (a lost phone).
-    ResetTotp,
-    Disable,
-    Enable,
-    /// New roles for an account holding or receiving an administrator duty.
-    AssignRoles,
+zhengwu_types::code_enum! {
+    /// What is asked for.
+    pub enum RequestKind {
+        /// An administrator's password and second factor: both are replaced by the owner.
+        ResetCredentials = "reset_credentials",
+        /// A business account's password, when its owner has no registered phone.
+        ResetPassword = "reset_password",
+        /// An administrator's second factor (a lost phone).
+        ResetTotp = "reset_totp",
+        Disable = "disable",
+        Enable = "enable",
+        /// New roles for an account holding or receiving an administrator duty.
+        AssignRoles = "assign_roles",
+    }
 }
 
 impl RequestKind {
-    pub const ALL: [RequestKind; 6] = [
-        RequestKind::ResetCredentials,
-        RequestKind::ResetPassword,
-        RequestKind::ResetTotp,
-        RequestKind::Disable,
-        RequestKind::Enable,
-        RequestKind::AssignRoles,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            RequestKind::ResetCredentials => "reset_credentials",
-            RequestKind::ResetPassword => "reset_password",
-            RequestKind::ResetTotp => "reset_totp",
-            RequestKind::Disable => "disable",
-            RequestKind::Enable => "enable",
-            RequestKind::AssignRoles => "assign_roles",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.code() == s)
-    }
-
     pub fn name_zh(self) -> &'static str {
         match self {
             RequestKind::ResetCredentials => "重置密码和动态口令",
@@ -77,33 +54,18 @@ impl RequestKind {
     }
 }
 
-/// The state of a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestStatus {
-    Pending,
-    Approved,
-    Refused,
-    Cancelled,
-    Expired,
+zhengwu_types::code_enum! {
+    /// The state of a request.
+    pub enum RequestStatus {
+        Pending = "pending",
+        Approved = "approved",
+        Refused = "refused",
+        Cancelled = "cancelled",
+        Expired = "expired",
+    }
 }
 
 impl RequestStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            RequestStatus::Pending => "pending",
-            RequestStatus::Approved => "approved",
-            RequestStatus::Refused => "refused",
-            RequestStatus::Cancelled => "cancelled",
-            RequestStatus::Expired => "expired",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Pending, Self::Approved, Self::Refused, Self::Cancelled, Self::Expired]
-            .into_iter()
-            .find(|k| k.code() == s)
-    }
-
     pub fn name_zh(self) -> &'static str {
         match self {
             RequestStatus::Pending => "待审批",
@@ -172,21 +134,21 @@ pub(super) async fn file(
     let grants = grants_of(ctx.db, roles).await?;
     let mut tx = ctx.db.begin_write().await?;
     let open: Option<i64> = with_tx!(&mut tx, conn => sqlx::query_scalar(
-        "SELECT id FROM admin_requests WHERE target_id = $1 AND kind = $2 AND status = 'pending' AND expires_at > $3")
-        .bind(target_id).bind(kind.code()).bind(ctx.now).fetch_optional(conn).await)?;
+        "SELECT id FROM admin_requests WHERE target_id = $1 AND kind = $2 AND status = $4 AND expires_at > $3")
+        .bind(target_id).bind(kind).bind(ctx.now).bind(RequestStatus::Pending).fetch_optional(conn).await)?;
     if open.is_some() {
         return Err(invalid("action", "该账号已有同类待审批的申请，请等待审批或先撤销"));
     }
     // An expired pending row would block the unique index: close it first.
     with_tx!(&mut tx, conn => sqlx::query(
-        "UPDATE admin_requests SET status = 'expired' WHERE target_id = $1 AND kind = $2 AND status = 'pending'")
-        .bind(target_id).bind(kind.code()).execute(conn).await.map(|_| ()))?;
+        "UPDATE admin_requests SET status = $3 WHERE target_id = $1 AND kind = $2 AND status = $4")
+        .bind(target_id).bind(kind).bind(RequestStatus::Expired).bind(RequestStatus::Pending).execute(conn).await.map(|_| ()))?;
     let payload = json!({ "roles": roles, "grants": grants }).to_string();
     let id: i64 = with_tx!(&mut tx, conn => sqlx::query_scalar(
         "INSERT INTO admin_requests (kind, target_id, requested_by, payload, reason, status, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) RETURNING id")
-        .bind(kind.code()).bind(target_id).bind(actor.id).bind(&payload).bind(&reason).bind(ctx.now)
-        .bind(ctx.now + Duration::hours(REQUEST_TTL_HOURS)).fetch_one(conn).await)?;
+         VALUES ($1, $2, $3, $4, $5, $8, $6, $7) RETURNING id")
+        .bind(kind).bind(target_id).bind(actor.id).bind(&payload).bind(&reason).bind(ctx.now)
+        .bind(ctx.now + Duration::hours(REQUEST_TTL_HOURS)).bind(RequestStatus::Pending).fetch_one(conn).await)?;
     let e = AuditEvent::new("admin_request.create", "staff", target_id)
         .with_detail(json!({ "request": id, "kind": kind.code(), "reason": reason, "roles": roles }));
     audit::append(&mut tx, ctx.audit, &actor.audit_actor(), ctx.meta, &e, ctx.now).await?;
@@ -196,7 +158,7 @@ pub(super) async fn file(
 
 type Row = (
     i64,
-    String,
+    RequestKind,
     i64,
     String,
     String,
@@ -204,7 +166,7 @@ type Row = (
     String,
     String,
     String,
-    String,
+    RequestStatus,
     Option<String>,
     DateTime<Utc>,
     DateTime<Utc>,
@@ -246,8 +208,8 @@ pub(super) async fn grants_of(db: &crate::db::Db, codes: &[String]) -> Result<Ve
 /// The codes of roles named in pending role requests (such roles cannot be edited meanwhile).
 pub(super) async fn roles_in_pending_requests(ctx: &Ctx<'_>) -> Result<Vec<String>, IdentityError> {
     let payloads: Vec<String> = with_db!(ctx.db, pool => sqlx::query_scalar(
-        "SELECT payload FROM admin_requests WHERE kind = 'assign_roles' AND status = 'pending' AND expires_at > $1")
-        .bind(ctx.now).fetch_all(pool).await)?;
+        "SELECT payload FROM admin_requests WHERE kind = $2 AND status = $3 AND expires_at > $1")
+        .bind(ctx.now).bind(RequestKind::AssignRoles).bind(RequestStatus::Pending).fetch_all(pool).await)?;
     Ok(payloads.iter().flat_map(|p| string_list(p, "roles")).collect())
 }
 
@@ -258,16 +220,16 @@ fn string_list(payload: &str, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn from_row(r: Row, now: DateTime<Utc>) -> Option<AdminRequest> {
+fn from_row(r: Row, now: DateTime<Utc>) -> AdminRequest {
     let roles = string_list(&r.8, "roles");
     let grants = string_list(&r.8, "grants");
-    let mut status = RequestStatus::parse(&r.9)?;
+    let mut status = r.9;
     if status == RequestStatus::Pending && r.12 <= now {
         status = RequestStatus::Expired;
     }
-    Some(AdminRequest {
+    AdminRequest {
         id: r.0,
-        kind: RequestKind::parse(&r.1)?,
+        kind: r.1,
         target_id: r.2,
         target_username: r.3,
         target_name: r.4,
@@ -280,7 +242,7 @@ fn from_row(r: Row, now: DateTime<Utc>) -> Option<AdminRequest> {
         decided_by: r.10,
         created_at: r.11,
         expires_at: r.12,
-    })
+    }
 }
 
 /// Requests the actor should see: every recent one for approvers, their own for the others.
@@ -289,9 +251,9 @@ pub async fn list_requests(ctx: &Ctx<'_>, actor: &StaffActor) -> Result<Vec<Admi
     if !can_approve(actor) {
         return Err(IdentityError::Forbidden);
     }
-    let sql = format!("{SELECT} ORDER BY (r.status = 'pending') DESC, r.id DESC LIMIT 200");
+    let sql = format!("{SELECT} ORDER BY (r.status = '{}') DESC, r.id DESC LIMIT 200", RequestStatus::Pending);
     let rows: Vec<Row> = with_db!(ctx.db, pool => sqlx::query_as(&sql).fetch_all(pool).await)?;
-    Ok(rows.into_iter().filter_map(|r| from_row(r, ctx.now)).collect())
+    Ok(rows.into_iter().map(|r| from_row(r, ctx.now)).collect())
 }
 
 /// Pending requests concerning one account (shown on its page).
@@ -299,9 +261,10 @@ pub async fn requests_for(ctx: &Ctx<'_>, actor: &StaffActor, target: i64) -> Res
     if !can_approve(actor) {
         return Ok(vec![]);
     }
-    let sql = format!("{SELECT} WHERE r.target_id = $1 AND r.status = 'pending' ORDER BY r.id DESC");
-    let rows: Vec<Row> = with_db!(ctx.db, pool => sqlx::query_as(&sql).bind(target).fetch_all(pool).await)?;
-    Ok(rows.into_iter().filter_map(|r| from_row(r, ctx.now)).filter(|r| r.status == RequestStatus::Pending).collect())
+    let sql = format!("{SELECT} WHERE r.target_id = $1 AND r.status = $2 ORDER BY r.id DESC");
+    let rows: Vec<Row> =
+        with_db!(ctx.db, pool => sqlx::query_as(&sql).bind(target).bind(RequestStatus::Pending).fetch_all(pool).await)?;
+    Ok(rows.into_iter().map(|r| from_row(r, ctx.now)).filter(|r| r.status == RequestStatus::Pending).collect())
 }
 
 /// How many requests the actor could approve now (for the console's navigation).
@@ -310,15 +273,15 @@ pub async fn awaiting_me(ctx: &Ctx<'_>, actor: &StaffActor) -> Result<i64, Ident
         return Ok(0);
     }
     Ok(with_db!(ctx.db, pool => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM admin_requests WHERE status = 'pending' AND expires_at > $1 \
+        "SELECT COUNT(*) FROM admin_requests WHERE status = $3 AND expires_at > $1 \
          AND requested_by <> $2 AND target_id <> $2")
-        .bind(ctx.now).bind(actor.id).fetch_one(pool).await)?)
+        .bind(ctx.now).bind(actor.id).bind(RequestStatus::Pending).fetch_one(pool).await)?)
 }
 
 async fn pending(ctx: &Ctx<'_>, id: i64) -> Result<AdminRequest, IdentityError> {
     let sql = format!("{SELECT} WHERE r.id = $1");
     let row: Option<Row> = with_db!(ctx.db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)?;
-    let r = row.and_then(|r| from_row(r, ctx.now)).ok_or(IdentityError::NotFound)?;
+    let r = row.map(|r| from_row(r, ctx.now)).ok_or(IdentityError::NotFound)?;
     match r.status {
         RequestStatus::Pending => Ok(r),
         RequestStatus::Expired => Err(invalid("request", "该申请已过期，请重新申请")),
@@ -375,9 +338,9 @@ pub async fn approve(
     let mut tx = ctx.db.begin_write().await?;
     // Decided once: a second approver racing this one finds it no longer pending.
     let taken: u64 = with_tx!(&mut tx, conn => sqlx::query(
-        "UPDATE admin_requests SET status = 'approved', decided_by = $1, decided_at = $2 \
-         WHERE id = $3 AND status = 'pending' AND expires_at > $2")
-        .bind(actor.id).bind(ctx.now).bind(id).execute(conn).await.map(|q| q.rows_affected()))?;
+        "UPDATE admin_requests SET status = $4, decided_by = $1, decided_at = $2 \
+         WHERE id = $3 AND status = $5 AND expires_at > $2")
+        .bind(actor.id).bind(ctx.now).bind(id).bind(RequestStatus::Approved).bind(RequestStatus::Pending).execute(conn).await.map(|q| q.rows_affected()))?;
     if taken != 1 {
         return Err(invalid("request", "该申请已处理"));
     }
@@ -434,8 +397,8 @@ pub async fn close(ctx: &Ctx<'_>, actor: &StaffActor, id: i64, cancel: bool) -> 
     let status = if cancel { RequestStatus::Cancelled } else { RequestStatus::Refused };
     let mut tx = ctx.db.begin_write().await?;
     let n: u64 = with_tx!(&mut tx, conn => sqlx::query(
-        "UPDATE admin_requests SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'pending'")
-        .bind(status.code()).bind(actor.id).bind(ctx.now).bind(id).execute(conn).await.map(|q| q.rows_affected()))?;
+        "UPDATE admin_requests SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = $5")
+        .bind(status).bind(actor.id).bind(ctx.now).bind(id).bind(RequestStatus::Pending).execute(conn).await.map(|q| q.rows_affected()))?;
     if n != 1 {
         return Err(invalid("request", "该申请已处理"));
     }

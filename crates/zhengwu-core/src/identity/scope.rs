@@ -7,33 +7,17 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DataScope {
-    SelfOnly,
-    Department,
-    DepartmentTree,
-    All,
-    Custom,
+zhengwu_types::code_enum! {
+    pub enum DataScope {
+        SelfOnly = "self",
+        Department = "department",
+        DepartmentTree = "department_tree",
+        All = "all",
+        Custom = "custom",
+    }
 }
 
 impl DataScope {
-    pub const ALL: [DataScope; 5] =
-        [DataScope::SelfOnly, DataScope::Department, DataScope::DepartmentTree, DataScope::All, DataScope::Custom];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            DataScope::SelfOnly => "self",
-            DataScope::Department => "department",
-            DataScope::DepartmentTree => "department_tree",
-            DataScope::All => "all",
-            DataScope::Custom => "custom",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<DataScope> {
-        DataScope::ALL.into_iter().find(|d| d.code() == s)
-    }
-
     pub fn name_zh(self) -> &'static str {
         match self {
             DataScope::SelfOnly => "仅本人",

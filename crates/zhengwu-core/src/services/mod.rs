@@ -7,9 +7,7 @@ pub mod validate;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use zhengwu_types::{
-    services::{
-        DayKind, FormDef, ItemStatus, Material, ServiceFilter, ServiceGuide, ServiceObject, ServiceSummary, ThemeInfo,
-    },
+    services::{DayKind, FormDef, ItemStatus, ServiceFilter, ServiceGuide, ServiceObject, ServiceSummary, ThemeInfo},
     Page, PageRequest,
 };
 
@@ -44,11 +42,11 @@ struct SummaryRow {
     code: String,
     name: String,
     department: String,
-    object: String,
+    object: ServiceObject,
     online_depth: i32,
     promised_days: i32,
-    day_kind: String,
-    status: String,
+    day_kind: DayKind,
+    status: ItemStatus,
     summary: String,
     total: i64,
 }
@@ -59,11 +57,11 @@ impl SummaryRow {
             code: self.code,
             name: self.name,
             department: self.department,
-            object: ServiceObject::parse(&self.object).unwrap_or(ServiceObject::Both),
+            object: self.object,
             online_depth: self.online_depth,
             promised_days: self.promised_days,
-            day_kind: DayKind::parse(&self.day_kind).unwrap_or(DayKind::Working),
-            status: ItemStatus::parse(&self.status).unwrap_or(ItemStatus::Draft),
+            day_kind: self.day_kind,
+            status: self.status,
             summary: self.summary,
         }
     }
@@ -159,15 +157,15 @@ pub(crate) struct ItemRow {
     pub department_id: i64,
     pub department: String,
     pub department_code: String,
-    pub object: String,
-    pub status: String,
+    pub object: ServiceObject,
+    pub status: ItemStatus,
     pub summary: String,
     pub eligibility: String,
     pub materials: String,
     pub legal_basis: String,
     pub statutory_days: i32,
     pub promised_days: i32,
-    pub day_kind: String,
+    pub day_kind: DayKind,
     pub fees: String,
     pub venue: String,
     pub hours: String,
@@ -178,17 +176,9 @@ pub(crate) struct ItemRow {
 }
 
 impl ItemRow {
-    pub fn status(&self) -> ItemStatus {
-        ItemStatus::parse(&self.status).unwrap_or(ItemStatus::Draft)
-    }
-
-    pub fn day_kind(&self) -> DayKind {
-        DayKind::parse(&self.day_kind).unwrap_or(DayKind::Working)
-    }
-
     /// Open for online applications now.
     pub fn online(&self) -> bool {
-        self.status() == ItemStatus::Published && self.online_depth >= 3 && self.form_version.is_some()
+        self.status == ItemStatus::Published && self.online_depth >= 3 && self.form_version.is_some()
     }
 }
 
@@ -210,10 +200,10 @@ async fn guide_of(db: &Db, row: ItemRow) -> Result<ServiceGuide, sqlx::Error> {
         .bind(row.id).fetch_all(pool).await)?;
     let online = row.online();
     Ok(ServiceGuide {
-        materials: serde_json::from_str::<Vec<Material>>(&row.materials).unwrap_or_default(),
-        object: ServiceObject::parse(&row.object).unwrap_or(ServiceObject::Both),
-        status: row.status(),
-        day_kind: row.day_kind(),
+        materials: stored_json(&row.materials, "materials", &row.code)?,
+        object: row.object,
+        status: row.status,
+        day_kind: row.day_kind,
         updated_at: crate::time::local_minute(row.updated_at),
         code: row.code,
         name: row.name,
@@ -237,7 +227,7 @@ async fn guide_of(db: &Db, row: ItemRow) -> Result<ServiceGuide, sqlx::Error> {
 /// The guide of a published item (the public page).
 pub async fn published_guide(db: &Db, code: &str) -> Result<ServiceGuide, ServiceError> {
     let row = item_row(db, code).await?.ok_or(ServiceError::NotFound)?;
-    if row.status() != ItemStatus::Published {
+    if row.status != ItemStatus::Published {
         return Err(ServiceError::NotFound);
     }
     Ok(guide_of(db, row).await?)
@@ -246,7 +236,7 @@ pub async fn published_guide(db: &Db, code: &str) -> Result<ServiceGuide, Servic
 /// A published item's guide with its current application form (for the printable blank form).
 pub async fn published_form(db: &Db, code: &str) -> Result<(ServiceGuide, Option<FormDef>), ServiceError> {
     let row = item_row(db, code).await?.ok_or(ServiceError::NotFound)?;
-    if row.status() != ItemStatus::Published {
+    if row.status != ItemStatus::Published {
         return Err(ServiceError::NotFound);
     }
     let form = match row.form_version {
@@ -261,7 +251,16 @@ pub async fn form_at(db: &Db, item_id: i64, version: i32) -> Result<Option<FormD
     let def: Option<String> = with_db!(db, pool => sqlx::query_scalar(
         "SELECT definition FROM service_forms WHERE item_id = $1 AND version = $2")
         .bind(item_id).bind(version).fetch_optional(pool).await)?;
-    Ok(def.and_then(|d| serde_json::from_str(&d).ok()))
+    def.map(|d| stored_json(&d, "form", &format!("{item_id} v{version}"))).transpose()
+}
+
+/// A JSON value stored by this program, read back: one that does not parse is an error that is
+/// logged (the item and what), never an empty value.
+fn stored_json<T: serde::de::DeserializeOwned>(text: &str, what: &str, item: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(text).map_err(|e| {
+        tracing::error!(item, what, error = %e, "catalogue: a stored value does not parse");
+        sqlx::Error::Decode(Box::new(e))
+    })
 }
 
 // ---- Staff --------------------------------------------------------------------------------
@@ -356,8 +355,9 @@ pub async fn create_item(ctx: &Ctx<'_>, actor: &StaffActor, new: &NewItem) -> Re
     let inserted: u64 = with_tx!(&mut tx, conn => sqlx::query(
         "INSERT INTO service_items (code, name, department_id, object, status, statutory_days, promised_days, \
          day_kind, online_depth, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'draft', 20, 20, 'working', 1, $5, $5) ON CONFLICT (code) DO NOTHING")
-        .bind(&code).bind(new.name.trim()).bind(new.department_id).bind(new.object.code()).bind(ctx.now)
+         VALUES ($1, $2, $3, $4, $6, 20, 20, $7, 1, $5, $5) ON CONFLICT (code) DO NOTHING")
+        .bind(&code).bind(new.name.trim()).bind(new.department_id).bind(new.object).bind(ctx.now)
+        .bind(ItemStatus::Draft).bind(DayKind::Working)
         .execute(conn).await.map(|r| r.rows_affected()))?;
     if inserted == 0 {
         return Err(invalid("code", "该事项编码已存在"));
@@ -436,7 +436,7 @@ pub async fn update_item(ctx: &Ctx<'_>, actor: &StaffActor, code: &str, e: &Item
         online_depth,
         phone
     );
-    if row.day_kind() != e.day_kind {
+    if row.day_kind != e.day_kind {
         changed.push("day_kind");
     }
     let mut tx = ctx.db.begin_write().await?;
@@ -458,7 +458,7 @@ pub async fn update_item(ctx: &Ctx<'_>, actor: &StaffActor, code: &str, e: &Item
 pub async fn set_status(ctx: &Ctx<'_>, actor: &StaffActor, code: &str, to: ItemStatus) -> Result<(), ServiceError> {
     manage_scope(actor)?;
     let row = item_row(ctx.db, code).await?.filter(|r| covers(actor, r.department_id)).ok_or(ServiceError::NotFound)?;
-    let from = row.status();
+    let from = row.status;
     if from == to {
         return Ok(());
     }

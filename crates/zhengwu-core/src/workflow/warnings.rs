@@ -1,53 +1,25 @@
-//! Scheduled jobs that run exactly once per period across every instance sharing the database.
-//!
-//! A period (for the deadline warnings: a day in Asia/Shanghai) is claimed by inserting its row
-//! in `job_runs`; the instance whose insert succeeds runs it, the others skip. A claim whose
-//! instance died (no `finished_at` after the lease) is taken over. After downtime the job runs
-//! once for the current period: its work is a function of the date, so one run brings every
-//! case to the state it would have had, and the periods missed are recorded in its detail.
+//! The daily deadline warnings (黄牌预警 / 红牌超期), run once a day across instances through
+//! [`crate::jobs`]. Its work is a function of the date: after downtime one run brings every
+//! case to the state it would have had, and the days missed are recorded in its detail.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::json;
-use zhengwu_types::workflow::Warning;
+use zhengwu_types::{
+    services::{CaseStatus, DayKind},
+    timeline::EventKind,
+    workflow::Warning,
+};
 
 use super::{clock, ClockPolicy, WorkflowError};
 use crate::{
     audit::{self, Actor, AuditEvent, AuditKey, RequestMeta},
     calendar,
     db::Db,
-    with_db, with_tx,
+    jobs::{claim, finish},
+    timeline, with_db, with_tx,
 };
 
 pub const DEADLINE_JOB: &str = "deadline_warnings";
-
-/// How long a claim stays with an instance that has not finished it.
-const LEASE_MINUTES: i64 = 15;
-
-/// Claims `(job, period)` for `instance`. True: run it now.
-pub async fn claim(db: &Db, job: &str, period: &str, instance: &str, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin_write().await?;
-    let inserted: u64 = with_tx!(&mut tx, conn => sqlx::query(
-        "INSERT INTO job_runs (job, period, instance, claimed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (job, period) DO NOTHING")
-        .bind(job).bind(period).bind(instance).bind(now).execute(conn).await.map(|r| r.rows_affected()))?;
-    let taken = if inserted == 1 {
-        true
-    } else {
-        // Take over a claim left unfinished past its lease.
-        let stale = now - Duration::minutes(LEASE_MINUTES);
-        let n: u64 = with_tx!(&mut tx, conn => sqlx::query(
-            "UPDATE job_runs SET instance = $1, claimed_at = $2 WHERE job = $3 AND period = $4 \
-             AND finished_at IS NULL AND claimed_at < $5")
-            .bind(instance).bind(now).bind(job).bind(period).bind(stale).execute(conn).await.map(|r| r.rows_affected()))?;
-        n == 1
-    };
-    tx.commit().await?;
-    Ok(taken)
-}
-
-pub async fn finish(db: &Db, job: &str, period: &str, detail: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query("UPDATE job_runs SET finished_at = $1, detail = $2 WHERE job = $3 AND period = $4")
-        .bind(now).bind(detail).bind(job).bind(period).execute(pool).await.map(|_| ()))
-}
 
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -87,18 +59,20 @@ pub async fn deadline_warnings(
         }
     }
     let cal = calendar::load(db).await?;
-    let rows: Vec<(i64, String, Option<String>, i32, i32, String)> = with_db!(db, pool => sqlx::query_as(
+    let rows: Vec<(i64, String, Option<DayKind>, i32, i32, Warning)> = with_db!(db, pool => sqlx::query_as(
         "SELECT id, due_date, day_kind, COALESCE(limit_days, 0), extended_days, warning FROM cases \
-         WHERE status = 'processing' AND paused_on IS NULL AND due_date IS NOT NULL")
-        .fetch_all(pool).await)?;
+         WHERE status = $1 AND paused_on IS NULL AND due_date IS NOT NULL")
+        .bind(CaseStatus::Processing).fetch_all(pool).await)?;
     let mut report = Report { ran: true, checked: rows.len(), missed, ..Report::default() };
     let system = Actor::system();
-    for (id, due, kind, limit, extended, stored) in rows {
-        let Ok(due) = due.parse::<NaiveDate>() else { continue };
-        let counting = clock::counting(kind.as_deref().unwrap_or("working"));
+    for (id, due, kind, limit, extended, before) in rows {
+        let Ok(due) = due.parse::<NaiveDate>() else {
+            tracing::error!(case_id = id, "deadline warnings: a stored due date does not parse");
+            continue;
+        };
+        let counting = clock::counting(kind.unwrap_or(DayKind::Working));
         let left = clock::days_left(&cal, today, due, counting);
         let w = clock::warning(left, i64::from(limit + extended), policy.yellow_percent);
-        let before = Warning::parse(&stored);
         if w == before {
             continue;
         }
@@ -111,18 +85,15 @@ pub async fn deadline_warnings(
         // updated with its timeline entry or untouched, and the next claimant redoes the rest.
         let mut tx = db.begin_write().await?;
         let changed: u64 = with_tx!(&mut tx, conn => sqlx::query(
-            "UPDATE cases SET warning = $1 WHERE id = $2 AND warning = $3 AND status = 'processing' AND paused_on IS NULL")
-            .bind(w.code()).bind(id).bind(&stored).execute(conn).await.map(|r| r.rows_affected()))?;
+            "UPDATE cases SET warning = $1 WHERE id = $2 AND warning = $3 AND status = $4 AND paused_on IS NULL")
+            .bind(w).bind(id).bind(before).bind(CaseStatus::Processing).execute(conn).await.map(|r| r.rows_affected()))?;
         if changed == 1 && w != Warning::None {
             let message = match w {
                 Warning::Red => format!("已超过办结期限（{due}）"),
                 _ => format!("剩余 {left} 天，应于 {due} 前办结"),
             };
-            with_tx!(&mut tx, conn => sqlx::query(
-                "INSERT INTO case_events (case_id, at, kind, actor_kind, actor_name, public, message) \
-                 VALUES ($1, $2, $3, 'system', 'system', FALSE, $4)")
-                .bind(id).bind(now).bind(format!("warning_{}", w.code())).bind(message)
-                .execute(conn).await.map(|_| ()))?;
+            let kind = if w == Warning::Red { EventKind::WarningRed } else { EventKind::WarningYellow };
+            timeline::record(&mut tx, id, now, kind, &system, false, &message).await?;
         }
         tx.commit().await?;
     }

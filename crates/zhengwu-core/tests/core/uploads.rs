@@ -1,10 +1,8 @@
 //! Attachments on SQLite and PostgreSQL: the file limits at every save, also when posts race
 //! each other, and removed or orphaned files swept after the grace period.
 
-mod common;
-
+use crate::common::*;
 use chrono::{DateTime, Duration, Utc};
-use common::*;
 use zhengwu_core::{
     cases::{self, CaseError, NewFile, Posted, Saved},
     testing::Backend,
@@ -17,7 +15,7 @@ zhengwu_core::on_both!(
 );
 
 async fn drafts_keep_within_the_file_limits_and_removed_files_are_swept(b: Backend) {
-    use zhengwu_core::blobs::sweep;
+    use zhengwu_core::sweep;
     let Some(w) = World::new(b, "cs_limits").await else { return };
     let me = w.citizen(PHONE, Some(ID)).await;
     let ctx = w.ctx();

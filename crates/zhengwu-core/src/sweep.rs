@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use super::{BlobError, BlobStore};
+use crate::blobs::{BlobError, BlobStore};
 use crate::{
     audit::{self, Actor, AuditEvent, AuditKey, RequestMeta},
     db::Db,
@@ -166,11 +166,11 @@ pub async fn sweep_once_a_day(
 ) -> Result<Option<Swept>, BlobError> {
     let period = crate::time::shanghai_date(now).to_string();
     let io = |e: sqlx::Error| BlobError::Io(e.to_string());
-    if !crate::workflow::jobs::claim(db, SWEEP_JOB, &period, instance, now).await.map_err(io)? {
+    if !crate::jobs::claim(db, SWEEP_JOB, &period, instance, now).await.map_err(io)? {
         return Ok(None);
     }
     let s = sweep(db, store, key, now).await?;
     let detail = json!({ "removed": s.removed, "orphans": s.orphans, "staging": s.staging }).to_string();
-    crate::workflow::jobs::finish(db, SWEEP_JOB, &period, &detail, now).await.map_err(io)?;
+    crate::jobs::finish(db, SWEEP_JOB, &period, &detail, now).await.map_err(io)?;
     Ok(Some(s))
 }

@@ -3,10 +3,8 @@
 //! idempotent submission (also under concurrency), tracking numbers, the public look-up,
 //! supplement requests, form versions kept by cases, and the staff list in data scope.
 
-mod common;
-
+use crate::common::*;
 use chrono::{Duration, Utc};
-use common::*;
 use zhengwu_core::{
     cases::{self, CaseError, CaseFilter, Posted, Saved},
     citizen::CitizenActor,
@@ -214,7 +212,7 @@ async fn an_application_goes_from_draft_to_submitted_once(b: Backend) {
     assert_eq!(detail.files.len(), 1);
     assert_eq!(detail.files[0].name, "身份证.pdf", "no path, the real type's extension");
     assert!(detail.answers.iter().any(|a| a.name == "wants_training" && a.value == "职业介绍、职业培训"));
-    assert_eq!(detail.timeline.iter().map(|t| t.kind.as_str()).collect::<Vec<_>>(), vec!["submitted"]);
+    assert_eq!(detail.timeline.iter().map(|t| t.kind.code()).collect::<Vec<_>>(), vec!["submitted"]);
     // Another citizen sees nothing of it.
     let other = w.citizen("13900139000", None).await;
     assert!(matches!(cases::my_case(&ctx, &w.keys, &other, case_id).await, Err(CaseError::NotFound)));
@@ -371,7 +369,7 @@ async fn a_supplement_request_is_answered_and_resubmitted(b: Backend) {
     assert_eq!(d.files.len(), 1);
     assert_eq!(d.files[0].media_type, "image/png");
     assert!(d.supplement_note.is_none());
-    let kinds: Vec<_> = d.timeline.iter().map(|t| t.kind.as_str()).collect();
+    let kinds: Vec<_> = d.timeline.iter().map(|t| t.kind.code()).collect();
     assert_eq!(kinds, vec!["submitted", "supplement_requested", "resubmitted"], "history kept");
     assert_eq!(d.timeline[1].actor, "工作人员", "the public sees no staff user names");
     assert!(d.timeline[1].message.contains("不清晰"));

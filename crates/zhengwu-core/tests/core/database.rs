@@ -137,9 +137,8 @@ async fn attachments_download_once_their_files_are_stored(backend: Backend) {
     let e = articles::attachment_file(&t.db, Channel::Notices, listed.id, 99).await.unwrap_err();
     assert!(matches!(e, ArticleError::NotFound));
     // The sweep counts them as referenced: nothing is an orphan, nothing missing.
-    let f = zhengwu_core::blobs::sweep::check(&t.db, &store, chrono::Utc::now() + chrono::Duration::days(2), true)
-        .await
-        .unwrap();
+    let f =
+        zhengwu_core::sweep::check(&t.db, &store, chrono::Utc::now() + chrono::Duration::days(2), true).await.unwrap();
     assert!(f.orphans.is_empty() && f.missing.is_empty() && f.unsealed.is_empty(), "{f:?}");
     assert_eq!(f.referenced, stored);
     let _ = std::fs::remove_dir_all(dir);

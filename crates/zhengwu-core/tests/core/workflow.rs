@@ -14,9 +14,10 @@ use zhengwu_core::{
     citizen::{self, CitizenActor, PersonalKeys},
     demo,
     identity::{self as id, Ctx, SessionStore, StaffActor},
+    jobs,
     testing::{Backend, TestDb},
     with_db,
-    workflow::{self, jobs, Act, ClockPolicy, Outcome, Supervise, WorkflowError},
+    workflow::{self, warnings, Act, ClockPolicy, Outcome, Supervise, WorkflowError},
 };
 use zhengwu_crypto::keys::MasterKey;
 use zhengwu_types::{
@@ -226,7 +227,7 @@ async fn accept_and_approve_conclude_the_case_for_the_citizen(b: Backend) {
     assert_eq!(w.act(&hewei, case_id, approve(None), t1).await.unwrap(), Outcome::Concluded(CaseStatus::Approved));
     let detail = cases::my_case(&w.at(t1), &w.keys, &me, case_id).await.unwrap();
     assert_eq!(detail.summary.status, CaseStatus::Approved);
-    let kinds: Vec<&str> = detail.timeline.iter().map(|e| e.kind.as_str()).collect();
+    let kinds: Vec<&str> = detail.timeline.iter().map(|e| e.kind.code()).collect();
     assert_eq!(kinds, vec!["submitted", "accepted", "approved"], "the citizen sees each public step");
     assert!(detail.timeline.iter().all(|e| e.actor != "xuqing" && e.actor != "hewei"), "no staff names in public");
     assert!(w.open_tasks(case_id).await.is_empty());
@@ -524,7 +525,7 @@ async fn transfer_delegate_withdraw_suspend_extend_terminate(b: Backend) {
     .unwrap();
     assert_eq!(w.case(c2).await.0, "terminated");
     let public = cases::my_case(&w.at(at10("2026-11-18")), &w.keys, &me, c2).await.unwrap();
-    let kinds: Vec<&str> = public.timeline.iter().map(|e| e.kind.as_str()).collect();
+    let kinds: Vec<&str> = public.timeline.iter().map(|e| e.kind.code()).collect();
     assert_eq!(kinds, vec!["submitted", "accepted", "suspended", "extended", "resumed", "extended", "terminated"]);
     let approved: (String, i32) = with_db!(&w.t.db, pool => sqlx::query_as(
         "SELECT status, days FROM case_extensions WHERE case_id = $1").bind(c2).fetch_one(pool).await)
@@ -615,8 +616,8 @@ async fn the_warning_job_runs_once_per_day_and_catches_up(b: Backend) {
     // Due: 11-19, 11-24, 11-26. A run on 11-20 (and its rival instance) — exactly one runs.
     let now = at10("2026-11-20");
     let (a, b2) = tokio::join!(
-        jobs::deadline_warnings(&w.t.db, &w.audit, "instance-a", now, POLICY),
-        jobs::deadline_warnings(&w.t.db, &w.audit, "instance-b", now, POLICY)
+        warnings::deadline_warnings(&w.t.db, &w.audit, "instance-a", now, POLICY),
+        warnings::deadline_warnings(&w.t.db, &w.audit, "instance-b", now, POLICY)
     );
     let (a, b2) = (a.unwrap(), b2.unwrap());
     assert!(a.ran != b2.ran, "exactly one instance runs the day: {a:?} {b2:?}");
@@ -625,11 +626,14 @@ async fn the_warning_job_runs_once_per_day_and_catches_up(b: Backend) {
     assert_eq!(w.case(cases_by_day[0]).await.3, "red");
     // Later the same day: nothing.
     assert!(
-        !jobs::deadline_warnings(&w.t.db, &w.audit, "instance-a", now + Duration::hours(3), POLICY).await.unwrap().ran
+        !warnings::deadline_warnings(&w.t.db, &w.audit, "instance-a", now + Duration::hours(3), POLICY)
+            .await
+            .unwrap()
+            .ran
     );
     // Down from 11-21 to 11-26: one run catches up (the 11-24 case is now red, 11-26 yellow).
     let later = at10("2026-11-26");
-    let r = jobs::deadline_warnings(&w.t.db, &w.audit, "instance-b", later, POLICY).await.unwrap();
+    let r = warnings::deadline_warnings(&w.t.db, &w.audit, "instance-b", later, POLICY).await.unwrap();
     assert!(r.ran);
     assert_eq!(r.missed, vec!["2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25"]);
     assert_eq!((r.to_red, r.to_yellow), (1, 1), "{r:?}");
@@ -647,11 +651,11 @@ async fn the_warning_job_runs_once_per_day_and_catches_up(b: Backend) {
     assert_eq!(rows[0].warning, Warning::Red);
     // A claim left unfinished by a dead instance is taken over after its lease.
     let stuck = at10("2026-11-27");
-    assert!(jobs::claim(&w.t.db, jobs::DEADLINE_JOB, "2026-11-27", "dead", stuck).await.unwrap());
-    assert!(!jobs::claim(&w.t.db, jobs::DEADLINE_JOB, "2026-11-27", "alive", stuck + Duration::minutes(5))
+    assert!(jobs::claim(&w.t.db, warnings::DEADLINE_JOB, "2026-11-27", "dead", stuck).await.unwrap());
+    assert!(!jobs::claim(&w.t.db, warnings::DEADLINE_JOB, "2026-11-27", "alive", stuck + Duration::minutes(5))
         .await
         .unwrap());
-    assert!(jobs::claim(&w.t.db, jobs::DEADLINE_JOB, "2026-11-27", "alive", stuck + Duration::minutes(20))
+    assert!(jobs::claim(&w.t.db, warnings::DEADLINE_JOB, "2026-11-27", "alive", stuck + Duration::minutes(20))
         .await
         .unwrap());
     w.finish().await;
