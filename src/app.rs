@@ -8,22 +8,31 @@ use leptos_router::{
 };
 use zhengwu_types::Channel;
 
-use crate::{
-    components::layout::Layout,
-    pages::{
-        console::{
-            DashboardPage, DepartmentsPage, RoleEditPage, RolesPage, StaffDetailPage, StaffListPage, StaffNewPage,
-        },
-        console_cases::{StaffCasePage, StaffCasesPage, StaffServicePage, StaffServicesPage},
-        console_security::{ApprovalsPage, AuditLogPage, DisputesPage, StaffCitizenPage},
-        console_workflow::{CalendarPage, CopiedPage, DonePage, InboxPage, SupervisionPage},
-        login::{LoginPage, PasswordPage, PhonePage, ResetPage, TotpPage},
-        my::{CitizenLoginPage, MyPage, RealNamePage},
-        services::{ApplyPage, BlankFormPage, LookupPage, MyCasePage, MyCasesPage, ServiceGuidePage, ServicesPage},
-        ArticleDetailPage, ArticleListPage, HomePage, NotFound,
-    },
-    prefs::{use_site, Prefs},
+use crate::features::cases::pages::{
+    apply::ApplyPage, case::MyCasePage, lookup::LookupPage, my_cases::MyCasesPage, staff_case::StaffCasePage,
+    staff_cases::StaffCasesPage,
 };
+use crate::features::catalogue::pages::{
+    blank_form::BlankFormPage, guide::ServiceGuidePage, list::ServicesPage, staff_item::StaffServicePage,
+    staff_items::StaffServicesPage,
+};
+use crate::features::citizen::pages::my::{CitizenLoginPage, MyPage, RealNamePage};
+use crate::features::citizen::pages::staff::{DisputesPage, StaffCitizenPage};
+use crate::features::content::pages::articles::{ArticleDetailPage, ArticleListPage};
+use crate::features::content::pages::home::HomePage;
+use crate::features::identity::pages::console::{
+    DashboardPage, DepartmentsPage, RoleEditPage, RolesPage, StaffDetailPage, StaffListPage, StaffNewPage,
+};
+use crate::features::identity::pages::login::{LoginPage, PasswordPage, PhonePage, ResetPage, TotpPage};
+use crate::features::identity::pages::security::{ApprovalsPage, AuditLogPage};
+use crate::features::workflow::pages::{
+    calendar::CalendarPage,
+    lists::{CopiedPage, DonePage, InboxPage},
+    supervision::SupervisionPage,
+};
+use crate::ui::error::NotFound;
+use crate::ui::layout::Layout;
+use crate::ui::prefs::{use_site, Prefs};
 
 /// The whole HTML document. Rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use zhengwu::server::cli::Cli;
+use zhengwu::shell::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -14,17 +14,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(zhengwu::server::start::run(cli)) {
+    match runtime.block_on(zhengwu::shell::start::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line, naming the setting; no backtrace.
             eprintln!("error: {e}");
             match e {
                 // Distinct from "could not run": the check ran and found tampering.
-                zhengwu::server::StartError::Tampered(_) | zhengwu::server::StartError::BlobsFound(_) => {
+                zhengwu::shell::StartError::Tampered(_) | zhengwu::shell::StartError::BlobsFound(_) => {
                     ExitCode::from(2)
                 }
-                zhengwu::server::StartError::NoCalendarData(_) => ExitCode::from(3),
+                zhengwu::shell::StartError::NoCalendarData(_) => ExitCode::from(3),
                 _ => ExitCode::FAILURE,
             }
         }

@@ -1,0 +1,99 @@
+//! The console's case list (办件): incoming cases in the data scope, filtered.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use zhengwu_types::{
+    services::{CaseStatus, CaseSummary},
+    Page,
+};
+
+use crate::features::cases::api::staff_cases;
+use crate::features::identity::ConsoleNav;
+use crate::ui::error::ErrorPage;
+use crate::ui::meta::PageMeta;
+use crate::ui::pager::Pager;
+use crate::ui::url::{encode_pairs, query};
+
+#[component]
+pub fn StaffCasesPage() -> impl IntoView {
+    let query = use_query_map();
+    let params = move || {
+        query.with(|q| {
+            (q.get("service"), q.get("status"), q.get("department"), q.get("from"), q.get("to"), q.get("page"))
+        })
+    };
+    let data = Resource::new(params, |(service, status, department, from, to, page)| {
+        staff_cases(service, status, department, from, to, page)
+    });
+    view! {
+        <PageMeta title="办件" />
+        <ConsoleNav />
+        <h1>"办件"</h1>
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(p) => view! { <CaseTable p /> }.into_any(),
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub(crate) fn CaseTable(p: Page<CaseSummary>) -> impl IntoView {
+    let keys = ["service", "status", "department", "from", "to"];
+    let current: Vec<(String, String)> = keys.iter().filter_map(|k| query(k).map(|v| (k.to_string(), v))).collect();
+    let value = |k: &str| current.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let base = if current.is_empty() {
+        "/admin/cases".to_string()
+    } else {
+        format!("/admin/cases?{}", encode_pairs(&current))
+    };
+    let status = value("status");
+    view! {
+        <form method="get" action="/admin/cases" class="form filter-form">
+            <div class="field"><label for="service">"事项编码"</label><input id="service" name="service" type="text" value=value("service") /></div>
+            <div class="field">
+                <label for="status">"状态"</label>
+                <select id="status" name="status">
+                    <option value="">"全部"</option>
+                    {[CaseStatus::Submitted, CaseStatus::Processing, CaseStatus::Supplement].into_iter().map(|s| view! {
+                        <option value=s.code() selected=status == s.code()>{s.name_zh()}</option>
+                    }).collect_view()}
+                    <option value="concluded" selected=status == "concluded">"已办结（全部）"</option>
+                    {[CaseStatus::Approved, CaseStatus::Rejected, CaseStatus::Terminated, CaseStatus::Withdrawn].into_iter().map(|s| view! {
+                        <option value=s.code() selected=status == s.code()>{s.name_zh()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field"><label for="department">"部门编码"</label><input id="department" name="department" type="text" value=value("department") /></div>
+            <div class="field"><label for="from">"提交日期从"</label><input id="from" name="from" type="date" value=value("from") /></div>
+            <div class="field"><label for="to">"至"</label><input id="to" name="to" type="date" value=value("to") /></div>
+            <button type="submit" class="button">"筛选"</button>
+        </form>
+        {if p.items.is_empty() {
+            view! { <p class="empty">"没有符合条件的办件。"</p> }.into_any()
+        } else {
+            view! {
+                <div class="table-wrap">
+                    <table class="data">
+                        <thead><tr><th scope="col">"办件编号"</th><th scope="col">"事项"</th><th scope="col">"部门"</th><th scope="col">"状态"</th><th scope="col">"提交时间"</th></tr></thead>
+                        <tbody>
+                            {p.items.iter().map(|c| view! {
+                                <tr>
+                                    <td><a href=format!("/admin/cases/{}", c.id)>{c.tracking_no.clone().unwrap_or_default()}</a></td>
+                                    <td>{c.service_name.clone()}</td>
+                                    <td>{c.department.clone()}</td>
+                                    <td>{c.status.name_zh()}</td>
+                                    <td>{c.submitted_at.clone().unwrap_or_default()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }.into_any()
+        }}
+        <Pager base page=p.page total_pages=p.total_pages total=p.total />
+    }
+}

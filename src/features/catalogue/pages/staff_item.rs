@@ -1,0 +1,238 @@
+//! One item in the console: its guide, its form (as rows or as JSON), its status and its
+//! workflow.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use zhengwu_types::services::ItemStatus;
+
+use crate::features::catalogue::api::{staff_service, ItemEditor};
+use crate::features::identity::ConsoleNav;
+use crate::features::workflow::ItemWorkflowSection;
+use crate::ui::error::ErrorPage;
+use crate::ui::form::{CsrfField, ErrorSummary};
+use crate::ui::meta::{rcdata, PageMeta};
+use crate::ui::session::use_form_echo;
+use crate::ui::url::query;
+
+#[component]
+pub fn StaffServicePage() -> impl IntoView {
+    let params = use_params_map();
+    let code = move || params.with(|p| p.get("code").unwrap_or_default());
+    let data = Resource::new(code, staff_service);
+    view! {
+        <ConsoleNav />
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(e) => {
+                        let code = e.guide.code.clone();
+                        view! { <ServiceEditor e /> <ItemWorkflowSection code /> }.into_any()
+                    }
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+pub(crate) fn done_text(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "saved" => "办事指南已保存。",
+        "created" => "事项已新建（未发布）。请填写办事指南；网上办理的事项还需发布申请表单。",
+        "published" => "事项已发布，公众可以查看和申请。",
+        "retired" => "事项已停用，已从公开目录中移除。",
+        "draft" => "事项已撤回为未发布。",
+        "form" => "新版本表单已发布。已开始的申请仍使用原版本。",
+        _ => return None,
+    })
+}
+
+#[component]
+pub(crate) fn ServiceEditor(e: ItemEditor) -> impl IntoView {
+    let echo = use_form_echo();
+    let g = e.guide;
+    let done = query("done").as_deref().and_then(done_text);
+    let code = g.code.clone();
+    // A field's value: as posted (when the form came back), else as stored.
+    let val = |k: &str, stored: String| if echo.values.contains_key(k) { echo.value(k) } else { stored };
+    let input = |k: &'static str, label: &'static str, stored: String| {
+        let error = echo.error(k);
+        view! {
+            <div class="field" class:field-error=error.is_some()>
+                <label for=k>{label}</label>
+                {error.clone().map(|e| view! { <p class="error-message" id=format!("{k}-error")>{e}</p> })}
+                <input id=k name=k type="text" value=val(k, stored) aria-invalid=error.is_some().then_some("true") />
+            </div>
+        }
+    };
+    let area = |k: &'static str, label: &'static str, stored: String| {
+        let error = echo.error(k);
+        view! {
+            <div class="field" class:field-error=error.is_some()>
+                <label for=k>{label}</label>
+                {error.clone().map(|e| view! { <p class="error-message">{e}</p> })}
+                <textarea id=k name=k rows="3">{rcdata(&val(k, stored))}</textarea>
+            </div>
+        }
+    };
+    let day_kind = val("day_kind", g.day_kind.code().to_string());
+    // The structured editor's rows: every field with its section, and one empty row to add.
+    let mut rows: Vec<(String, Option<zhengwu_types::services::FieldDef>)> = e
+        .form
+        .as_ref()
+        .map(|f| f.sections.iter().flat_map(|s| s.fields.iter().map(|x| (s.title.clone(), Some(x.clone())))).collect())
+        .unwrap_or_default();
+    let last_section = rows.last().map(|r| r.0.clone()).unwrap_or_else(|| "申请信息".into());
+    rows.push((last_section, None));
+    let definition = val("definition", e.form_json.clone());
+    let status = g.status;
+    view! {
+        <PageMeta title=format!("事项管理 · {}", g.name) />
+        <nav class="breadcrumb" aria-label="当前位置"><a href="/admin/services">"事项管理"</a>" › "{g.name.clone()}</nav>
+        <h1>{g.name.clone()}</h1>
+        {done.map(|d| view! { <div class="notice" role="status"><p>{d}</p></div> })}
+        <dl class="facts">
+            <div><dt>"编码"</dt><dd>{g.code.clone()}</dd></div>
+            <div><dt>"部门"</dt><dd>{g.department.clone()}</dd></div>
+            <div><dt>"状态"</dt><dd>{status.name_zh()}</dd></div>
+            <div><dt>"表单版本"</dt><dd>{e.form_version.map(|v| v.to_string()).unwrap_or_else(|| "无".into())}</dd></div>
+        </dl>
+        <ErrorSummary labels=&[("status", "状态"), ("definition", "申请表单")] />
+        <section class="panel">
+            <h2>"发布状态"</h2>
+            <form method="post" action=format!("/admin/services/{code}/status") class="form inline">
+                <CsrfField />
+                {match status {
+                    ItemStatus::Published => view! { <button type="submit" name="status" value="retired" class="button secondary">"停用事项"</button> }.into_any(),
+                    _ => view! { <button type="submit" name="status" value="published" class="button">"发布事项"</button> }.into_any(),
+                }}
+            </form>
+        </section>
+        <section class="panel">
+            <h2>"办事指南"</h2>
+            <form method="post" action=format!("/admin/services/{code}") class="form">
+                <CsrfField />
+                {input("name", "事项名称", g.name.clone())}
+                {area("summary", "简介", g.summary.clone())}
+                {area("eligibility", "受理条件", g.eligibility.clone())}
+                {area("legal_basis", "设定依据", g.legal_basis.clone())}
+                {input("statutory_days", "法定时限（天）", g.statutory_days.to_string())}
+                {input("promised_days", "承诺时限（天，不长于法定时限）", g.promised_days.to_string())}
+                <div class="field">
+                    <label for="day_kind">"时限计算方式"</label>
+                    <select id="day_kind" name="day_kind">
+                        <option value="working" selected=day_kind == "working">"工作日"</option>
+                        <option value="natural" selected=day_kind == "natural">"自然日"</option>
+                    </select>
+                </div>
+                {input("online_depth", "网上办理深度（1–4）", g.online_depth.to_string())}
+                {input("fees", "收费标准", g.fees.clone())}
+                {area("venue", "办理地点", g.venue.clone())}
+                {input("hours", "办理时间", g.hours.clone())}
+                {input("phone", "咨询电话", g.phone.clone())}
+                <button type="submit" class="button">"保存办事指南"</button>
+            </form>
+        </section>
+        <section class="panel">
+            <h2>"申请表单"</h2>
+            <h3>"逐项编辑"</h3>
+            <p class="hint">"每行一个字段；“顺序”决定先后，分组名相同的字段在同一组。勾选“删除”去掉该字段；最后一行可新增字段。保存即发布为新版本。"</p>
+            <form method="post" action=format!("/admin/services/{code}/fields") class="form field-editor">
+                <CsrfField />
+                {rows.into_iter().enumerate().map(|(i, (section, f))| view! { <FieldRow i section f /> }).collect_view()}
+                <button type="submit" class="button">"保存并发布新版本表单"</button>
+            </form>
+            <h3>"JSON 导入导出"</h3>
+            {e.form_version.map(|_| view! { <p><a href=format!("/admin/services/{code}/form.json")>"导出当前表单（JSON）"</a></p> })}
+            <form method="post" action=format!("/admin/services/{code}/form") class="form">
+                <CsrfField />
+                <div class="field" class:field-error=echo.error("definition").is_some()>
+                    <label for="definition">"表单定义（JSON，可粘贴导入）"</label>
+                    <p class="hint">"保存即发布为新版本；已开始的申请继续使用原版本。"</p>
+                    {echo.error("definition").map(|e| view! { <p class="error-message">{e}</p> })}
+                    <textarea id="definition" name="definition" rows="16" class="code">{rcdata(&definition)}</textarea>
+                </div>
+                <button type="submit" class="button">"发布新版本表单"</button>
+            </form>
+        </section>
+    }
+}
+
+/// One row of the structured form editor: every property of a field as a plain input.
+#[component]
+pub(crate) fn FieldRow(i: usize, section: String, f: Option<zhengwu_types::services::FieldDef>) -> impl IntoView {
+    use zhengwu_types::services::{FieldKind, FileType, Prefill};
+    let is_new = f.is_none();
+    let f = f.unwrap_or_default();
+    let id = move |k: &str| format!("r{i}-{k}");
+    let num = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+    let fnum = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let text = move |k: &'static str, label: &'static str, value: String| {
+        view! {
+            <div class="field">
+                <label for=id(k)>{label}</label>
+                <input id=id(k) name=format!("{k}_{i}") type="text" value=value />
+            </div>
+        }
+    };
+    view! {
+        <details class="field-row-wrap" open=is_new>
+        <summary>{if is_new { "新增字段".to_string() } else { format!("{}. {} · {}{}", i + 1, f.label, f.kind.name_zh(), if f.required { " · 必填" } else { "" }) }}</summary>
+        <fieldset class="field-row">
+            <legend class="visually-hidden">{if is_new { "新增字段".to_string() } else { format!("字段 {}：{}", i + 1, f.label) }}</legend>
+            <input type="hidden" name="row" value=i.to_string() />
+            {text("order", "顺序", if is_new { String::new() } else { (i + 1).to_string() })}
+            {text("section", "分组", section)}
+            {text("name", "名称（英文，如 applicant_name）", f.name.clone())}
+            {text("label", "标签", f.label.clone())}
+            <div class="field">
+                <label for=id("kind")>"类型"</label>
+                <select id=id("kind") name=format!("kind_{i}")>
+                    {FieldKind::ALL.into_iter().map(|k| view! { <option value=k.code() selected=k == f.kind>{k.name_zh()}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="choice">
+                <input type="checkbox" id=id("required") name=format!("required_{i}") value="1" checked=f.required />
+                <label for=id("required")>"必填"</label>
+            </div>
+            {text("hint", "提示", f.hint.clone())}
+            {text("min_len", "最短字数", num(f.min_len))}
+            {text("max_len", "最长字数", num(f.max_len))}
+            {text("min", "最小值（日期：相对今天的天数）", fnum(f.min))}
+            {text("max", "最大值（日期：相对今天的天数）", fnum(f.max))}
+            {text("pattern", "格式（正则表达式）", f.pattern.clone().unwrap_or_default())}
+            {text("pattern_message", "格式不符时的提示", f.pattern_message.clone().unwrap_or_default())}
+            {text("options", "选项（用“|”分隔）", f.options.join("|"))}
+            <div class="field">
+                <p class="label">"附件类型"</p>
+                {FileType::ALL.into_iter().map(|t| {
+                    let cid = id(&format!("accept-{}", t.extension()));
+                    view! {
+                        <span class="choice inline-choice">
+                            <input type="checkbox" id=cid.clone() name=format!("accept_{i}") value=t.extension() checked=f.accept.contains(&t) />
+                            <label for=cid>{t.extension().to_uppercase()}</label>
+                        </span>
+                    }
+                }).collect_view()}
+            </div>
+            {text("max_size_kb", "单个文件上限（KB）", num(f.max_size_kb))}
+            {text("max_count", "文件数量上限", num(f.max_count))}
+            <div class="field">
+                <label for=id("prefill")>"自动填入"</label>
+                <select id=id("prefill") name=format!("prefill_{i}")>
+                    <option value="">"不填入"</option>
+                    <option value="real_name" selected=f.prefill == Some(Prefill::RealName)>"实名姓名"</option>
+                    <option value="id_number" selected=f.prefill == Some(Prefill::IdNumber)>"身份证号码"</option>
+                    <option value="mobile" selected=f.prefill == Some(Prefill::Mobile)>"手机号码"</option>
+                </select>
+            </div>
+            {(!is_new).then(|| view! {
+                <div class="choice">
+                    <input type="checkbox" id=id("delete") name=format!("delete_{i}") value="1" />
+                    <label for=id("delete")>"删除此字段"</label>
+                </div>
+            })}
+        </fieldset>
+        </details>
+    }
+}

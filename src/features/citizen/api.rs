@@ -1,0 +1,84 @@
+//! Server functions for citizens' own pages and for staff looking at a citizen. Personal data
+//! leaves the server masked only; the full value comes from an audited form post.
+
+use leptos::prelude::*;
+pub use zhengwu_types::personal::MaskedProfile;
+
+use crate::error::ApiError;
+
+/// The signed-in citizen's profile, masked.
+#[server(prefix = "/sfn", endpoint = "my/profile")]
+pub async fn my_profile() -> Result<MaskedProfile, ApiError> {
+    use zhengwu_types::ErrorCode;
+    let state = crate::web::state::use_app_state()?;
+    let parts = use_context::<axum::http::request::Parts>()
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "request missing"))?;
+    let c = parts
+        .extensions
+        .get::<crate::web::citizen::CurrentCitizen>()
+        .cloned()
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "not signed in"))?;
+    let meta = crate::web::auth::request_meta(&parts.headers, &parts.extensions);
+    let ctx = state.ctx(&meta);
+    Ok(zhengwu_core::citizen::own_profile(&ctx, &state.personal, &c.0 .1).await?)
+}
+
+/// A citizen for staff with `personal:unmask`, masked.
+#[server(prefix = "/sfn", endpoint = "admin/citizen")]
+pub async fn staff_citizen(id: String) -> Result<MaskedProfile, ApiError> {
+    use zhengwu_types::ErrorCode;
+    let state = crate::web::state::use_app_state()?;
+    let parts = use_context::<axum::http::request::Parts>()
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "request missing"))?;
+    let staff = parts
+        .extensions
+        .get::<crate::web::auth::CurrentStaff>()
+        .cloned()
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "not signed in"))?;
+    let id: i64 = id.parse().map_err(|_| ApiError::new(ErrorCode::NotFound, "not found"))?;
+    let meta = crate::web::auth::request_meta(&parts.headers, &parts.extensions);
+    let ctx = state.ctx(&meta);
+    Ok(zhengwu_core::citizen::citizen_for_staff(&ctx, &state.personal, staff.actor(), id).await?)
+}
+
+/// A real-name dispute as window staff see it (masked).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DisputeRow {
+    pub id: i64,
+    pub citizen_id: i64,
+    pub holder_id: i64,
+    pub real_name: String,
+    pub id_number: String,
+    pub status: String,
+    pub note: String,
+    pub created_at: String,
+}
+
+/// Real-name disputes for staff who verify identities (`personal:unmask`).
+#[server(prefix = "/sfn", endpoint = "admin/disputes")]
+pub async fn dispute_list() -> Result<Vec<DisputeRow>, ApiError> {
+    use zhengwu_types::ErrorCode;
+    let state = crate::web::state::use_app_state()?;
+    let parts = use_context::<axum::http::request::Parts>()
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "request missing"))?;
+    let staff = parts
+        .extensions
+        .get::<crate::web::auth::CurrentStaff>()
+        .cloned()
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "not signed in"))?;
+    let meta = crate::web::auth::request_meta(&parts.headers, &parts.extensions);
+    let list = zhengwu_core::citizen::list_disputes(&state.ctx(&meta), &state.personal, staff.actor()).await?;
+    Ok(list
+        .into_iter()
+        .map(|d| DisputeRow {
+            id: d.id,
+            citizen_id: d.citizen_id,
+            holder_id: d.holder_id,
+            real_name: d.real_name,
+            id_number: d.id_number,
+            status: d.status.name_zh().to_string(),
+            note: d.note,
+            created_at: zhengwu_core::time::local_minute(d.created_at),
+        })
+        .collect())
+}

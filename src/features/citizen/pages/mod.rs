@@ -1,0 +1,2 @@
+pub mod my;
+pub mod staff;

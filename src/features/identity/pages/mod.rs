@@ -1,0 +1,3 @@
+pub mod console;
+pub mod login;
+pub mod security;
