@@ -256,6 +256,77 @@ crate::code_enum! {
 }
 
 crate::code_enum! {
+    /// What the workflow panel's forms post as `action`: one per button.
+    pub enum PanelAction {
+        Approve = "approve",
+        Reject = "reject",
+        Return = "return",
+        Supplement = "supplement",
+        Transfer = "transfer",
+        Delegate = "delegate",
+        Copy = "copy",
+        TakeBack = "take_back",
+        Suspend = "suspend",
+        Resume = "resume",
+        RequestExtension = "request_extension",
+    }
+}
+
+impl PanelAction {
+    /// The panel's form it is posted from (transfer, delegate and copy share one form).
+    pub fn form(self) -> &'static str {
+        match self {
+            PanelAction::Transfer | PanelAction::Delegate | PanelAction::Copy => "hand",
+            PanelAction::Suspend | PanelAction::Resume => "suspend",
+            a => a.code(),
+        }
+    }
+
+    /// What the page says after it was done.
+    pub fn done_zh(self) -> &'static str {
+        match self {
+            PanelAction::Approve => "已提交审批意见。",
+            PanelAction::Reject => "已作出不予通过的决定，申请人会看到理由。",
+            PanelAction::Return => "已退回。",
+            PanelAction::Supplement => "已通知申请人补正，补正期间暂停计时。",
+            PanelAction::Transfer => "已转办。",
+            PanelAction::Delegate => "已委派。您可以随时收回。",
+            PanelAction::TakeBack => "已收回委派。",
+            PanelAction::Copy => "已抄送。",
+            PanelAction::Suspend => "已进入特别程序，暂停计时。",
+            PanelAction::Resume => "已恢复计时。",
+            PanelAction::RequestExtension => "延期申请已提交，等待审批。",
+        }
+    }
+}
+
+crate::code_enum! {
+    /// What a supervisor's forms post as `kind` (督办).
+    pub enum SuperviseKind {
+        Terminate = "terminate",
+        Extend = "extend",
+        Remind = "remind",
+        Note = "note",
+        Assign = "assign",
+        DecideExtension = "decide_extension",
+    }
+}
+
+impl SuperviseKind {
+    /// What the page says after it was done.
+    pub fn done_zh(self) -> &'static str {
+        match self {
+            SuperviseKind::Terminate => "办件已终止。",
+            SuperviseKind::Extend => "已延长办理期限。",
+            SuperviseKind::Remind => "已催办。",
+            SuperviseKind::Note => "督办记录已保存。",
+            SuperviseKind::Assign => "已指派办理人。",
+            SuperviseKind::DecideExtension => "延期申请已处理。",
+        }
+    }
+}
+
+crate::code_enum! {
     /// A workflow task's state.
     #[derive(Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]

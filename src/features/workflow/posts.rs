@@ -10,6 +10,7 @@ use axum::{
     routing::post,
     Router,
 };
+use zhengwu_types::workflow::{PanelAction, SuperviseKind};
 use zhengwu_core::{
     calendar::{self, CalendarError, DayType},
     workflow::{self, Act, Supervise, WorkflowError},
@@ -68,31 +69,33 @@ async fn act(State(state): State<AppState>, Path(task): Path<String>, req: Reque
             typed.to_string()
         }
     };
-    let kind = f.value("action").to_string();
-    let action = match kind.as_str() {
-        "approve" => Act::Approve { opinion: opinion.clone(), choose: opt_id(f.value("choose")) },
-        "reject" => Act::Reject { reason: f.value("reason").to_string() },
-        "return" => Act::Return { to: f.value("to_step").to_string(), opinion: opinion.clone() },
-        "supplement" => Act::Supplement {
+    let Some(kind) = PanelAction::parse(f.value("action")) else {
+        return (StatusCode::BAD_REQUEST, "未知操作").into_response();
+    };
+    let action = match kind {
+        PanelAction::Approve => Act::Approve { opinion: opinion.clone(), choose: opt_id(f.value("choose")) },
+        PanelAction::Reject => Act::Reject { reason: f.value("reason").to_string() },
+        PanelAction::Return => Act::Return { to: f.value("to_step").to_string(), opinion: opinion.clone() },
+        PanelAction::Supplement => Act::Supplement {
             message: f.value("message").to_string(),
             fields: f.all("field").map(str::to_string).collect(),
         },
-        "transfer" | "delegate" | "copy" => {
+        PanelAction::Transfer | PanelAction::Delegate | PanelAction::Copy => {
             let Some(to) = opt_id(f.value("to")) else {
                 let path = format!("/admin/cases/{case_id}");
-                return again(&state, p.parts, &path, "hand", "to", "请选择人员".into(), vec![("opinion", opinion)])
+                return again(&state, p.parts, &path, kind.form(), "to", "请选择人员".into(), vec![("opinion", opinion)])
                     .await;
             };
-            match kind.as_str() {
-                "transfer" => Act::Transfer { to, opinion: opinion.clone() },
-                "delegate" => Act::Delegate { to, opinion: opinion.clone() },
+            match kind {
+                PanelAction::Transfer => Act::Transfer { to, opinion: opinion.clone() },
+                PanelAction::Delegate => Act::Delegate { to, opinion: opinion.clone() },
                 _ => Act::Copy { to, note: opinion.clone() },
             }
         }
-        "take_back" => Act::TakeBack,
-        "suspend" => Act::Suspend { note: f.value("note").to_string() },
-        "resume" => Act::Resume,
-        "request_extension" => match f.value("days").trim().parse::<u32>() {
+        PanelAction::TakeBack => Act::TakeBack,
+        PanelAction::Suspend => Act::Suspend { note: f.value("note").to_string() },
+        PanelAction::Resume => Act::Resume,
+        PanelAction::RequestExtension => match f.value("days").trim().parse::<u32>() {
             Ok(days) => Act::RequestExtension { days, reason: f.value("reason").to_string() },
             Err(_) => {
                 let path = format!("/admin/cases/{case_id}");
@@ -101,7 +104,7 @@ async fn act(State(state): State<AppState>, Path(task): Path<String>, req: Reque
                     &state,
                     p.parts,
                     &path,
-                    "request_extension",
+                    kind.form(),
                     "days",
                     "请填写延期天数（1–60）".into(),
                     values,
@@ -109,17 +112,11 @@ async fn act(State(state): State<AppState>, Path(task): Path<String>, req: Reque
                 .await;
             }
         },
-        _ => return (StatusCode::BAD_REQUEST, "未知操作").into_response(),
     };
     let meta = p.meta();
     let path = format!("/admin/cases/{case_id}");
     // Which form the message belongs to on the page.
-    let form = match kind.as_str() {
-        "transfer" | "delegate" | "copy" => "hand",
-        "suspend" | "resume" => "suspend",
-        k => k,
-    }
-    .to_string();
+    let form = kind.form();
     let values = vec![
         ("opinion", f.value("opinion").to_string()),
         ("reason", f.value("reason").to_string()),
@@ -130,7 +127,7 @@ async fn act(State(state): State<AppState>, Path(task): Path<String>, req: Reque
     match workflow::act(&state.ctx(&meta), p.staff.actor(), task, action, state.clock).await {
         Ok(_) => Redirect::to(&format!("/admin/cases/{case_id}?done={kind}")).into_response(),
         Err(WorkflowError::Invalid { field, message }) => {
-            again(&state, p.parts, &path, &form, field, message, values).await
+            again(&state, p.parts, &path, form, field, message, values).await
         }
         Err(e @ WorkflowError::AlreadyHandled { .. }) => {
             again(&state, p.parts, &path, "task", "_task", e.to_string(), vec![]).await
@@ -148,20 +145,22 @@ async fn supervise(State(state): State<AppState>, Path(id): Path<String>, req: R
     };
     let Ok(case_id) = id.parse::<i64>() else { return not_found() };
     let f = &p.form;
-    let kind = f.value("kind").to_string();
+    let Some(kind) = SuperviseKind::parse(f.value("kind")) else {
+        return (StatusCode::BAD_REQUEST, "未知操作").into_response();
+    };
     let path = format!("/admin/cases/{case_id}");
-    let what = match kind.as_str() {
-        "terminate" => Supervise::Terminate { reason: f.value("reason").to_string() },
-        "extend" => {
+    let what = match kind {
+        SuperviseKind::Terminate => Supervise::Terminate { reason: f.value("reason").to_string() },
+        SuperviseKind::Extend => {
             let Ok(days) = f.value("days").trim().parse::<u32>() else {
                 let values = vec![("days", f.value("days").to_string()), ("reason", f.value("reason").to_string())];
-                return again(&state, p.parts, &path, "extend", "days", "请填写延期天数（1–60）".into(), values).await;
+                return again(&state, p.parts, &path, kind.code(), "days", "请填写延期天数（1–60）".into(), values).await;
             };
             Supervise::Extend { days, reason: f.value("reason").to_string() }
         }
-        "remind" => Supervise::Remind { message: f.value("message").to_string() },
-        "note" => Supervise::Note { message: f.value("message").to_string() },
-        "decide_extension" => match opt_id(f.value("request")) {
+        SuperviseKind::Remind => Supervise::Remind { message: f.value("message").to_string() },
+        SuperviseKind::Note => Supervise::Note { message: f.value("message").to_string() },
+        SuperviseKind::DecideExtension => match opt_id(f.value("request")) {
             Some(request) => Supervise::DecideExtension {
                 request,
                 approve: f.value("decision") == "approve",
@@ -169,11 +168,10 @@ async fn supervise(State(state): State<AppState>, Path(id): Path<String>, req: R
             },
             None => return not_found(),
         },
-        "assign" => match opt_id(f.value("to")) {
+        SuperviseKind::Assign => match opt_id(f.value("to")) {
             Some(to) => Supervise::Assign { to },
-            None => return again(&state, p.parts, &path, "assign", "to", "请选择人员".into(), vec![]).await,
+            None => return again(&state, p.parts, &path, kind.code(), "to", "请选择人员".into(), vec![]).await,
         },
-        _ => return (StatusCode::BAD_REQUEST, "未知操作").into_response(),
     };
     let values = vec![
         ("days", f.value("days").to_string()),
@@ -192,7 +190,7 @@ async fn supervise(State(state): State<AppState>, Path(id): Path<String>, req: R
             Redirect::to(&format!("{back}{sep}done={kind}")).into_response()
         }
         Err(WorkflowError::Invalid { field, message }) => {
-            again(&state, p.parts, &path, &kind, field, message, values).await
+            again(&state, p.parts, &path, kind.code(), field, message, values).await
         }
         Err(WorkflowError::NotFound) => not_found(),
         Err(WorkflowError::Forbidden) => (StatusCode::FORBIDDEN, "没有权限").into_response(),

@@ -2,14 +2,13 @@
 //! the forms of the actions allowed to this person now (and a supervisor's).
 
 use leptos::prelude::*;
-use zhengwu_types::workflow::{Clock, StepAction, WorkflowPanel};
+use zhengwu_types::workflow::{Clock, PanelAction, Person, StepAction, SuperviseKind, WorkflowPanel};
 
 use crate::features::workflow::api::case_workflow;
 use crate::features::workflow::pages::lists::days_text;
 use crate::features::workflow::pages::lists::warning_class;
 use crate::ui::error::ErrorPage;
-use crate::ui::form::CsrfField;
-use crate::ui::meta::rcdata;
+use crate::ui::form::{came_back, ActionForm, Checkboxes, Field, Select, TextArea};
 use crate::ui::session::use_form_echo;
 use crate::ui::url::query;
 
@@ -57,51 +56,32 @@ pub fn WorkflowSection(case_id: i64, fields: Vec<(String, String)>) -> impl Into
     }
 }
 
+/// What the page says after an action (`?done=`).
 pub(crate) fn done_text(d: &str) -> Option<&'static str> {
-    Some(match d {
-        "approve" => "已提交审批意见。",
-        "reject" => "已作出不予通过的决定，申请人会看到理由。",
-        "return" => "已退回。",
-        "supplement" => "已通知申请人补正，补正期间暂停计时。",
-        "transfer" => "已转办。",
-        "delegate" => "已委派。您可以随时收回。",
-        "take_back" => "已收回委派。",
-        "copy" => "已抄送。",
-        "suspend" => "已进入特别程序，暂停计时。",
-        "resume" => "已恢复计时。",
-        "terminate" => "办件已终止。",
-        "extend" => "已延长办理期限。",
-        "remind" => "已催办。",
-        "note" => "督办记录已保存。",
-        "assign" => "已指派办理人。",
-        "request_extension" => "延期申请已提交，等待审批。",
-        "decide_extension" => "延期申请已处理。",
-        _ => return None,
-    })
+    PanelAction::parse(d).map(PanelAction::done_zh).or_else(|| SuperviseKind::parse(d).map(SuperviseKind::done_zh))
+}
+
+fn people(list: &[Person]) -> Vec<(String, String)> {
+    list.iter().map(|x| (x.id.to_string(), format!("{}（{}）", x.name, x.department))).collect()
+}
+
+/// The hidden values of an action form on task `t`'s case.
+fn task_form(case_id: i64, action: Option<PanelAction>) -> Vec<(&'static str, String)> {
+    let mut v = vec![("case_id", case_id.to_string())];
+    if let Some(a) = action {
+        v.push(("action", a.code().to_string()));
+    }
+    v
 }
 
 #[component]
 pub(crate) fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, String)>) -> impl IntoView {
     let echo = use_form_echo();
-    let form_of_error = echo.value("_form");
-    let err = |form: &str, field: &str| if form_of_error == form { echo.error(field) } else { None };
-    let val = |form: &str, field: &str| if form_of_error == form { echo.value(field) } else { String::new() };
     let done = query("done").and_then(|d| done_text(&d));
     let allows = |a: StepAction| p.actions.contains(&a);
     let task = p.my_task;
     let action_url = move |t: i64| format!("/admin/tasks/{t}/act");
-    let phrases = p.phrases.clone();
-    let opinion_box = move |id: &'static str, label: &'static str, form: &'static str| {
-        let e = err(form, "opinion");
-        let bad = e.is_some();
-        view! {
-            <div class="field" class:field-error=bad>
-                <label for=id>{label}</label>
-                {e.map(|e| view! { <p class="error-message">{e}</p> })}
-                <textarea id=id name="opinion" rows="3">{rcdata(&val(form, "opinion"))}</textarea>
-            </div>
-        }
-    };
+    let phrases: Vec<(String, String)> = p.phrases.iter().map(|ph| (ph.clone(), ph.clone())).collect();
     view! {
         <section class="panel" aria-labelledby="wf-heading">
             <h2 id="wf-heading">"办理"{p.step_name.clone().map(|s| format!("：当前环节 {s}"))}</h2>
@@ -113,175 +93,96 @@ pub(crate) fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, Str
                 view! {
                     <h3>"我的待办"</h3>
                     {allows(StepAction::Approve).then(|| view! {
-                        <form method="post" action=action_url(t) class="form action-form">
-                            <CsrfField />
-                            <input type="hidden" name="case_id" value=case_id.to_string() />
-                            <input type="hidden" name="action" value="approve" />
-                            <div class="field">
-                                <label for="phrase">"常用意见"</label>
-                                <select id="phrase" name="phrase">
-                                    {phrases.iter().map(|ph| view! { <option value=ph.clone()>{ph.clone()}</option> }).collect_view()}
-                                </select>
-                            </div>
-                            {opinion_box("opinion-approve", "审批意见（不填则用常用意见）", "approve")}
+                        <ActionForm action=action_url(t) hidden=task_form(case_id, Some(PanelAction::Approve))
+                            form="approve" ids=vec![("opinion", "opinion-approve")] class="form action-form">
+                            <Select name="phrase" label="常用意见" options=phrases.clone() form="approve" />
+                            <TextArea name="opinion" id="opinion-approve" label="审批意见（不填则用常用意见）" form="approve" />
                             {(!p.choose_next.is_empty()).then(|| view! {
-                                <div class="field">
-                                    <label for="choose">"下一环节办理人"</label>
-                                    <select id="choose" name="choose">
-                                        {p.choose_next.iter().map(|x| view! { <option value=x.id.to_string()>{format!("{}（{}）", x.name, x.department)}</option> }).collect_view()}
-                                    </select>
-                                </div>
+                                <Select name="choose" label="下一环节办理人" options=people(&p.choose_next) form="approve" />
                             })}
                             <button type="submit" class="button">{if p.accepting { "受理" } else { "同意" }}</button>
-                        </form>
+                        </ActionForm>
                     })}
-                    {allows(StepAction::Reject).then(|| {
-                        let e = err("reject", "reason");
-                        let bad = e.is_some();
-                        view! {
-                            <details class="action" open=bad>
-                                <summary>{if p.accepting { "不予受理" } else { "不予通过" }}</summary>
-                                <form method="post" action=action_url(t) class="form">
-                                    <CsrfField />
-                                    <input type="hidden" name="case_id" value=case_id.to_string() />
-                                    <input type="hidden" name="action" value="reject" />
-                                    <div class="field" class:field-error=bad>
-                                        <label for="reason">"理由（申请人可见，2–500 字）"</label>
-                                        {e.map(|e| view! { <p class="error-message">{e}</p> })}
-                                        <textarea id="reason" name="reason" rows="3">{rcdata(&val("reject", "reason"))}</textarea>
-                                    </div>
-                                    <button type="submit" class="button warning">"不予通过"</button>
-                                </form>
-                            </details>
-                        }
+                    {allows(StepAction::Reject).then(|| view! {
+                        <details class="action" open=came_back("reject")>
+                            <summary>{if p.accepting { "不予受理" } else { "不予通过" }}</summary>
+                            <ActionForm action=action_url(t) hidden=task_form(case_id, Some(PanelAction::Reject))
+                                form="reject" labels=&[("reason", "理由")]>
+                                <TextArea name="reason" label="理由（申请人可见，2–500 字）" required=true form="reject" />
+                                <button type="submit" class="button warning">"不予通过"</button>
+                            </ActionForm>
+                        </details>
                     })}
                     {(allows(StepAction::Return) && !p.return_to.is_empty()).then(|| view! {
-                        <details class="action" open=err("return", "opinion").is_some()>
+                        <details class="action" open=came_back("return")>
                             <summary>"退回"</summary>
-                            <form method="post" action=action_url(t) class="form">
-                                <CsrfField />
-                                <input type="hidden" name="case_id" value=case_id.to_string() />
-                                <input type="hidden" name="action" value="return" />
-                                <div class="field">
-                                    <label for="to_step">"退回到"</label>
-                                    <select id="to_step" name="to_step">
-                                        {p.return_to.iter().map(|(k, n)| view! { <option value=k.clone()>{n.clone()}</option> }).collect_view()}
-                                    </select>
-                                </div>
-                                {opinion_box("opinion-return", "退回理由", "return")}
+                            <ActionForm action=action_url(t) hidden=task_form(case_id, Some(PanelAction::Return))
+                                form="return" ids=vec![("opinion", "opinion-return"), ("to", "to_step")]>
+                                <Select name="to_step" label="退回到" options=p.return_to.clone() form="return" />
+                                <TextArea name="opinion" id="opinion-return" label="退回理由" required=true form="return" />
                                 <button type="submit" class="button secondary">"退回"</button>
-                            </form>
+                            </ActionForm>
                         </details>
                     })}
-                    {allows(StepAction::Supplement).then(|| {
-                        let em = err("supplement", "message");
-                        let ef = err("supplement", "fields");
-                        let (bad_m, bad_f) = (em.is_some(), ef.is_some());
-                        let open = bad_m || bad_f;
-                        view! {
-                            <details class="action" open=open>
-                                <summary>"要求补正（一次性告知）"</summary>
-                                <form method="post" action=action_url(t) class="form">
-                                    <CsrfField />
-                                    <input type="hidden" name="case_id" value=case_id.to_string() />
-                                    <input type="hidden" name="action" value="supplement" />
-                                    <div class="field" class:field-error=bad_m>
-                                        <label for="message">"补正说明"</label>
-                                        <p class="hint">"一次性写明需要补充或更正的全部内容和要求（2–500 字）。补正期间暂停计时。"</p>
-                                        {em.map(|e| view! { <p class="error-message">{e}</p> })}
-                                        <textarea id="message" name="message" rows="4">{rcdata(&val("supplement", "message"))}</textarea>
-                                    </div>
-                                    <fieldset id="fields" class:field-error=bad_f>
-                                        <legend>"需要补正的内容"</legend>
-                                        {ef.map(|e| view! { <p class="error-message">{e}</p> })}
-                                        {fields.iter().map(|(name, label)| {
-                                            let cid = format!("sf-{name}");
-                                            view! {
-                                                <div class="choice">
-                                                    <input type="checkbox" id=cid.clone() name="field" value=name.clone() />
-                                                    <label for=cid>{label.clone()}</label>
-                                                </div>
-                                            }
-                                        }).collect_view()}
-                                    </fieldset>
-                                    <button type="submit" class="button">"发送补正通知"</button>
-                                </form>
-                            </details>
-                        }
+                    {allows(StepAction::Supplement).then(|| view! {
+                        <details class="action" open=came_back("supplement")>
+                            <summary>"要求补正（一次性告知）"</summary>
+                            <ActionForm action=action_url(t) hidden=task_form(case_id, Some(PanelAction::Supplement))
+                                form="supplement" labels=&[("message", "补正说明"), ("fields", "需要补正的内容")]>
+                                <TextArea name="message" label="补正说明" rows=4 required=true form="supplement"
+                                    hint="一次性写明需要补充或更正的全部内容和要求（2–500 字）。补正期间暂停计时。" />
+                                <Checkboxes name="field" id="fields" legend="需要补正的内容" options=fields.clone() form="supplement" />
+                                <button type="submit" class="button">"发送补正通知"</button>
+                            </ActionForm>
+                        </details>
                     })}
                     {(!p.colleagues.is_empty()).then(|| view! {
-                        <details class="action" open=err("hand", "to").is_some() || err("hand", "opinion").is_some()>
+                        <details class="action" open=came_back("hand")>
                             <summary>"转办、委派或抄送"</summary>
-                            <form method="post" action=action_url(t) class="form">
-                                <CsrfField />
-                                <input type="hidden" name="case_id" value=case_id.to_string() />
-                                {err("hand", "to").map(|e| view! { <p class="error-message">{e}</p> })}
-                                <div class="field">
-                                    <label for="to">"交给"</label>
-                                    <select id="to" name="to">
-                                        {p.colleagues.iter().map(|x| view! { <option value=x.id.to_string()>{format!("{}（{}）", x.name, x.department)}</option> }).collect_view()}
-                                    </select>
-                                </div>
-                                {opinion_box("opinion-hand", "说明", "hand")}
+                            <ActionForm action=action_url(t) hidden=task_form(case_id, None)
+                                form="hand" labels=&[("to", "交给"), ("opinion", "说明")] ids=vec![("opinion", "opinion-hand")]>
+                                <Select name="to" label="交给" options=people(&p.colleagues) form="hand" />
+                                <TextArea name="opinion" id="opinion-hand" label="说明" form="hand" />
                                 <div class="actions">
-                                    {allows(StepAction::Transfer).then(|| view! { <button type="submit" name="action" value="transfer" class="button secondary">"转办（交出）"</button> })}
-                                    {allows(StepAction::Delegate).then(|| view! { <button type="submit" name="action" value="delegate" class="button secondary">"委派（可收回）"</button> })}
-                                    <button type="submit" name="action" value="copy" class="button secondary">"抄送（仅供知悉）"</button>
+                                    {allows(StepAction::Transfer).then(|| view! { <button type="submit" name="action" value=PanelAction::Transfer.code() class="button secondary">"转办（交出）"</button> })}
+                                    {allows(StepAction::Delegate).then(|| view! { <button type="submit" name="action" value=PanelAction::Delegate.code() class="button secondary">"委派（可收回）"</button> })}
+                                    <button type="submit" name="action" value=PanelAction::Copy.code() class="button secondary">"抄送（仅供知悉）"</button>
                                 </div>
-                            </form>
+                            </ActionForm>
                         </details>
                     })}
-                    {allows(StepAction::Suspend).then(|| {
-                        let e = err("suspend", "note");
-                        let bad = e.is_some();
-                        view! {
-                            <details class="action" open=bad>
-                                <summary>"特别程序（专家评审、听证、检验检测等，不计入办理期限）"</summary>
-                                <form method="post" action=action_url(t) class="form">
-                                    <CsrfField />
-                                    <input type="hidden" name="case_id" value=case_id.to_string() />
-                                    <input type="hidden" name="action" value="suspend" />
-                                    <div class="field" class:field-error=bad>
-                                        <label for="note">"程序名称和原因"</label>
-                                        {e.map(|e| view! { <p class="error-message">{e}</p> })}
-                                        <input id="note" name="note" type="text" value=val("suspend", "note") />
-                                    </div>
-                                    <button type="submit" class="button secondary">"开始特别程序，暂停计时"</button>
-                                </form>
-                            </details>
-                        }
+                    {allows(StepAction::Suspend).then(|| view! {
+                        <details class="action" open=came_back("suspend")>
+                            <summary>"特别程序（专家评审、听证、检验检测等，不计入办理期限）"</summary>
+                            <ActionForm action=action_url(t) hidden=task_form(case_id, Some(PanelAction::Suspend))
+                                form="suspend" labels=&[("note", "程序名称和原因")]>
+                                <Field name="note" label="程序名称和原因" form="suspend" />
+                                <button type="submit" class="button secondary">"开始特别程序，暂停计时"</button>
+                            </ActionForm>
+                        </details>
                     })}
                     {p.can_resume.then(|| view! {
-                        <form method="post" action=action_url(t) class="form">
-                            <CsrfField />
-                            <input type="hidden" name="case_id" value=case_id.to_string() />
-                            <input type="hidden" name="action" value="resume" />
+                        <ActionForm action=action_url(t) hidden=task_form(case_id, Some(PanelAction::Resume))>
                             <button type="submit" class="button">"特别程序结束，恢复计时"</button>
-                        </form>
+                        </ActionForm>
                     })}
                 }
                 .into_any()
             })}
             {p.pending_extension.clone().map(|(rid, days, reason, by)| {
-                let url = format!("/admin/cases/{case_id}/supervise");
-                let supervise = p.can_supervise;
-                let e = err("decide_extension", "note");
+                let hidden = vec![("kind", SuperviseKind::DecideExtension.code().to_string()), ("request", rid.to_string())];
                 view! {
                     <div class="notice warning" role="status">
                         <p>{format!("{by}申请延长 {days} 天：{reason}（等待有权人员审批）")}</p>
-                        {supervise.then(|| view! {
-                            <form method="post" action=url class="form">
-                                <CsrfField />
-                                <input type="hidden" name="kind" value="decide_extension" />
-                                <input type="hidden" name="request" value=rid.to_string() />
-                                {e.map(|e| view! { <p class="error-message">{e}</p> })}
-                                <div class="field"><label for="ext-note">"审批意见（不批准时必填）"</label>
-                                    <input id="ext-note" name="note" type="text" /></div>
+                        {p.can_supervise.then(|| view! {
+                            <ActionForm action=format!("/admin/cases/{case_id}/supervise") hidden
+                                form="decide_extension" ids=vec![("note", "ext-note")]>
+                                <Field name="note" id="ext-note" label="审批意见（不批准时必填）" required=false form="decide_extension" />
                                 <div class="actions">
                                     <button type="submit" name="decision" value="approve" class="button">"批准延期"</button>
                                     <button type="submit" name="decision" value="refuse" class="button secondary">"不批准"</button>
                                 </div>
-                            </form>
+                            </ActionForm>
                         })}
                     </div>
                 }
@@ -289,36 +190,26 @@ pub(crate) fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, Str
             })}
             {(p.can_request_extension && task.is_some()).then(|| {
                 let t = task.unwrap_or_default();
-                let ed = err("request_extension", "days");
-                let er = err("request_extension", "reason");
-                let open = ed.is_some() || er.is_some();
                 view! {
-                    <details class="action" open=open>
+                    <details class="action" open=came_back("request_extension")>
                         <summary>"申请延期"</summary>
-                        <form method="post" action=action_url(t) class="form">
-                            <CsrfField />
-                            <input type="hidden" name="case_id" value=case_id.to_string() />
-                            <input type="hidden" name="action" value="request_extension" />
-                            <div class="field"><label for="req-days">"延长天数（1–60，与承诺时限同样计算）"</label>
-                                {ed.map(|e| view! { <p class="error-message">{e}</p> })}
-                                <input id="req-days" name="days" type="number" inputmode="numeric" min="1" max="60" value=val("request_extension", "days") /></div>
-                            <div class="field"><label for="req-reason">"延期理由"</label>
-                                {er.map(|e| view! { <p class="error-message">{e}</p> })}
-                                <textarea id="req-reason" name="reason" rows="2">{rcdata(&val("request_extension", "reason"))}</textarea></div>
+                        <ActionForm action=action_url(t) hidden=task_form(case_id, Some(PanelAction::RequestExtension))
+                            form="request_extension" labels=&[("days", "延长天数"), ("reason", "延期理由")]
+                            ids=vec![("days", "req-days"), ("reason", "req-reason")]>
+                            <Field name="days" id="req-days" kind="number" inputmode="numeric" min="1" max="60"
+                                label="延长天数（1–60，与承诺时限同样计算）" form="request_extension" />
+                            <TextArea name="reason" id="req-reason" label="延期理由" rows=2 required=true form="request_extension" />
                             <button type="submit" class="button secondary">"提交延期申请"</button>
-                        </form>
+                        </ActionForm>
                     </details>
                 }
                 .into_any()
             })}
             {p.can_take_back.map(|t| view! {
-                <form method="post" action=action_url(t) class="form">
-                    <CsrfField />
-                    <input type="hidden" name="case_id" value=case_id.to_string() />
-                    <input type="hidden" name="action" value="take_back" />
+                <ActionForm action=action_url(t) hidden=task_form(case_id, Some(PanelAction::TakeBack))>
                     <p>"您把这项任务委派给了他人。"</p>
                     <button type="submit" class="button secondary">"收回委派"</button>
-                </form>
+                </ActionForm>
             })}
             {p.can_supervise.then(|| view! { <SuperviseForms case_id assignable=p.assignable.clone() /> }.into_any())}
             <h3>"流转记录"</h3>
@@ -349,75 +240,51 @@ pub(crate) fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, Str
     }
 }
 
+/// A supervisor's forms (督办): assign, remind, extend, note, terminate.
 #[component]
-pub(crate) fn SuperviseForms(case_id: i64, assignable: Vec<zhengwu_types::workflow::Person>) -> impl IntoView {
-    let echo = use_form_echo();
-    let form = echo.value("_form");
-    let err = |f: &str, field: &str| if form == f { echo.error(field) } else { None };
+pub(crate) fn SuperviseForms(case_id: i64, assignable: Vec<Person>) -> impl IntoView {
     let url = format!("/admin/cases/{case_id}/supervise");
+    let kind = |k: SuperviseKind| vec![("kind", k.code().to_string())];
     view! {
         <h3>"督办"</h3>
         {(!assignable.is_empty()).then(|| view! {
-            <form method="post" action=url.clone() class="form panel warning">
-                <CsrfField />
-                <input type="hidden" name="kind" value="assign" />
+            <ActionForm action=url.clone() hidden=kind(SuperviseKind::Assign) form="assign" class="form panel warning"
+                ids=vec![("to", "assign-to")]>
                 <p>"该办件有无人办理的任务（没有人符合流程规则）。请指派办理人。"</p>
-                {err("assign", "to").map(|e| view! { <p class="error-message">{e}</p> })}
-                <div class="field">
-                    <label for="assign-to">"指派给"</label>
-                    <select id="assign-to" name="to">
-                        {assignable.iter().map(|x| view! { <option value=x.id.to_string()>{format!("{}（{}）", x.name, x.department)}</option> }).collect_view()}
-                    </select>
-                </div>
+                <Select name="to" id="assign-to" label="指派给" options=people(&assignable) form="assign" />
                 <button type="submit" class="button">"指派"</button>
-            </form>
+            </ActionForm>
         }.into_any())}
-        <details class="action" open=err("remind", "message").is_some()>
+        <details class="action" open=came_back("remind")>
             <summary>"催办"</summary>
-            <form method="post" action=url.clone() class="form">
-                <CsrfField />
-                <input type="hidden" name="kind" value="remind" />
-                <div class="field"><label for="remind-message">"催办内容（可不填）"</label>
-                    {err("remind", "message").map(|e| view! { <p class="error-message">{e}</p> })}
-                    <input id="remind-message" name="message" type="text" /></div>
+            <ActionForm action=url.clone() hidden=kind(SuperviseKind::Remind) form="remind" ids=vec![("message", "remind-message")]>
+                <Field name="message" id="remind-message" label="催办内容（可不填）" required=false form="remind" />
                 <button type="submit" class="button secondary">"催办"</button>
-            </form>
+            </ActionForm>
         </details>
-        <details class="action" open=err("extend", "days").is_some() || err("extend", "reason").is_some()>
+        <details class="action" open=came_back("extend")>
             <summary>"批准延期"</summary>
-            <form method="post" action=url.clone() class="form">
-                <CsrfField />
-                <input type="hidden" name="kind" value="extend" />
-                <div class="field" class:field-error=err("extend", "days").is_some()><label for="days">"延长天数（1–60，与承诺时限同样计算）"</label>
-                    {err("extend", "days").map(|e| view! { <p class="error-message">{e}</p> })}
-                    <input id="days" name="days" type="number" inputmode="numeric" min="1" max="60" /></div>
-                <div class="field" class:field-error=err("extend", "reason").is_some()><label for="extend-reason">"延期理由（申请人可见）"</label>
-                    {err("extend", "reason").map(|e| view! { <p class="error-message">{e}</p> })}
-                    <textarea id="extend-reason" name="reason" rows="2"></textarea></div>
+            <ActionForm action=url.clone() hidden=kind(SuperviseKind::Extend) form="extend"
+                labels=&[("days", "延长天数"), ("reason", "延期理由")] ids=vec![("reason", "extend-reason")]>
+                <Field name="days" kind="number" inputmode="numeric" min="1" max="60"
+                    label="延长天数（1–60，与承诺时限同样计算）" form="extend" />
+                <TextArea name="reason" id="extend-reason" label="延期理由（申请人可见）" rows=2 required=true form="extend" />
                 <button type="submit" class="button secondary">"批准延期"</button>
-            </form>
+            </ActionForm>
         </details>
-        <details class="action" open=err("note", "message").is_some()>
+        <details class="action" open=came_back("note")>
             <summary>"督办记录"</summary>
-            <form method="post" action=url.clone() class="form">
-                <CsrfField />
-                <input type="hidden" name="kind" value="note" />
-                <div class="field" class:field-error=err("note", "message").is_some()><label for="note-message">"记录内容"</label>
-                    {err("note", "message").map(|e| view! { <p class="error-message">{e}</p> })}
-                    <textarea id="note-message" name="message" rows="2"></textarea></div>
+            <ActionForm action=url.clone() hidden=kind(SuperviseKind::Note) form="note" ids=vec![("message", "note-message")]>
+                <TextArea name="message" id="note-message" label="记录内容" rows=2 required=true form="note" />
                 <button type="submit" class="button secondary">"保存记录"</button>
-            </form>
+            </ActionForm>
         </details>
-        <details class="action" open=err("terminate", "reason").is_some()>
+        <details class="action" open=came_back("terminate")>
             <summary>"终止办理"</summary>
-            <form method="post" action=url class="form">
-                <CsrfField />
-                <input type="hidden" name="kind" value="terminate" />
-                <div class="field" class:field-error=err("terminate", "reason").is_some()><label for="terminate-reason">"终止理由（申请人可见）"</label>
-                    {err("terminate", "reason").map(|e| view! { <p class="error-message">{e}</p> })}
-                    <textarea id="terminate-reason" name="reason" rows="2"></textarea></div>
+            <ActionForm action=url hidden=kind(SuperviseKind::Terminate) form="terminate" ids=vec![("reason", "terminate-reason")]>
+                <TextArea name="reason" id="terminate-reason" label="终止理由（申请人可见）" rows=2 required=true form="terminate" />
                 <button type="submit" class="button warning">"终止办理"</button>
-            </form>
+            </ActionForm>
         </details>
     }
 }
