@@ -75,12 +75,14 @@ if cargo tree --quiet --target wasm32-unknown-unknown --features hydrate -e norm
   echo "error: server-only crates are in the wasm32 dependency tree (above)"; exit 1
 fi
 
-say "lint: clippy (server and wasm32 builds), rustfmt"
+say "lint: clippy (server and wasm32 builds), rustfmt, the code's shape"
 lint_failed=0
 cargo fmt --all --check >"$logs/fmt.log" 2>&1 || { cat "$logs/fmt.log"; echo "error: rustfmt: run cargo fmt --all"; lint_failed=$((lint_failed + 1)); }
 cargo clippy --quiet --workspace --features zhengwu/ssr --all-targets -- -D warnings || lint_failed=$((lint_failed + 1))
 cargo clippy --quiet --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings || lint_failed=$((lint_failed + 1))
-lint_passed=$((3 - lint_failed))
+# The shape docs/architecture.md promises: no import circle, no file over 600 lines.
+python3 scripts/shape.py --check >"$logs/shape.log" 2>&1 || { cat "$logs/shape.log"; lint_failed=$((lint_failed + 1)); }
+lint_passed=$((4 - lint_failed))
 
 say "cargo tests: unit and integration (SQLite${cargo_filter:+ only}${cargo_filter:- and PostgreSQL})"
 # Outer limits: a test that hangs despite its own limit must not hold CI until its deadline.
@@ -113,7 +115,7 @@ fi
 passed=$((lint_passed + cargo_passed + e2e_passed)); failed=$((lint_failed + cargo_failed + e2e_failed))
 skipped=$((cargo_filtered + e2e_skipped))
 echo
-say "lint:       $lint_passed passed, $lint_failed failed (rustfmt, clippy ssr, clippy wasm32)"
+say "lint:       $lint_passed passed, $lint_failed failed (rustfmt, clippy ssr, clippy wasm32, shape)"
 say "cargo:      $cargo_passed passed, $cargo_failed failed (PostgreSQL suite: $pg_state)"
 say "end-to-end: $e2e_passed passed, $e2e_failed failed, $e2e_skipped skipped"
 say "took $(( $(date +%s) - started )) s"
