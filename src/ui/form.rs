@@ -53,8 +53,9 @@ fn FieldFrame(
     error: Option<String>,
     children: Children,
 ) -> impl IntoView {
+    let bad = error.is_some();
     view! {
-        <div class="field" class:field-error=error.is_some()>
+        <div class="field" class:field-error=bad>
             <label for=id.clone()>{label}</label>
             {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint")>{h}</p> })}
             {error.map(|e| view! { <p class="error-message" id=format!("{id}-error")><span class="visually-hidden">"错误："</span>{e}</p> })}
@@ -172,8 +173,9 @@ pub fn Checkboxes(
     let e = echoed(form, name);
     let error_id = format!("{id}-error");
     let described = e.error.is_some().then(|| error_id.clone());
+    let bad = e.error.is_some();
     view! {
-        <fieldset id=id class="field" class:field-error=e.error.is_some() aria-describedby=described>
+        <fieldset id=id class="field" class:field-error=bad aria-describedby=described>
             <legend>{legend}</legend>
             {e.error.map(|m| view! { <p class="error-message" id=error_id><span class="visually-hidden">"错误："</span>{m}</p> })}
             {options.into_iter().map(|(v, l)| {

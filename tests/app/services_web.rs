@@ -379,7 +379,17 @@ async fn staff_ask_for_a_supplement_and_the_citizen_resubmits(b: Backend) {
     let decide = format!("/admin/tasks/{}/act", task_of(&page));
     let r = app.post_form(&rs, &decide, &[("case_id", &cid), ("action", "reject"), ("reason", "")]).await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("请填写不予通过的理由"));
+    let html = r.text().await.unwrap();
+    // The message belongs to the reject form only (the panel has a dozen forms): its field is
+    // marked invalid and described by the message, its summary links to the field, it is open.
+    assert_eq!(count(&html, "请填写不予通过的理由"), 2, "in the form's summary and next to the field");
+    assert_eq!(count(&html, "aria-invalid=\"true\""), 1, "one field marked: {html}");
+    assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"reason-error\""));
+    assert!(html.contains("href=\"#reason\"") && html.contains("id=\"reason-error\""));
+    assert_eq!(count(&html, "<details open"), 1, "the form that came back is open, the others closed");
+    // An action the panel does not know is refused, not guessed.
+    let r = app.post_form(&rs, &decide, &[("case_id", &cid), ("action", "approve_all")]).await;
+    assert_eq!(r.status(), 400);
     let opinion = "经审查，符合申领条件，同意。";
     let r = app.post_form(&rs, &decide, &[("case_id", &cid), ("action", "approve"), ("opinion", opinion)]).await;
     assert_eq!(r.status(), 303);

@@ -10,11 +10,11 @@ use axum::{
     routing::post,
     Router,
 };
-use zhengwu_types::workflow::{PanelAction, SuperviseKind};
 use zhengwu_core::{
     calendar::{self, CalendarError, DayType},
     workflow::{self, Act, Supervise, WorkflowError},
 };
+use zhengwu_types::workflow::{PanelAction, SuperviseKind};
 
 use crate::ui::session::FormEcho;
 use crate::web::form::{at_path, not_found, unavailable, CitizenPost, StaffPost};
@@ -83,8 +83,16 @@ async fn act(State(state): State<AppState>, Path(task): Path<String>, req: Reque
         PanelAction::Transfer | PanelAction::Delegate | PanelAction::Copy => {
             let Some(to) = opt_id(f.value("to")) else {
                 let path = format!("/admin/cases/{case_id}");
-                return again(&state, p.parts, &path, kind.form(), "to", "请选择人员".into(), vec![("opinion", opinion)])
-                    .await;
+                return again(
+                    &state,
+                    p.parts,
+                    &path,
+                    kind.form(),
+                    "to",
+                    "请选择人员".into(),
+                    vec![("opinion", opinion)],
+                )
+                .await;
             };
             match kind {
                 PanelAction::Transfer => Act::Transfer { to, opinion: opinion.clone() },
@@ -100,16 +108,8 @@ async fn act(State(state): State<AppState>, Path(task): Path<String>, req: Reque
             Err(_) => {
                 let path = format!("/admin/cases/{case_id}");
                 let values = vec![("days", f.value("days").to_string()), ("reason", f.value("reason").to_string())];
-                return again(
-                    &state,
-                    p.parts,
-                    &path,
-                    kind.form(),
-                    "days",
-                    "请填写延期天数（1–60）".into(),
-                    values,
-                )
-                .await;
+                return again(&state, p.parts, &path, kind.form(), "days", "请填写延期天数（1–60）".into(), values)
+                    .await;
             }
         },
     };
@@ -154,7 +154,8 @@ async fn supervise(State(state): State<AppState>, Path(id): Path<String>, req: R
         SuperviseKind::Extend => {
             let Ok(days) = f.value("days").trim().parse::<u32>() else {
                 let values = vec![("days", f.value("days").to_string()), ("reason", f.value("reason").to_string())];
-                return again(&state, p.parts, &path, kind.code(), "days", "请填写延期天数（1–60）".into(), values).await;
+                return again(&state, p.parts, &path, kind.code(), "days", "请填写延期天数（1–60）".into(), values)
+                    .await;
             };
             Supervise::Extend { days, reason: f.value("reason").to_string() }
         }

@@ -78,10 +78,17 @@ fn task_form(case_id: i64, action: Option<PanelAction>) -> Vec<(&'static str, St
 pub(crate) fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, String)>) -> impl IntoView {
     let echo = use_form_echo();
     let done = query("done").and_then(|d| done_text(&d));
-    let allows = |a: StepAction| p.actions.contains(&a);
+    let actions = p.actions.clone();
+    let allows = move |a: StepAction| actions.contains(&a);
     let task = p.my_task;
     let action_url = move |t: i64| format!("/admin/tasks/{t}/act");
     let phrases: Vec<(String, String)> = p.phrases.iter().map(|ph| (ph.clone(), ph.clone())).collect();
+    let accepting = p.accepting;
+    let choose_next = people(&p.choose_next);
+    let return_to = p.return_to.clone();
+    let colleagues = people(&p.colleagues);
+    let can_supervise = p.can_supervise;
+    let (can_transfer, can_delegate) = (allows(StepAction::Transfer), allows(StepAction::Delegate));
     view! {
         <section class="panel" aria-labelledby="wf-heading">
             <h2 id="wf-heading">"办理"{p.step_name.clone().map(|s| format!("：当前环节 {s}"))}</h2>
@@ -90,22 +97,26 @@ pub(crate) fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, Str
             {clock_facts(&p.clock).into_any()}
             {task.map(|t| {
                 let phrases = phrases.clone();
+                let choose_next = choose_next.clone();
+                let return_to = return_to.clone();
+                let colleagues = colleagues.clone();
+                let fields = fields.clone();
                 view! {
                     <h3>"我的待办"</h3>
                     {allows(StepAction::Approve).then(|| view! {
                         <ActionForm action=action_url(t) hidden=task_form(case_id, Some(PanelAction::Approve))
                             form="approve" ids=vec![("opinion", "opinion-approve")] class="form action-form">
-                            <Select name="phrase" label="常用意见" options=phrases.clone() form="approve" />
+                            <Select name="phrase" label="常用意见" options=phrases form="approve" />
                             <TextArea name="opinion" id="opinion-approve" label="审批意见（不填则用常用意见）" form="approve" />
-                            {(!p.choose_next.is_empty()).then(|| view! {
-                                <Select name="choose" label="下一环节办理人" options=people(&p.choose_next) form="approve" />
+                            {(!choose_next.is_empty()).then(|| view! {
+                                <Select name="choose" label="下一环节办理人" options=choose_next form="approve" />
                             })}
-                            <button type="submit" class="button">{if p.accepting { "受理" } else { "同意" }}</button>
+                            <button type="submit" class="button">{if accepting { "受理" } else { "同意" }}</button>
                         </ActionForm>
                     })}
                     {allows(StepAction::Reject).then(|| view! {
                         <details class="action" open=came_back("reject")>
-                            <summary>{if p.accepting { "不予受理" } else { "不予通过" }}</summary>
+                            <summary>{if accepting { "不予受理" } else { "不予通过" }}</summary>
                             <ActionForm action=action_url(t) hidden=task_form(case_id, Some(PanelAction::Reject))
                                 form="reject" labels=&[("reason", "理由")]>
                                 <TextArea name="reason" label="理由（申请人可见，2–500 字）" required=true form="reject" />
@@ -113,12 +124,12 @@ pub(crate) fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, Str
                             </ActionForm>
                         </details>
                     })}
-                    {(allows(StepAction::Return) && !p.return_to.is_empty()).then(|| view! {
+                    {(allows(StepAction::Return) && !return_to.is_empty()).then(|| view! {
                         <details class="action" open=came_back("return")>
                             <summary>"退回"</summary>
                             <ActionForm action=action_url(t) hidden=task_form(case_id, Some(PanelAction::Return))
                                 form="return" ids=vec![("opinion", "opinion-return"), ("to", "to_step")]>
-                                <Select name="to_step" label="退回到" options=p.return_to.clone() form="return" />
+                                <Select name="to_step" label="退回到" options=return_to form="return" />
                                 <TextArea name="opinion" id="opinion-return" label="退回理由" required=true form="return" />
                                 <button type="submit" class="button secondary">"退回"</button>
                             </ActionForm>
@@ -131,21 +142,21 @@ pub(crate) fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, Str
                                 form="supplement" labels=&[("message", "补正说明"), ("fields", "需要补正的内容")]>
                                 <TextArea name="message" label="补正说明" rows=4 required=true form="supplement"
                                     hint="一次性写明需要补充或更正的全部内容和要求（2–500 字）。补正期间暂停计时。" />
-                                <Checkboxes name="field" id="fields" legend="需要补正的内容" options=fields.clone() form="supplement" />
+                                <Checkboxes name="field" id="fields" legend="需要补正的内容" options=fields form="supplement" />
                                 <button type="submit" class="button">"发送补正通知"</button>
                             </ActionForm>
                         </details>
                     })}
-                    {(!p.colleagues.is_empty()).then(|| view! {
+                    {(!colleagues.is_empty()).then(|| view! {
                         <details class="action" open=came_back("hand")>
                             <summary>"转办、委派或抄送"</summary>
                             <ActionForm action=action_url(t) hidden=task_form(case_id, None)
                                 form="hand" labels=&[("to", "交给"), ("opinion", "说明")] ids=vec![("opinion", "opinion-hand")]>
-                                <Select name="to" label="交给" options=people(&p.colleagues) form="hand" />
+                                <Select name="to" label="交给" options=colleagues form="hand" />
                                 <TextArea name="opinion" id="opinion-hand" label="说明" form="hand" />
                                 <div class="actions">
-                                    {allows(StepAction::Transfer).then(|| view! { <button type="submit" name="action" value=PanelAction::Transfer.code() class="button secondary">"转办（交出）"</button> })}
-                                    {allows(StepAction::Delegate).then(|| view! { <button type="submit" name="action" value=PanelAction::Delegate.code() class="button secondary">"委派（可收回）"</button> })}
+                                    {can_transfer.then(|| view! { <button type="submit" name="action" value=PanelAction::Transfer.code() class="button secondary">"转办（交出）"</button> })}
+                                    {can_delegate.then(|| view! { <button type="submit" name="action" value=PanelAction::Delegate.code() class="button secondary">"委派（可收回）"</button> })}
                                     <button type="submit" name="action" value=PanelAction::Copy.code() class="button secondary">"抄送（仅供知悉）"</button>
                                 </div>
                             </ActionForm>
@@ -174,7 +185,7 @@ pub(crate) fn PanelView(p: WorkflowPanel, case_id: i64, fields: Vec<(String, Str
                 view! {
                     <div class="notice warning" role="status">
                         <p>{format!("{by}申请延长 {days} 天：{reason}（等待有权人员审批）")}</p>
-                        {p.can_supervise.then(|| view! {
+                        {can_supervise.then(|| view! {
                             <ActionForm action=format!("/admin/cases/{case_id}/supervise") hidden
                                 form="decide_extension" ids=vec![("note", "ext-note")]>
                                 <Field name="note" id="ext-note" label="审批意见（不批准时必填）" required=false form="decide_extension" />
