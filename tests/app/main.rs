@@ -4,6 +4,7 @@
 //! should not share the machine with other tests.
 
 mod admin_web;
+mod catalogue_web;
 mod citizen_web;
 mod cli;
 mod common;
