@@ -209,6 +209,16 @@ test("a citizen finds a service, applies online with an attachment and tracks th
   await expect(staff.getByRole("main")).toContainText("当前环节 审查决定");
   await expect(staff.getByRole("main")).toContainText("剩余 3 天");
   await staff.screenshot({ path: `${__dirname}/../artifacts/${info.project.name}/workflow-2-accepted.png`, fullPage: true });
+  // A reason too short comes back in its own form: the message next to the field, the field
+  // marked invalid, the form's summary linking to it; the other forms stay closed.
+  await staff.getByText("不予通过", { exact: true }).first().click();
+  await staff.getByLabel("理由（申请人可见，2–500 字）").fill("否");
+  await staff.getByRole("button", { name: "不予通过", exact: true }).click();
+  const reason = staff.getByLabel("理由（申请人可见，2–500 字）");
+  await expect(reason).toHaveAttribute("aria-invalid", "true");
+  await expect(reason).toHaveValue("否");
+  await expect(staff.getByRole("link", { name: /理由：请填写不予通过的理由/ })).toBeVisible();
+  await staff.screenshot({ path: `${__dirname}/../artifacts/${info.project.name}/workflow-2b-refused.png`, fullPage: true });
   await staff.getByLabel("审批意见（不填则用常用意见）").fill("经审查，符合失业保险金申领条件，同意。");
   await staff.getByRole("button", { name: "同意", exact: true }).click();
   await expect(staff.getByText("已提交审批意见")).toBeVisible();
