@@ -9,16 +9,7 @@ use crate::error::ApiError;
 /// The signed-in citizen's profile, masked.
 #[server(prefix = "/sfn", endpoint = "my/profile")]
 pub async fn my_profile() -> Result<MaskedProfile, ApiError> {
-    use zhengwu_types::ErrorCode;
-    let state = crate::web::state::use_app_state()?;
-    let parts = use_context::<axum::http::request::Parts>()
-        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "request missing"))?;
-    let c = parts
-        .extensions
-        .get::<crate::web::citizen::CurrentCitizen>()
-        .cloned()
-        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "not signed in"))?;
-    let meta = crate::web::auth::request_meta(&parts.headers, &parts.extensions);
+    let (state, c, meta) = crate::web::sfn::citizen_context()?;
     let ctx = state.ctx(&meta);
     Ok(zhengwu_core::citizen::own_profile(&ctx, &state.personal, &c.0 .1).await?)
 }
@@ -26,17 +17,8 @@ pub async fn my_profile() -> Result<MaskedProfile, ApiError> {
 /// A citizen for staff with `personal:unmask`, masked.
 #[server(prefix = "/sfn", endpoint = "admin/citizen")]
 pub async fn staff_citizen(id: String) -> Result<MaskedProfile, ApiError> {
-    use zhengwu_types::ErrorCode;
-    let state = crate::web::state::use_app_state()?;
-    let parts = use_context::<axum::http::request::Parts>()
-        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "request missing"))?;
-    let staff = parts
-        .extensions
-        .get::<crate::web::auth::CurrentStaff>()
-        .cloned()
-        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "not signed in"))?;
-    let id: i64 = id.parse().map_err(|_| ApiError::new(ErrorCode::NotFound, "not found"))?;
-    let meta = crate::web::auth::request_meta(&parts.headers, &parts.extensions);
+    let (state, staff, meta) = crate::web::sfn::staff_context()?;
+    let id = crate::web::sfn::id(&id)?;
     let ctx = state.ctx(&meta);
     Ok(zhengwu_core::citizen::citizen_for_staff(&ctx, &state.personal, staff.actor(), id).await?)
 }
@@ -57,16 +39,7 @@ pub struct DisputeRow {
 /// Real-name disputes for staff who verify identities (`personal:unmask`).
 #[server(prefix = "/sfn", endpoint = "admin/disputes")]
 pub async fn dispute_list() -> Result<Vec<DisputeRow>, ApiError> {
-    use zhengwu_types::ErrorCode;
-    let state = crate::web::state::use_app_state()?;
-    let parts = use_context::<axum::http::request::Parts>()
-        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "request missing"))?;
-    let staff = parts
-        .extensions
-        .get::<crate::web::auth::CurrentStaff>()
-        .cloned()
-        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "not signed in"))?;
-    let meta = crate::web::auth::request_meta(&parts.headers, &parts.extensions);
+    let (state, staff, meta) = crate::web::sfn::staff_context()?;
     let list = zhengwu_core::citizen::list_disputes(&state.ctx(&meta), &state.personal, staff.actor()).await?;
     Ok(list
         .into_iter()
