@@ -191,9 +191,11 @@ async fn two_staff_acting_at_once_apply_exactly_once(b: Backend) {
     let mut handles = vec![];
     for &case_id in &ids {
         for who in [xuqing.clone(), hewei.clone()] {
+            // Each one's task is read before the race: inside it, a quick winner could cancel
+            // the other's (或签) before they looked it up.
+            let task = w.task(case_id, &who).await.expect("both hold an open task before anyone acts");
             let w = w.clone();
             handles.push(tokio::spawn(async move {
-                let task = w.task(case_id, &who).await.unwrap();
                 let r = workflow::act(&w.at(t0), &who, task, approve(Some(who.id)), POLICY).await;
                 (case_id, who.id, r)
             }));
