@@ -188,18 +188,22 @@ async fn two_staff_acting_at_once_apply_exactly_once(b: Backend) {
         ids.push(w.submit(&me, k, t0).await.0);
     }
     let w = std::sync::Arc::new(w);
-    let mut handles = vec![];
+    // Every task is read before the race starts: inside it, a quick winner could cancel the
+    // other's (或签) before they looked it up.
+    let mut entrants = vec![];
     for &case_id in &ids {
         for who in [xuqing.clone(), hewei.clone()] {
-            // Each one's task is read before the race: inside it, a quick winner could cancel
-            // the other's (或签) before they looked it up.
             let task = w.task(case_id, &who).await.expect("both hold an open task before anyone acts");
-            let w = w.clone();
-            handles.push(tokio::spawn(async move {
-                let r = workflow::act(&w.at(t0), &who, task, approve(Some(who.id)), POLICY).await;
-                (case_id, who.id, r)
-            }));
+            entrants.push((case_id, who, task));
         }
+    }
+    let mut handles = vec![];
+    for (case_id, who, task) in entrants {
+        let w = w.clone();
+        handles.push(tokio::spawn(async move {
+            let r = workflow::act(&w.at(t0), &who, task, approve(Some(who.id)), POLICY).await;
+            (case_id, who.id, r)
+        }));
     }
     let mut won = BTreeMap::<i64, usize>::new();
     for h in handles {
