@@ -5,7 +5,9 @@
     python3 scripts/shape.py --check   also fail (exit 1) when a promise is broken:
                                        a circle among src/'s top-level modules, among the
                                        features, or among the core crate's modules; a source
-                                       or test file over 600 lines
+                                       or test file over 600 lines; a handler in
+                                       src/features that picks an error's status or
+                                       message by hand
 
 Imports are read from the source: `use` trees (groups expanded) and inline `crate::`/`super::`
 paths, each resolved to the longest module path that is a file. A module's edges are the
@@ -166,6 +168,13 @@ def main():
         print(f'{name}: {len(cs)} import circle(s)' + ''.join(
             '\n  ' + ' ↔ '.join('::'.join(m) for m in c) for c in cs))
         broken += [f'{name}: ' + ' ↔ '.join('::'.join(m) for m in c) for c in cs]
+    # One error path: handlers do not pick a status or a message for a domain error by hand —
+    # `web::errors` does, from each error's `Failure` table.
+    by_hand = re.compile(r'Err\((?:\w+::)?\w+Error::(?:NotFound|Forbidden|Db|Audit)\b|"没有权限"|StatusCode::FORBIDDEN, "')
+    hand = [f'{f}:{i}' for f in rs_files('src/features') for i, line in enumerate(open(f, encoding='utf-8'), 1)
+            if by_hand.search(line)]
+    print(f'error matches by hand in features: {len(hand)}' + ''.join(f'\n  {h}' for h in hand))
+    broken += [f'{h}: a status or message picked by hand (use web::errors)' for h in hand]
     if check and broken:
         print('error: the shape promised in docs/architecture.md is broken:\n  ' + '\n  '.join(broken))
         return 1

@@ -43,7 +43,8 @@ impl Form {
     }
 }
 
-fn forged() -> Response {
+/// A post without the session's anti-forgery token: a plain 403, nothing read further.
+pub fn forged() -> Response {
     (StatusCode::FORBIDDEN, "anti-forgery token missing or wrong").into_response()
 }
 
@@ -156,13 +157,4 @@ pub fn at_path(mut parts: Parts, path: &str) -> Parts {
     parts
 }
 
-/// A post about something that does not exist (or is someone else's): a plain 404.
-pub fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, "不存在").into_response()
-}
-
-/// A failure of the database or another dependency: logged here, a plain 503 for the browser.
-pub fn unavailable(what: &str, e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "{what} failed");
-    (StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response()
-}
+pub use crate::web::errors::{bad_request, forbidden, not_found, unavailable, Refused};

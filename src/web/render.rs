@@ -55,3 +55,12 @@ pub async fn render_page(state: &AppState, parts: Parts, status: StatusCode, ech
 pub async fn not_found(state: &AppState, parts: Parts) -> Response {
     render_page(state, at_path(parts, "/404"), StatusCode::NOT_FOUND, FormEcho::default()).await
 }
+
+/// A refused citizen request without a form to come back to: "not found" as the portal's
+/// styled 404 page, anything else as [`Refused`] says.
+pub async fn refusal<E: zhengwu_types::Failure>(state: &AppState, parts: Parts, e: E) -> Response {
+    match e.code() {
+        zhengwu_types::ErrorCode::NotFound => not_found(state, parts).await,
+        _ => crate::web::errors::Refused::from(e).into_page(),
+    }
+}

@@ -18,6 +18,8 @@ pub enum ErrorCode {
     Internal,
     /// The database or another dependency is unavailable right now.
     Unavailable,
+    /// A limit on how often something may be done was reached; try again later.
+    TooMany,
 }
 
 impl ErrorCode {
@@ -29,6 +31,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,
+            ErrorCode::TooMany => 429,
         }
     }
 
@@ -41,6 +44,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => "Forbidden",
             ErrorCode::Internal => "Internal server error",
             ErrorCode::Unavailable => "Service unavailable",
+            ErrorCode::TooMany => "Too many requests",
         }
     }
 
@@ -52,6 +56,27 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::TooMany => "too-many-requests",
         }
+    }
+}
+
+/// How a domain error reaches whoever asked. Each domain error implements it once, next to its
+/// definition — the one table from its variants to the shared [`ErrorCode`] — and the web layer
+/// turns any `Failure` into a server function's error, a form's message or a problem detail in
+/// one place each, so no handler matches a variant to pick a status or a message.
+pub trait Failure: std::fmt::Display {
+    /// The shared code: the HTTP status, the API's `code`.
+    fn code(&self) -> ErrorCode;
+
+    /// The form field the message is about; `None` for the form (or request) as a whole.
+    fn field(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// A fault of ours (database, audit chain, a dependency), not of the request: logged where
+    /// it becomes a response, and the caller told only the code's title — never the message.
+    fn is_fault(&self) -> bool {
+        self.code() == ErrorCode::Internal
     }
 }

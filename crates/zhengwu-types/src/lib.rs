@@ -15,7 +15,7 @@ pub mod timeline;
 pub mod workflow;
 
 pub use articles::{attachment_href, ArticleDetail, ArticleSummary, Attachment, Category, Channel};
-pub use error::ErrorCode;
+pub use error::{ErrorCode, Failure};
 pub use i18n::{Lang, Text};
 pub use page::{Page, PageRequest};
 

@@ -21,8 +21,8 @@ use crate::ui::session::{FormEcho, CSRF_FIELD};
 use crate::ui::url::encode_path;
 use crate::web::auth::request_meta;
 use crate::web::citizen::CurrentCitizen;
-use crate::web::form::{at_path, not_found, unavailable, CitizenPost, Form, StaffPost};
-use crate::web::render::render_page;
+use crate::web::form::{at_path, not_found, unavailable, CitizenPost, Form, Refused, StaffPost};
+use crate::web::render::{refusal, render_page};
 use crate::web::state::AppState;
 
 /// The largest application post (all files together); beyond it the upload is cut off.
@@ -261,15 +261,14 @@ async fn apply(State(state): State<AppState>, Path(code): Path<String>, req: Req
         Err((e, files)) => {
             delete_blobs(&state, &files).await;
             return match e {
-                ReceiveError::Forged => (StatusCode::FORBIDDEN, "anti-forgery token missing or wrong").into_response(),
+                ReceiveError::Forged => crate::web::form::forged(),
                 ReceiveError::TooLarge => (
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "上传的文件合计超过 40 MB，已停止接收。请返回上一页，压缩或分开上传后再试。",
                 )
                     .into_response(),
                 ReceiveError::Malformed => (StatusCode::BAD_REQUEST, "表单内容不完整或格式不对").into_response(),
-                ReceiveError::Case(CaseError::NotFound) => not_found(),
-                ReceiveError::Case(e) => unavailable("reading an application", e),
+                ReceiveError::Case(e) => Refused::from(e).into_page(),
                 ReceiveError::Blob(e) => unavailable("storing an upload", e),
             };
         }
@@ -314,17 +313,9 @@ async fn apply(State(state): State<AppState>, Path(code): Path<String>, req: Req
             delete_blobs(&state, &files).await;
             Redirect::to(&format!("/my/cases/{case_id}")).into_response()
         }
-        Err(CaseError::BadRequest { message, .. }) => {
-            delete_blobs(&state, &files).await;
-            (StatusCode::BAD_REQUEST, message).into_response()
-        }
-        Err(CaseError::NotFound) => {
-            delete_blobs(&state, &files).await;
-            not_found()
-        }
         Err(e) => {
             delete_blobs(&state, &files).await;
-            unavailable("saving an application", e)
+            Refused::from(e).into_page()
         }
     }
 }
@@ -348,8 +339,7 @@ async fn my_file(State(state): State<AppState>, Path(id): Path<String>, req: Req
     let meta = request_meta(&parts.headers, &parts.extensions);
     match cases::my_file(&state.ctx(&meta), &c.0 .1, id).await {
         Ok(f) => download(&state, f).await,
-        Err(CaseError::NotFound) => crate::web::render::not_found(&state, parts).await,
-        Err(e) => unavailable("a citizen's file", e),
+        Err(e) => refusal(&state, parts, e).await,
     }
 }
 
@@ -364,8 +354,7 @@ async fn delete_draft(State(state): State<AppState>, Path(id): Path<String>, req
     match cases::delete_draft(&state.ctx(&meta), &p.citizen.0 .1, id).await {
         Ok(()) => Redirect::to("/my/cases?done=deleted").into_response(),
         Err(CaseError::NotEditable { case_id }) => Redirect::to(&format!("/my/cases/{case_id}")).into_response(),
-        Err(CaseError::NotFound) => crate::web::render::not_found(&state, p.parts).await,
-        Err(e) => unavailable("deleting a draft", e),
+        Err(e) => refusal(&state, p.parts, e).await,
     }
 }
 
@@ -377,9 +366,7 @@ async fn staff_file(State(state): State<AppState>, Path(id): Path<String>, req: 
     let meta = request_meta(req.headers(), req.extensions());
     match cases::staff_file(&state.ctx(&meta), s.actor(), id).await {
         Ok(f) => download(&state, f).await,
-        Err(CaseError::NotFound) => not_found(),
-        Err(CaseError::Forbidden) => (StatusCode::FORBIDDEN, "没有权限").into_response(),
-        Err(e) => unavailable("a case file", e),
+        Err(e) => Refused::from(e).into_page(),
     }
 }
 
@@ -434,7 +421,11 @@ async fn supplement(State(state): State<AppState>, Path(id): Path<String>, req: 
     let message = p.form.value("message").to_string();
     match cases::request_supplement(&state.ctx(&meta), p.staff.actor(), id, &message, &fields).await {
         Ok(()) => Redirect::to(&format!("/admin/cases/{id}?done=supplement")).into_response(),
-        Err(CaseError::BadRequest { field, message: m }) => {
+        Err(e) => {
+            let (field, m) = match Refused::from(e) {
+                Refused::Form { field, message, .. } => (field.unwrap_or("message"), message),
+                Refused::Page(r) => return r,
+            };
             let mut echo = FormEcho::default();
             echo.errors.insert(field.into(), m);
             // The case page has several action forms: the message belongs to the 补正 one.
@@ -443,8 +434,5 @@ async fn supplement(State(state): State<AppState>, Path(id): Path<String>, req: 
             render_page(&state, at_path(p.parts, &format!("/admin/cases/{id}")), StatusCode::UNPROCESSABLE_ENTITY, echo)
                 .await
         }
-        Err(CaseError::NotFound) => not_found(),
-        Err(CaseError::Forbidden) => (StatusCode::FORBIDDEN, "没有权限").into_response(),
-        Err(e) => unavailable("a supplement request", e),
     }
 }

@@ -4,7 +4,7 @@
 use axum::{
     body::Body,
     extract::{Path, Request, State},
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderValue},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
     Router,
@@ -15,8 +15,7 @@ use zhengwu_types::services::{DayKind, ItemStatus};
 use crate::ui::session::FormEcho;
 use crate::ui::url::encode_path;
 use crate::web::auth::request_meta;
-use crate::web::form::not_found;
-use crate::web::form::{at_path, unavailable, Form, StaffPost};
+use crate::web::form::{at_path, bad_request, not_found, Form, Refused, StaffPost};
 use crate::web::render::render_page;
 use crate::web::state::AppState;
 
@@ -38,20 +37,13 @@ async fn service_failure(
     e: ServiceError,
     echo_values: Vec<(&str, String)>,
 ) -> Response {
-    {
-        match e {
-            ServiceError::Invalid { field, message } => {
-                let mut echo = FormEcho::default();
-                echo.errors.insert(field.into(), message);
-                for (k, v) in echo_values {
-                    echo.values.insert(k.into(), v);
-                }
-                render_page(state, at_path(parts, &path), StatusCode::UNPROCESSABLE_ENTITY, echo).await
-            }
-            ServiceError::NotFound => not_found(),
-            ServiceError::Forbidden => (StatusCode::FORBIDDEN, "没有权限").into_response(),
-            e => unavailable("a catalogue change", e),
-        }
+    let mut echo = FormEcho::default();
+    for (k, v) in echo_values {
+        echo.values.insert(k.into(), v);
+    }
+    match Refused::from(e).in_echo(&mut echo) {
+        Ok(status) => render_page(state, at_path(parts, &path), status, echo).await,
+        Err(r) => r,
     }
 }
 
@@ -153,7 +145,7 @@ async fn item_status(State(state): State<AppState>, Path(code): Path<String>, re
     };
     let path = format!("/admin/services/{}", encode_path(&code));
     let Some(to) = ItemStatus::parse(p.form.value("status")) else {
-        return (StatusCode::BAD_REQUEST, "unknown status").into_response();
+        return bad_request("unknown status");
     };
     let meta = p.meta();
     match services::set_status(&state.ctx(&meta), p.staff.actor(), &code, to).await {
@@ -288,8 +280,7 @@ async fn export_form(State(state): State<AppState>, Path(code): Path<String>, re
             }
             res
         }
-        Ok((_, None)) | Err(ServiceError::NotFound) => not_found(),
-        Err(ServiceError::Forbidden) => (StatusCode::FORBIDDEN, "没有权限").into_response(),
-        Err(e) => unavailable("a form export", e),
+        Ok((_, None)) => not_found(),
+        Err(e) => Refused::from(e).into_page(),
     }
 }

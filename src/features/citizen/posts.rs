@@ -18,7 +18,11 @@ use zhengwu_core::citizen::{self, challenge, CitizenError, Field, UnmaskReason};
 use crate::ui::session::{FormEcho, CITIZEN_COOKIE, CSRF_FIELD};
 use crate::web::auth::{cookie_value, request_meta};
 use crate::web::citizen::CurrentCitizen;
-use crate::web::form::{at_path, over_limit, unavailable, with_cookie, CitizenPost, Form, PreSessionForm, StaffPost};
+use zhengwu_types::{ErrorCode, Failure};
+
+use crate::web::form::{
+    at_path, bad_request, over_limit, unavailable, with_cookie, CitizenPost, Form, PreSessionForm, Refused, StaffPost,
+};
 use crate::web::limits::peer;
 use crate::web::render::render_page;
 use crate::web::request::is_https;
@@ -252,30 +256,20 @@ async fn send_code(State(state): State<AppState>, req: Request) -> Response {
             res
         }
         Err(e) => {
-            let status = match &e {
-                CitizenError::Invalid { field, message } => {
-                    echo.errors.insert((*field).into(), message.clone());
-                    StatusCode::UNPROCESSABLE_ENTITY
+            // The challenge was shown and answered: the answer was wrong.
+            let wrong_answer = matches!(e, CitizenError::ChallengeNeeded) && f.get("challenge_id").is_some();
+            let status = match Refused::from(e) {
+                Refused::Form { field: Some(field), message, status } => {
+                    let message =
+                        if wrong_answer { "图形验证码不正确，请重新输入".into() } else { message };
+                    echo.errors.insert(field.into(), message);
+                    status
                 }
-                CitizenError::ChallengeNeeded => {
-                    let m = if f.get("challenge_id").is_some() {
-                        "图形验证码不正确，请重新输入"
-                    } else {
-                        "请输入图形验证码"
-                    };
-                    echo.errors.insert("challenge_answer".into(), m.into());
-                    StatusCode::UNPROCESSABLE_ENTITY
+                Refused::Form { field: None, message, status } => {
+                    echo.notice = Some(message);
+                    status
                 }
-                CitizenError::DailyLimit => {
-                    echo.notice = Some(e.to_string());
-                    StatusCode::TOO_MANY_REQUESTS
-                }
-                CitizenError::Sms(_) => {
-                    tracing::warn!(error = %e, "SMS sending failed");
-                    echo.notice = Some(e.to_string());
-                    StatusCode::SERVICE_UNAVAILABLE
-                }
-                _ => return unavailable("sending a code", e),
+                Refused::Page(r) => return r,
             };
             if let Err(r) = add_challenge(&state, &parts, &mut echo, false).await {
                 return r;
@@ -307,7 +301,12 @@ async fn verify_code(State(state): State<AppState>, req: Request) -> Response {
             res.headers_mut().append(header::SET_COOKIE, clear_phone_cookie());
             res
         }
-        Err(e @ (CitizenError::BadCode | CitizenError::CodeGone | CitizenError::Invalid { .. })) => {
+        Err(e) => {
+            let gone = matches!(e, CitizenError::CodeGone);
+            let (message, status) = match Refused::from(e) {
+                Refused::Form { message, status, .. } => (message, status),
+                Refused::Page(r) => return r,
+            };
             let mut echo = FormEcho::default();
             echo.values.insert(CSRF_FIELD.into(), token);
             echo.values.insert("next".into(), safe_next(f.get("next")));
@@ -315,13 +314,12 @@ async fn verify_code(State(state): State<AppState>, req: Request) -> Response {
             echo.values.insert("step".into(), "code".into());
             let wait = from_cookie.map(|(_, sent)| wait_seconds(sent)).unwrap_or(0);
             echo.values.insert("wait".into(), wait.to_string());
-            if matches!(e, CitizenError::CodeGone) {
+            if gone {
                 echo.values.insert("gone".into(), "1".into());
             }
-            echo.errors.insert("code".into(), e.to_string());
-            render_page(&state, at_path(parts, "/my/login"), StatusCode::UNPROCESSABLE_ENTITY, echo).await
+            echo.errors.insert("code".into(), message);
+            render_page(&state, at_path(parts, "/my/login"), status, echo).await
         }
-        Err(e) => unavailable("citizen sign-in", e),
     }
 }
 
@@ -373,17 +371,17 @@ async fn real_name(State(state): State<AppState>, req: Request) -> Response {
             let to = if next == "/my" { "/my?done=real_name".to_string() } else { next };
             return Redirect::to(&to).into_response();
         }
-        Err(CitizenError::Invalid { field, message }) => {
-            echo.errors.insert(field.into(), message);
+        Err(e) => {
+            if matches!(e, CitizenError::IdTaken) {
+                // The page then offers the dispute.
+                echo.values.insert("taken".into(), "1".into());
+            }
+            match Refused::from(e).in_echo(&mut echo) {
+                Ok(status) => real_name_again(&state, p, status, echo).await,
+                Err(r) => r,
+            }
         }
-        Err(e @ CitizenError::IdTaken) => {
-            echo.errors.insert("id_number".into(), e.to_string());
-            echo.values.insert("taken".into(), "1".into());
-        }
-        Err(e @ CitizenError::TooMany(_)) => echo.notice = Some(e.to_string()),
-        Err(e) => return unavailable("real-name registration", e),
     }
-    real_name_again(&state, p, StatusCode::UNPROCESSABLE_ENTITY, echo).await
 }
 
 async fn dispute(State(state): State<AppState>, req: Request) -> Response {
@@ -409,13 +407,11 @@ async fn dispute(State(state): State<AppState>, req: Request) -> Response {
             ));
             return real_name_again(&state, p, StatusCode::OK, echo).await;
         }
-        Err(CitizenError::Invalid { field, message }) => {
-            echo.errors.insert(field.into(), message);
-        }
-        Err(e @ CitizenError::TooMany(_)) => echo.notice = Some(e.to_string()),
-        Err(e) => return unavailable("a real-name dispute", e),
+        Err(e) => match Refused::from(e).in_echo(&mut echo) {
+            Ok(status) => real_name_again(&state, p, status, echo).await,
+            Err(r) => r,
+        },
     }
-    real_name_again(&state, p, StatusCode::UNPROCESSABLE_ENTITY, echo).await
 }
 
 /// Staff: one field of a citizen in full, for a reason from the list with words of their own;
@@ -430,7 +426,7 @@ async fn unmask(State(state): State<AppState>, Path(id): Path<String>, req: Requ
         "phone" => Field::Phone,
         "real_name" => Field::RealName,
         "id_number" => Field::IdNumber,
-        _ => return (StatusCode::BAD_REQUEST, "unknown field").into_response(),
+        _ => return bad_request("unknown field"),
     };
     let meta = p.meta();
     let path = format!("/admin/citizens/{id}");
@@ -449,17 +445,11 @@ async fn unmask(State(state): State<AppState>, Path(id): Path<String>, req: Requ
             echo.secret_label = Some("完整信息：".into());
             render_page(&state, at_path(parts, &path), StatusCode::OK, echo).await
         }
-        Err(CitizenError::Invalid { field: name, message }) => {
-            echo.errors.insert(name.into(), message);
-            render_page(&state, at_path(parts, &path), StatusCode::UNPROCESSABLE_ENTITY, echo).await
-        }
-        Err(e @ CitizenError::TooMany(_)) => {
-            echo.notice = Some(e.to_string());
-            render_page(&state, at_path(parts, &path), StatusCode::TOO_MANY_REQUESTS, echo).await
-        }
-        Err(CitizenError::Forbidden) => (StatusCode::FORBIDDEN, "没有权限").into_response(),
-        Err(CitizenError::NotFound) => crate::web::render::not_found(&state, parts).await,
-        Err(e) => unavailable("unmasking", e),
+        Err(e) if e.code() == ErrorCode::NotFound => crate::web::render::not_found(&state, parts).await,
+        Err(e) => match Refused::from(e).in_echo(&mut echo) {
+            Ok(status) => render_page(&state, at_path(parts, &path), status, echo).await,
+            Err(r) => r,
+        },
     }
 }
 
@@ -476,14 +466,13 @@ async fn decide_dispute(State(state): State<AppState>, Path(id): Path<String>, r
         .await
     {
         Ok(()) => Redirect::to("/admin/disputes?done=1").into_response(),
-        Err(CitizenError::Invalid { field, message }) => {
+        Err(e) => {
             let mut echo = FormEcho::default();
-            echo.errors.insert(field.into(), message);
             echo.values.insert("dispute".into(), id.to_string());
-            render_page(&state, at_path(p.parts, "/admin/disputes"), StatusCode::UNPROCESSABLE_ENTITY, echo).await
+            match Refused::from(e).in_echo(&mut echo) {
+                Ok(status) => render_page(&state, at_path(p.parts, "/admin/disputes"), status, echo).await,
+                Err(r) => r,
+            }
         }
-        Err(CitizenError::Forbidden) => (StatusCode::FORBIDDEN, "没有权限").into_response(),
-        Err(CitizenError::NotFound) => crate::web::render::not_found(&state, p.parts).await,
-        Err(e) => unavailable("deciding a dispute", e),
     }
 }

@@ -7,12 +7,12 @@ use axum::{
     routing::get,
     Router,
 };
-use zhengwu_core::articles::{self, ArticleError};
+use zhengwu_core::articles::{self};
 use zhengwu_types::Channel;
 
 use crate::web::download::{download, Caching};
 use crate::web::form::unavailable;
-use crate::web::render::not_found;
+use crate::web::render::{not_found, refusal};
 use crate::web::state::AppState;
 
 /// One download route per channel: `/notices/{id}/files/{n}`, `/policies/…`, `/updates/…`.
@@ -40,7 +40,6 @@ async fn article_file(
             Ok(bytes) => download(bytes, &f.file_name, &f.media_type, Caching::Public),
             Err(e) => unavailable("reading an article's attachment", e),
         },
-        Err(ArticleError::NotFound) => not_found(&state, parts).await,
-        Err(e) => unavailable("an article's attachment", e),
+        Err(e) => refusal(&state, parts, e).await,
     }
 }

@@ -5,17 +5,15 @@ use std::collections::HashMap;
 
 use axum::{
     extract::{Path, Query, State},
-    http::{header, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
     routing::get,
     Extension, Json, Router,
 };
-use serde_json::json;
 use zhengwu_core::articles::{self, ArticleError};
 use zhengwu_types::{Channel, ErrorCode, PageRequest};
 
-use crate::web::request::RequestId;
-use crate::web::state::AppState;
+use crate::web::{errors::Problem, request::RequestId, state::AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,10 +23,9 @@ pub fn router() -> Router<AppState> {
             Problem::new(ErrorCode::NotFound, "No such API resource.").with_request_id(rid)
         })
         .method_not_allowed_fallback(|rid: Option<Extension<RequestId>>| async move {
-            let mut p =
-                Problem::new(ErrorCode::BadRequest, "Method not allowed on this resource.").with_request_id(rid);
-            p.status = StatusCode::METHOD_NOT_ALLOWED;
-            p
+            Problem::new(ErrorCode::BadRequest, "Method not allowed on this resource.")
+                .with_status(StatusCode::METHOD_NOT_ALLOWED)
+                .with_request_id(rid)
         })
 }
 
@@ -80,67 +77,5 @@ async fn get_notice(
 }
 
 fn article_problem(e: ArticleError, rid: Option<Extension<RequestId>>) -> Problem {
-    let p = match &e {
-        ArticleError::NotFound => Problem::new(ErrorCode::NotFound, "No notice has this id."),
-        ArticleError::UnknownCategory(_) => {
-            let known: Vec<_> = Channel::Notices.categories().map(|c| c.slug).collect();
-            Problem::new(ErrorCode::BadRequest, format!("category must be one of: {}.", known.join(", ")))
-                .with_invalid_param("category")
-        }
-        ArticleError::Db(_) => {
-            tracing::error!(error = %e, "notice query failed");
-            Problem::new(e.code(), "The request could not be completed; quote the request id when reporting it.")
-        }
-    };
-    p.with_request_id(rid)
-}
-
-/// An RFC 9457 problem detail. `type` is `about:blank` (the status says it all); the `code`
-/// member carries our stable error code and `invalid_params` names the offending parameter.
-pub struct Problem {
-    status: StatusCode,
-    code: ErrorCode,
-    detail: String,
-    invalid_params: Vec<&'static str>,
-    request_id: Option<String>,
-}
-
-impl Problem {
-    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Problem {
-            status: StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            code,
-            detail: detail.into(),
-            invalid_params: Vec::new(),
-            request_id: None,
-        }
-    }
-    fn with_invalid_param(mut self, name: &'static str) -> Self {
-        self.invalid_params.push(name);
-        self
-    }
-    fn with_request_id(mut self, rid: Option<Extension<RequestId>>) -> Self {
-        self.request_id = rid.map(|Extension(r)| r.0);
-        self
-    }
-}
-
-impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
-        let mut body = json!({
-            "type": "about:blank",
-            "title": self.status.canonical_reason().unwrap_or(self.code.title()),
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-            "code": self.code.slug(),
-        });
-        if !self.invalid_params.is_empty() {
-            body["invalid_params"] =
-                json!(self.invalid_params.iter().map(|n| json!({ "name": n })).collect::<Vec<_>>());
-        }
-        if let Some(id) = self.request_id {
-            body["request_id"] = json!(id);
-        }
-        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
-    }
+    Problem::of(e).with_request_id(rid)
 }

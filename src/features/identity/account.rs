@@ -9,11 +9,11 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use zhengwu_core::identity::{self, IdentityError, ResetError};
+use zhengwu_core::identity::{self};
 
 use crate::ui::session::{FormEcho, CSRF_FIELD, LOGIN_COOKIE};
 use crate::web::auth::request_meta;
-use crate::web::form::{at_path, over_limit, unavailable, with_cookie, Form, PreSessionForm, StaffPost};
+use crate::web::form::{at_path, over_limit, with_cookie, Form, PreSessionForm, Refused, StaffPost};
 use crate::web::render::render_page;
 use crate::web::state::AppState;
 
@@ -85,18 +85,12 @@ async fn reset_submit(State(state): State<AppState>, req: Request) -> Response {
     .await;
     match result {
         Ok(()) => Redirect::to("/login?reset=1").into_response(),
-        Err(ResetError::BadCode) => {
-            let m = ResetError::BadCode.to_string();
-            reset_again(&state, parts, token, &username, Some("code"), m, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(ResetError::Invalid { field, message }) => {
-            reset_again(&state, parts, token, &username, Some(field), message, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(ResetError::Identity(IdentityError::Busy)) => {
-            let m = "系统繁忙，请稍等几秒再试".to_string();
-            reset_again(&state, parts, token, &username, None, m, StatusCode::SERVICE_UNAVAILABLE).await
-        }
-        Err(e) => unavailable("completing a reset", e),
+        Err(e) => match Refused::from(e) {
+            Refused::Form { field, message, status } => {
+                reset_again(&state, parts, token, &username, field, message, status).await
+            }
+            Refused::Page(r) => r,
+        },
     }
 }
 
@@ -147,20 +141,10 @@ async fn phone_start(State(state): State<AppState>, req: Request) -> Response {
             echo.notice = Some(format!("验证码已发送至 {masked}，10 分钟内有效。"));
             StatusCode::OK
         }
-        Err(IdentityError::Invalid { field, message }) => {
-            echo.errors.insert(field.into(), message);
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        Err(e @ IdentityError::Delivery(_)) => {
-            tracing::warn!(error = %e, "sending a phone confirmation code failed");
-            echo.notice = Some(e.to_string());
-            StatusCode::SERVICE_UNAVAILABLE
-        }
-        Err(IdentityError::Busy) => {
-            echo.notice = Some("系统繁忙，请稍后再试".into());
-            StatusCode::SERVICE_UNAVAILABLE
-        }
-        Err(e) => return unavailable("registering a phone", e),
+        Err(e) => match Refused::from(e).in_echo(&mut echo) {
+            Ok(status) => status,
+            Err(r) => return r,
+        },
     };
     render_page(&state, at_path(p.parts, "/account/phone"), status, echo).await
 }
@@ -173,12 +157,13 @@ async fn phone_confirm(State(state): State<AppState>, req: Request) -> Response 
     let meta = p.meta();
     match identity::confirm_phone(&state.ctx(&meta), p.staff.actor(), &state.keys.staff, p.form.value("code")).await {
         Ok(()) => Redirect::to("/account/phone?done=1").into_response(),
-        Err(IdentityError::Invalid { field, message }) => {
+        Err(e) => {
             let mut echo = FormEcho::default();
-            echo.errors.insert(field.into(), message);
             echo.values.insert("step".into(), "code".into());
-            render_page(&state, at_path(p.parts, "/account/phone"), StatusCode::UNPROCESSABLE_ENTITY, echo).await
+            match Refused::from(e).in_echo(&mut echo) {
+                Ok(status) => render_page(&state, at_path(p.parts, "/account/phone"), status, echo).await,
+                Err(r) => r,
+            }
         }
-        Err(e) => unavailable("confirming a phone", e),
     }
 }

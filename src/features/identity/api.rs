@@ -157,10 +157,7 @@ pub async fn department_choices() -> Result<Vec<(i64, String, usize)>, ApiError>
     if !staff.actor().can(zhengwu_core::identity::Permission::UserManage) {
         return Err(ApiError::new(zhengwu_types::ErrorCode::Forbidden, "not allowed"));
     }
-    zhengwu_core::identity::department_options(&state.db).await.map_err(|e| {
-        tracing::error!(error = %e, "departments query failed");
-        ApiError::new(zhengwu_types::ErrorCode::Internal, "internal")
-    })
+    zhengwu_core::identity::department_options(&state.db).await.map_err(crate::web::sfn::internal)
 }
 
 #[server(prefix = "/sfn", endpoint = "admin/roles")]
@@ -268,10 +265,7 @@ pub async fn load_role_editor(id: String) -> Result<RoleEditor, ApiError> {
                 .ok_or_else(|| ApiError::new(zhengwu_types::ErrorCode::NotFound, "not found"))?,
         )
     };
-    let depts = identity::department_options(&state.db).await.map_err(|e| {
-        tracing::error!(error = %e, "departments query failed");
-        ApiError::new(zhengwu_types::ErrorCode::Internal, "internal")
-    })?;
+    let depts = identity::department_options(&state.db).await.map_err(crate::web::sfn::internal)?;
     Ok(RoleEditor {
         id: role.as_ref().map(|r| r.id),
         code: role.as_ref().map(|r| r.code.clone()).unwrap_or_default(),
@@ -307,10 +301,7 @@ pub async fn department_tree() -> Result<Vec<(i64, String, String, usize)>, ApiE
     if !actor.can(Permission::DeptManage) && !actor.can(Permission::UserManage) {
         return Err(ApiError::new(zhengwu_types::ErrorCode::Forbidden, "not allowed"));
     }
-    zhengwu_core::identity::department_listing(&state.db).await.map_err(|e| {
-        tracing::error!(error = %e, "departments query failed");
-        ApiError::new(zhengwu_types::ErrorCode::Internal, "internal")
-    })
+    zhengwu_core::identity::department_listing(&state.db).await.map_err(crate::web::sfn::internal)
 }
 
 /// Departments' dispatchers (分办员) for the system administrator: (department id, name,
@@ -320,16 +311,7 @@ pub async fn department_tree() -> Result<Vec<(i64, String, String, usize)>, ApiE
 pub async fn department_dispatchers() -> Result<(Vec<(i64, String, Option<String>)>, Vec<(i64, String, i64)>), ApiError>
 {
     let (state, staff, meta) = server::staff_context()?;
-    match zhengwu_core::identity::dispatchers(&state.ctx(&meta), server::actor(&staff)).await {
-        Ok(v) => Ok(v),
-        Err(zhengwu_core::identity::IdentityError::Forbidden) => {
-            Err(ApiError::new(zhengwu_types::ErrorCode::Forbidden, "not allowed"))
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "dispatchers query failed");
-            Err(ApiError::new(zhengwu_types::ErrorCode::Internal, "internal"))
-        }
-    }
+    Ok(zhengwu_core::identity::dispatchers(&state.ctx(&meta), server::actor(&staff)).await?)
 }
 
 /// What the second-factor set-up page shows.

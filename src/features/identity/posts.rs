@@ -21,7 +21,7 @@ use zhengwu_types::ErrorCode;
 use crate::error::ApiError;
 use crate::ui::session::FormEcho;
 use crate::web::auth::{request_meta, CurrentStaff};
-use crate::web::form::{at_path, StaffPost};
+use crate::web::form::{at_path, bad_request, not_found, Refused, StaffPost};
 use crate::web::render::render_page;
 use crate::web::state::AppState;
 
@@ -41,14 +41,14 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The response for a service error that is not a form message.
-fn failure(e: IdentityError) -> Response {
-    match e {
-        IdentityError::Forbidden => (StatusCode::FORBIDDEN, "没有权限").into_response(),
-        IdentityError::NotFound => (StatusCode::NOT_FOUND, "不存在").into_response(),
-        other => {
-            tracing::error!(error = %other, "console action failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+/// A refusal shown as the page's notice (the form's fields are not the ones it is about).
+fn as_notice(e: IdentityError, echo: &mut FormEcho) -> Result<StatusCode, Response> {
+    match Refused::from(e) {
+        Refused::Form { message, status, .. } => {
+            echo.notice = Some(message);
+            Ok(status)
         }
+        Refused::Page(r) => Err(r),
     }
 }
 
@@ -76,15 +76,16 @@ async fn create_staff(State(state): State<AppState>, req: Request) -> Response {
             };
             render_page(&state, at_path(p.parts, &format!("/admin/staff/{id}")), StatusCode::CREATED, echo).await
         }
-        Err(IdentityError::Invalid { field, message }) => {
+        Err(e) => {
             let mut echo = FormEcho::default();
-            echo.errors.insert(field.into(), message);
             for f in ["username", "display_name", "department_id"] {
                 echo.values.insert(f.into(), p.form.get(f).unwrap_or_default().to_string());
             }
-            render_page(&state, at_path(p.parts, "/admin/staff/new"), StatusCode::UNPROCESSABLE_ENTITY, echo).await
+            match Refused::from(e).in_echo(&mut echo) {
+                Ok(status) => render_page(&state, at_path(p.parts, "/admin/staff/new"), status, echo).await,
+                Err(r) => r,
+            }
         }
-        Err(e) => failure(e),
     }
 }
 
@@ -106,9 +107,9 @@ async fn account_action(State(state): State<AppState>, Path(id): Path<String>, r
         Ok(p) => p,
         Err(r) => return r,
     };
-    let Ok(id) = id.parse::<i64>() else { return (StatusCode::NOT_FOUND, "不存在").into_response() };
+    let Ok(id) = id.parse::<i64>() else { return not_found() };
     let Some(action) = p.form.get("action").and_then(AccountAction::parse) else {
-        return (StatusCode::BAD_REQUEST, "unknown action").into_response();
+        return bad_request("unknown action");
     };
     let meta = p.meta();
     let ctx = state.ctx(&meta);
@@ -125,15 +126,14 @@ async fn account_action(State(state): State<AppState>, Path(id): Path<String>, r
             );
             staff_page_notice(&state, p, id, StatusCode::OK, n).await
         }
-        Err(
-            e @ (IdentityError::Invalid { .. } | IdentityError::SeparationOfDuties(_) | IdentityError::Delivery(_)),
-        ) => {
-            let mut echo = FormEcho { notice: Some(e.to_string()), ..FormEcho::default() };
+        Err(e) => {
+            let mut echo = FormEcho::default();
             echo.values.insert("reason".into(), reason.chars().take(200).collect());
-            let parts = at_path(p.parts, &format!("/admin/staff/{id}"));
-            render_page(&state, parts, StatusCode::UNPROCESSABLE_ENTITY, echo).await
+            match as_notice(e, &mut echo) {
+                Ok(status) => render_page(&state, at_path(p.parts, &format!("/admin/staff/{id}")), status, echo).await,
+                Err(r) => r,
+            }
         }
-        Err(e) => failure(e),
     }
 }
 
@@ -142,18 +142,20 @@ async fn assign_roles(State(state): State<AppState>, Path(id): Path<String>, req
         Ok(p) => p,
         Err(r) => return r,
     };
-    let Ok(id) = id.parse::<i64>() else { return (StatusCode::NOT_FOUND, "不存在").into_response() };
+    let Ok(id) = id.parse::<i64>() else { return not_found() };
     let roles: Vec<i64> = p.form.all("role").filter_map(|r| r.parse().ok()).collect();
     let meta = p.meta();
     let ctx = state.ctx(&meta);
     match identity::assign_roles(&ctx, p.staff.actor(), id, &roles, p.form.value("reason")).await {
         Ok(AssignOutcome::Done) => Redirect::to(&format!("/admin/staff/{id}?done=roles")).into_response(),
         Ok(AssignOutcome::Requested(r)) => staff_page_notice(&state, p, id, StatusCode::OK, requested_notice(r)).await,
-        Err(e @ (IdentityError::Invalid { .. } | IdentityError::SeparationOfDuties(_))) => {
-            let n = e.to_string();
-            staff_page_notice(&state, p, id, StatusCode::UNPROCESSABLE_ENTITY, n).await
+        Err(e) => {
+            let mut echo = FormEcho::default();
+            match as_notice(e, &mut echo) {
+                Ok(status) => render_page(&state, at_path(p.parts, &format!("/admin/staff/{id}")), status, echo).await,
+                Err(r) => r,
+            }
         }
-        Err(e) => failure(e),
     }
 }
 
@@ -163,7 +165,7 @@ async fn decide_request(State(state): State<AppState>, Path(id): Path<String>, r
         Ok(p) => p,
         Err(r) => return r,
     };
-    let Ok(id) = id.parse::<i64>() else { return (StatusCode::NOT_FOUND, "不存在").into_response() };
+    let Ok(id) = id.parse::<i64>() else { return not_found() };
     let meta = p.meta();
     let ctx = state.ctx(&meta);
     let actor = p.staff.actor();
@@ -171,7 +173,7 @@ async fn decide_request(State(state): State<AppState>, Path(id): Path<String>, r
         "approve" => identity::approve(&ctx, actor, id, &state.delivery()).await.map(Some),
         "refuse" => identity::close_request(&ctx, actor, id, false).await.map(|()| None),
         "cancel" => identity::close_request(&ctx, actor, id, true).await.map(|()| None),
-        _ => return (StatusCode::BAD_REQUEST, "unknown decision").into_response(),
+        _ => return bad_request("unknown decision"),
     };
     let (notice, secret) = match result {
         Ok(None) => ("申请已处理。".to_string(), None),
@@ -187,11 +189,13 @@ async fn decide_request(State(state): State<AppState>, Path(id): Path<String>, r
             "已批准：密码已重置。本人未登记手机号码，以下一次性重置码只显示这一次，请当面交给本人（24 小时内有效），本人在“忘记密码”页面设置新密码。".to_string(),
             Some(code),
         ),
-        Err(e @ (IdentityError::Invalid { .. } | IdentityError::SeparationOfDuties(_) | IdentityError::Delivery(_))) => {
-            let echo = FormEcho { notice: Some(e.to_string()), ..FormEcho::default() };
-            return render_page(&state, at_path(p.parts, "/admin/approvals"), StatusCode::UNPROCESSABLE_ENTITY, echo).await;
+        Err(e) => {
+            let mut echo = FormEcho::default();
+            return match as_notice(e, &mut echo) {
+                Ok(status) => render_page(&state, at_path(p.parts, "/admin/approvals"), status, echo).await,
+                Err(r) => r,
+            };
         }
-        Err(e) => return failure(e),
     };
     let echo = FormEcho { notice: Some(notice), secret, ..FormEcho::default() };
     render_page(&state, at_path(p.parts, "/admin/approvals"), StatusCode::OK, echo).await
@@ -204,12 +208,12 @@ async fn security_events_read(State(state): State<AppState>, req: Request) -> Re
         Err(r) => return r,
     };
     let Ok(seq) = p.form.value("up_to").parse::<i64>() else {
-        return (StatusCode::BAD_REQUEST, "up_to").into_response();
+        return bad_request("up_to");
     };
     let meta = p.meta();
     match identity::mark_security_events_seen(&state.ctx(&meta), p.staff.actor(), seq).await {
         Ok(()) => Redirect::to("/admin?done=events").into_response(),
-        Err(e) => failure(e),
+        Err(e) => Refused::from(e).into_page(),
     }
 }
 
@@ -226,7 +230,7 @@ async fn verify_audit(State(state): State<AppState>, req: Request) -> Response {
             None => "审计链完整：尚无记录。".to_string(),
         },
         Ok(Err(tamper)) => format!("审计链不完整：{tamper}。请立即报告安全管理员。"),
-        Err(e) => return failure(e),
+        Err(e) => return Refused::from(e).into_page(),
     };
     let echo = FormEcho { notice: Some(notice), ..FormEcho::default() };
     render_page(&state, at_path(p.parts, "/admin/audit"), StatusCode::OK, echo).await
@@ -307,7 +311,7 @@ async fn export_audit(State(state): State<AppState>, req: Request) -> Response {
             )
                 .into_response()
         }
-        Err(e) => failure(e),
+        Err(e) => Refused::from(e).into_page(),
     }
 }
 
@@ -329,7 +333,7 @@ async fn save_role(State(state): State<AppState>, req: Request) -> Response {
 async fn save_role_id(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
     match id.parse::<i64>() {
         Ok(id) => save_role_inner(state, Some(id), req).await,
-        Err(_) => (StatusCode::NOT_FOUND, "不存在").into_response(),
+        Err(_) => not_found(),
     }
 }
 
@@ -352,22 +356,18 @@ async fn save_role_inner(state: AppState, id: Option<i64>, req: Request) -> Resp
     };
     match result {
         Ok(()) => Redirect::to("/admin/roles?done=role").into_response(),
-        Err(e @ (IdentityError::Invalid { .. } | IdentityError::SeparationOfDuties(_))) => {
+        Err(e) => {
             let mut echo = FormEcho::default();
-            match &e {
-                IdentityError::Invalid { field, message } => {
-                    echo.errors.insert((*field).into(), message.clone());
-                }
-                other => echo.notice = Some(other.to_string()),
-            }
             for f in ["code", "name", "duty", "data_scope"] {
                 echo.values.insert(f.into(), p.form.get(f).unwrap_or_default().to_string());
             }
             echo.values.insert("permission".into(), p.form.all("permission").collect::<Vec<_>>().join(","));
             echo.values.insert("department".into(), p.form.all("department").collect::<Vec<_>>().join(","));
-            render_page(&state, at_path(p.parts, &back), StatusCode::UNPROCESSABLE_ENTITY, echo).await
+            match Refused::from(e).in_echo(&mut echo) {
+                Ok(status) => render_page(&state, at_path(p.parts, &back), status, echo).await,
+                Err(r) => r,
+            }
         }
-        Err(e) => failure(e),
     }
 }
 
@@ -377,21 +377,22 @@ async fn set_dispatcher(State(state): State<AppState>, req: Request) -> Response
         Err(r) => return r,
     };
     let Some(department) = p.form.get("department").and_then(|v| v.parse().ok()) else {
-        return (StatusCode::BAD_REQUEST, "请选择部门").into_response();
+        return bad_request("请选择部门");
     };
     let staff = p.form.get("dispatcher").and_then(|v| v.parse().ok());
     let meta = p.meta();
     match identity::set_dispatcher(&state.ctx(&meta), p.staff.actor(), department, staff).await {
         Ok(()) => Redirect::to("/admin/departments?done=dispatcher").into_response(),
-        Err(IdentityError::Invalid { field, message }) => {
+        Err(e) => {
             let mut echo = FormEcho::default();
-            echo.errors.insert(field.into(), message);
             for f in ["department", "dispatcher"] {
                 echo.values.insert(f.into(), p.form.get(f).unwrap_or_default().to_string());
             }
-            render_page(&state, at_path(p.parts, "/admin/departments"), StatusCode::UNPROCESSABLE_ENTITY, echo).await
+            match Refused::from(e).in_echo(&mut echo) {
+                Ok(status) => render_page(&state, at_path(p.parts, "/admin/departments"), status, echo).await,
+                Err(r) => r,
+            }
         }
-        Err(e) => failure(e),
     }
 }
 
@@ -411,14 +412,15 @@ async fn create_department(State(state): State<AppState>, req: Request) -> Respo
     let ctx = state.ctx(&meta);
     match identity::create_department(&ctx, p.staff.actor(), &form).await {
         Ok(_) => Redirect::to("/admin/departments?done=department").into_response(),
-        Err(IdentityError::Invalid { field, message }) => {
+        Err(e) => {
             let mut echo = FormEcho::default();
-            echo.errors.insert(field.into(), message);
             for f in ["code", "name", "name_en", "parent_id", "level"] {
                 echo.values.insert(f.into(), p.form.get(f).unwrap_or_default().to_string());
             }
-            render_page(&state, at_path(p.parts, "/admin/departments"), StatusCode::UNPROCESSABLE_ENTITY, echo).await
+            match Refused::from(e).in_echo(&mut echo) {
+                Ok(status) => render_page(&state, at_path(p.parts, "/admin/departments"), status, echo).await,
+                Err(r) => r,
+            }
         }
-        Err(e) => failure(e),
     }
 }

@@ -13,7 +13,7 @@ use crate::{
     ui::session::{FormEcho, CSRF_FIELD, LOGIN_COOKIE, SESSION_COOKIE},
     web::{
         auth::{clear_cookie, cookie_value, device_cookie, query_param, request_meta, session_cookie, DEVICE_COOKIE},
-        form::{over_limit, unavailable, with_cookie, Form, PreSessionForm, StaffPost},
+        form::{over_limit, unavailable, with_cookie, Form, PreSessionForm, Refused, StaffPost},
         render::render_page,
         request::is_https,
         state::AppState,
@@ -117,7 +117,7 @@ pub async fn login_submit(State(state): State<AppState>, req: Request) -> Respon
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             res
         }
-        Err(e) => unavailable("sign-in", e),
+        Err(e) => Refused::from(e).into_page(),
     }
 }
 
@@ -156,20 +156,14 @@ pub async fn change_password(State(state): State<AppState>, req: Request) -> Res
     .await;
     match result {
         Ok(()) => Redirect::to("/admin?done=password").into_response(),
-        Err(IdentityError::Invalid { field, message }) => {
+        Err(e) => {
             let mut echo = FormEcho::default();
-            echo.errors.insert(field.into(), message);
-            render_page(&state, p.parts, StatusCode::UNPROCESSABLE_ENTITY, echo).await
+            match Refused::from(e).in_echo(&mut echo) {
+                Ok(status) => render_page(&state, p.parts, status, echo).await,
+                Err(r) => r,
+            }
         }
-        Err(IdentityError::Busy) => busy(),
-        Err(e) => unavailable("password change", e),
     }
-}
-
-fn busy() -> Response {
-    let mut res = (StatusCode::SERVICE_UNAVAILABLE, "系统繁忙，请稍后再试").into_response();
-    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-    res
 }
 
 /// Confirms a new second factor: the code from the authenticator must match the pending secret
@@ -188,12 +182,12 @@ pub async fn enroll_totp(State(state): State<AppState>, req: Request) -> Respons
     };
     match identity::enroll_totp(&state.ctx(&meta), p.staff.actor(), &state.keys.staff, &e).await {
         Ok(()) => Redirect::to("/admin?done=totp").into_response(),
-        Err(IdentityError::Invalid { field, message }) => {
+        Err(e) => {
             let mut echo = FormEcho::default();
-            echo.errors.insert(field.into(), message);
-            render_page(&state, p.parts, StatusCode::UNPROCESSABLE_ENTITY, echo).await
+            match Refused::from(e).in_echo(&mut echo) {
+                Ok(status) => render_page(&state, p.parts, status, echo).await,
+                Err(r) => r,
+            }
         }
-        Err(IdentityError::Busy) => busy(),
-        Err(e) => unavailable("TOTP enrolment", e),
     }
 }

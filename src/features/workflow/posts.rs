@@ -11,13 +11,13 @@ use axum::{
     Router,
 };
 use zhengwu_core::{
-    calendar::{self, CalendarError, DayType},
+    calendar::{self, DayType},
     workflow::{self, Act, Supervise, WorkflowError},
 };
 use zhengwu_types::workflow::{PanelAction, SuperviseKind};
 
 use crate::ui::session::FormEcho;
-use crate::web::form::{at_path, not_found, unavailable, CitizenPost, StaffPost};
+use crate::web::form::{at_path, bad_request, forbidden, not_found, CitizenPost, Refused, StaffPost};
 use crate::web::render::render_page;
 use crate::web::state::AppState;
 
@@ -70,7 +70,7 @@ async fn act(State(state): State<AppState>, Path(task): Path<String>, req: Reque
         }
     };
     let Some(kind) = PanelAction::parse(f.value("action")) else {
-        return (StatusCode::BAD_REQUEST, "未知操作").into_response();
+        return bad_request("未知操作");
     };
     let action = match kind {
         PanelAction::Approve => Act::Approve { opinion: opinion.clone(), choose: opt_id(f.value("choose")) },
@@ -126,15 +126,16 @@ async fn act(State(state): State<AppState>, Path(task): Path<String>, req: Reque
     ];
     match workflow::act(&state.ctx(&meta), p.staff.actor(), task, action, state.clock).await {
         Ok(_) => Redirect::to(&format!("/admin/cases/{case_id}?done={kind}")).into_response(),
-        Err(WorkflowError::Invalid { field, message }) => {
-            again(&state, p.parts, &path, form, field, message, values).await
-        }
-        Err(e @ WorkflowError::AlreadyHandled { .. }) => {
-            again(&state, p.parts, &path, "task", "_task", e.to_string(), vec![]).await
-        }
-        Err(WorkflowError::NotFound) => not_found(),
-        Err(WorkflowError::Forbidden) => (StatusCode::FORBIDDEN, "没有权限").into_response(),
-        Err(e) => unavailable("a workflow action", e),
+        Err(e) => match Refused::from(e) {
+            Refused::Form { field: Some(field), message, .. } => {
+                again(&state, p.parts, &path, form, field, message, values).await
+            }
+            // About the task, not a field (somebody acted first): at the top of the panel.
+            Refused::Form { field: None, message, .. } => {
+                again(&state, p.parts, &path, "task", "_task", message, vec![]).await
+            }
+            Refused::Page(r) => r,
+        },
     }
 }
 
@@ -146,7 +147,7 @@ async fn supervise(State(state): State<AppState>, Path(id): Path<String>, req: R
     let Ok(case_id) = id.parse::<i64>() else { return not_found() };
     let f = &p.form;
     let Some(kind) = SuperviseKind::parse(f.value("kind")) else {
-        return (StatusCode::BAD_REQUEST, "未知操作").into_response();
+        return bad_request("未知操作");
     };
     let path = format!("/admin/cases/{case_id}");
     let what = match kind {
@@ -190,12 +191,12 @@ async fn supervise(State(state): State<AppState>, Path(id): Path<String>, req: R
             let sep = if back.contains('?') { '&' } else { '?' };
             Redirect::to(&format!("{back}{sep}done={kind}")).into_response()
         }
-        Err(WorkflowError::Invalid { field, message }) => {
-            again(&state, p.parts, &path, kind.code(), field, message, values).await
-        }
-        Err(WorkflowError::NotFound) => not_found(),
-        Err(WorkflowError::Forbidden) => (StatusCode::FORBIDDEN, "没有权限").into_response(),
-        Err(e) => unavailable("a supervision action", e),
+        Err(e) => match Refused::from(e) {
+            Refused::Form { field, message, .. } => {
+                again(&state, p.parts, &path, kind.code(), field.unwrap_or("_form"), message, values).await
+            }
+            Refused::Page(r) => r,
+        },
     }
 }
 
@@ -208,12 +209,13 @@ async fn withdraw(State(state): State<AppState>, Path(id): Path<String>, req: Re
     let meta = p.meta();
     match workflow::withdraw(&state.ctx(&meta), &p.citizen.0 .1, case_id).await {
         Ok(()) => Redirect::to(&format!("/my/cases/{case_id}?done=withdrawn")).into_response(),
-        Err(WorkflowError::Invalid { message, .. }) => {
-            let path = format!("/my/cases/{case_id}");
-            again(&state, p.parts, &path, "withdraw", "withdraw", message, vec![]).await
-        }
-        Err(WorkflowError::NotFound) => not_found(),
-        Err(e) => unavailable("withdrawing a case", e),
+        Err(e) => match Refused::from(e) {
+            Refused::Form { message, .. } => {
+                let path = format!("/my/cases/{case_id}");
+                again(&state, p.parts, &path, "withdraw", "withdraw", message, vec![]).await
+            }
+            Refused::Page(r) => r,
+        },
     }
 }
 
@@ -239,12 +241,13 @@ async fn set_day(State(state): State<AppState>, req: Request) -> Response {
             use chrono::Datelike;
             Redirect::to(&format!("/admin/calendar?year={}&done=day", day.year())).into_response()
         }
-        Err(CalendarError::Invalid(m)) => {
-            let path = format!("/admin/calendar?year={}", chrono::Datelike::year(&day));
-            again(&state, p.parts, &path, "day", "name", m, values).await
-        }
-        Err(CalendarError::Forbidden) => (StatusCode::FORBIDDEN, "没有权限").into_response(),
-        Err(e) => unavailable("a calendar change", e),
+        Err(e) => match Refused::from(e) {
+            Refused::Form { field, message, .. } => {
+                let path = format!("/admin/calendar?year={}", chrono::Datelike::year(&day));
+                again(&state, p.parts, &path, "day", field.unwrap_or("name"), message, values).await
+            }
+            Refused::Page(r) => r,
+        },
     }
 }
 
@@ -255,7 +258,7 @@ async fn publish(State(state): State<AppState>, Path(code): Path<String>, req: R
     };
     // Permission before anything is read from the post.
     if !p.staff.actor().can(zhengwu_core::identity::Permission::ServiceManage) {
-        return (StatusCode::FORBIDDEN, "没有权限").into_response();
+        return forbidden();
     }
     let path = format!("/admin/services/{code}");
     let text = p.form.value("definition").to_string();
@@ -280,9 +283,10 @@ async fn publish(State(state): State<AppState>, Path(code): Path<String>, req: R
                 .join("；");
             again_long(&state, p.parts, &path, m, text).await
         }
-        Err(WorkflowError::NotFound) => not_found(),
-        Err(WorkflowError::Forbidden) => (StatusCode::FORBIDDEN, "没有权限").into_response(),
-        Err(e) => unavailable("publishing a workflow", e),
+        Err(e) => match Refused::from(e) {
+            Refused::Form { message, .. } => again_long(&state, p.parts, &path, message, text).await,
+            Refused::Page(r) => r,
+        },
     }
 }
 
@@ -355,7 +359,7 @@ async fn publish_steps(State(state): State<AppState>, Path(code): Path<String>, 
         Err(r) => return r,
     };
     if !p.staff.actor().can(zhengwu_core::identity::Permission::ServiceManage) {
-        return (StatusCode::FORBIDDEN, "没有权限").into_response();
+        return forbidden();
     }
     let path = format!("/admin/services/{code}");
     let (def, mut problems) = steps_from_rows(&p.form);
@@ -372,9 +376,10 @@ async fn publish_steps(State(state): State<AppState>, Path(code): Path<String>, 
                     })
                     .collect()
             }
-            Err(WorkflowError::NotFound) => return not_found(),
-            Err(WorkflowError::Forbidden) => return (StatusCode::FORBIDDEN, "没有权限").into_response(),
-            Err(e) => return unavailable("publishing a workflow", e),
+            Err(e) => match Refused::from(e) {
+                Refused::Form { message, .. } => problems.push(message),
+                Refused::Page(r) => return r,
+            },
         }
     }
     // Back with the problems above the rows and the rows as typed.

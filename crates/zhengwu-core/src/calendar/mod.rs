@@ -11,6 +11,7 @@
 //! natural) day after D.
 
 use std::collections::{BTreeMap, BTreeSet};
+use zhengwu_types::Failure;
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::Deserialize;
@@ -37,6 +38,17 @@ pub enum CalendarError {
     Db(#[from] sqlx::Error),
     #[error("{0}")]
     Audit(#[from] AuditError),
+}
+
+impl Failure for CalendarError {
+    fn code(&self) -> zhengwu_types::ErrorCode {
+        use zhengwu_types::ErrorCode::*;
+        match self {
+            CalendarError::Invalid(_) => BadRequest,
+            CalendarError::Forbidden => Forbidden,
+            CalendarError::Db(_) | CalendarError::Audit(_) => Internal,
+        }
+    }
 }
 
 zhengwu_types::code_enum! {

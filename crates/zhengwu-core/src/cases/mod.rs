@@ -17,6 +17,7 @@
 //! status belongs to the workflow engine.
 
 use zhengwu_types::services::{CaseFileInfo, CaseStatus, FileType};
+use zhengwu_types::Failure;
 
 use crate::{
     audit::AuditError,
@@ -73,6 +74,35 @@ pub enum CaseError {
     Audit(#[from] AuditError),
     #[error("{0}")]
     Workflow(#[from] crate::workflow::WorkflowError),
+}
+
+impl Failure for CaseError {
+    fn code(&self) -> zhengwu_types::ErrorCode {
+        use zhengwu_types::ErrorCode::*;
+        match self {
+            CaseError::NotFound => NotFound,
+            CaseError::Forbidden => Forbidden,
+            CaseError::NotVerified
+            | CaseError::NotEditable { .. }
+            | CaseError::Invalid { .. }
+            | CaseError::BadRequest { .. } => BadRequest,
+            CaseError::Workflow(e) => e.code(),
+            CaseError::Unreadable { .. } | CaseError::Blob(_) | CaseError::Db(_) | CaseError::Audit(_) => Internal,
+        }
+    }
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            CaseError::BadRequest { field, .. } => Some(field),
+            CaseError::Workflow(e) => e.field(),
+            _ => None,
+        }
+    }
+    fn is_fault(&self) -> bool {
+        match self {
+            CaseError::Workflow(e) => e.is_fault(),
+            _ => self.code() == zhengwu_types::ErrorCode::Internal,
+        }
+    }
 }
 
 fn random_key() -> String {

@@ -17,6 +17,7 @@ mod staff;
 use chrono::{DateTime, Duration, Utc};
 use zhengwu_crypto::{sm3, to_hex};
 use zhengwu_types::personal::{mask_id_number, mask_mobile, mask_name};
+use zhengwu_types::Failure;
 
 pub use crate::sms::{SmsError, SmsSender};
 use crate::{
@@ -52,7 +53,7 @@ pub enum CitizenError {
     )]
     IdTaken,
     /// This address has asked for a few codes: the image challenge first.
-    #[error("请先输入图形验证码")]
+    #[error("请输入图形验证码")]
     ChallengeNeeded,
     #[error("短信发送失败，请稍后再试")]
     Sms(#[from] SmsError),
@@ -67,6 +68,33 @@ pub enum CitizenError {
     Db(#[from] sqlx::Error),
     #[error("{0}")]
     Audit(#[from] AuditError),
+}
+
+impl Failure for CitizenError {
+    fn code(&self) -> zhengwu_types::ErrorCode {
+        use zhengwu_types::ErrorCode::*;
+        match self {
+            CitizenError::Forbidden => Forbidden,
+            CitizenError::NotFound => NotFound,
+            CitizenError::Invalid { .. }
+            | CitizenError::BadCode
+            | CitizenError::CodeGone
+            | CitizenError::ChallengeNeeded
+            | CitizenError::IdTaken => BadRequest,
+            CitizenError::TooSoon(_) | CitizenError::DailyLimit | CitizenError::TooMany(_) => TooMany,
+            CitizenError::Sms(_) => Unavailable,
+            CitizenError::Db(_) | CitizenError::Audit(_) => Internal,
+        }
+    }
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            CitizenError::Invalid { field, .. } => Some(field),
+            CitizenError::BadCode | CitizenError::CodeGone => Some("code"),
+            CitizenError::ChallengeNeeded => Some("challenge_answer"),
+            CitizenError::IdTaken => Some("id_number"),
+            _ => None,
+        }
+    }
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> CitizenError {

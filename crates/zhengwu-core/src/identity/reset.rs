@@ -19,6 +19,7 @@ use zhengwu_crypto::{
     to_hex,
 };
 use zhengwu_types::personal::{mask_mobile, validate_mobile};
+use zhengwu_types::Failure;
 
 use super::{accounts::StaffSummary, password, AuthPolicy, Ctx, IdentityError, StaffActor};
 use crate::{
@@ -274,6 +275,22 @@ pub enum ResetError {
     Invalid { field: &'static str, message: String },
     #[error(transparent)]
     Identity(#[from] IdentityError),
+}
+
+impl Failure for ResetError {
+    fn code(&self) -> zhengwu_types::ErrorCode {
+        match self {
+            ResetError::BadCode | ResetError::Invalid { .. } => zhengwu_types::ErrorCode::BadRequest,
+            ResetError::Identity(e) => e.code(),
+        }
+    }
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            ResetError::Invalid { field, .. } => Some(field),
+            ResetError::Identity(e) => e.field(),
+            ResetError::BadCode => Some("code"),
+        }
+    }
 }
 
 impl From<sqlx::Error> for ResetError {

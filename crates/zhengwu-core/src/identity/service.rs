@@ -2,6 +2,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
 use zhengwu_crypto::{sm3, to_hex};
+use zhengwu_types::Failure;
 
 use super::{
     password::{self, PasswordPolicy, PasswordProblem},
@@ -81,6 +82,26 @@ pub enum IdentityError {
     /// A one-time code could not be sent (the SMS gateway refused or is down).
     #[error("短信发送失败，请稍后再试")]
     Delivery(String),
+}
+
+impl Failure for IdentityError {
+    fn code(&self) -> zhengwu_types::ErrorCode {
+        use zhengwu_types::ErrorCode::*;
+        match self {
+            IdentityError::InvalidCredentials => Unauthorized,
+            IdentityError::Forbidden => Forbidden,
+            IdentityError::NotFound => NotFound,
+            IdentityError::Invalid { .. } | IdentityError::SeparationOfDuties(_) => BadRequest,
+            IdentityError::Busy | IdentityError::Delivery(_) => Unavailable,
+            IdentityError::Db(_) | IdentityError::Audit(_) | IdentityError::Sessions(_) => Internal,
+        }
+    }
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            IdentityError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
 }
 
 impl From<password::Busy> for IdentityError {

@@ -6,6 +6,7 @@ pub mod validate;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use zhengwu_types::Failure;
 use zhengwu_types::{
     services::{DayKind, FormDef, ItemStatus, ServiceFilter, ServiceGuide, ServiceObject, ServiceSummary, ThemeInfo},
     Page, PageRequest,
@@ -31,6 +32,24 @@ pub enum ServiceError {
     Db(#[from] sqlx::Error),
     #[error("{0}")]
     Audit(#[from] AuditError),
+}
+
+impl Failure for ServiceError {
+    fn code(&self) -> zhengwu_types::ErrorCode {
+        use zhengwu_types::ErrorCode::*;
+        match self {
+            ServiceError::NotFound => NotFound,
+            ServiceError::Forbidden => Forbidden,
+            ServiceError::Invalid { .. } => BadRequest,
+            ServiceError::Db(_) | ServiceError::Audit(_) => Internal,
+        }
+    }
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            ServiceError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {

@@ -43,6 +43,7 @@ pub use start::{prepare, Prepared};
 pub use supervise::{supervise, withdraw, Supervise};
 
 use zhengwu_types::workflow::DefProblem;
+use zhengwu_types::Failure;
 
 use crate::{audit::AuditError, calendar::CalendarError};
 
@@ -65,6 +66,27 @@ pub enum WorkflowError {
     Audit(#[from] AuditError),
     #[error("{0}")]
     Calendar(#[from] CalendarError),
+}
+
+impl Failure for WorkflowError {
+    fn code(&self) -> zhengwu_types::ErrorCode {
+        use zhengwu_types::ErrorCode::*;
+        match self {
+            WorkflowError::NotFound => NotFound,
+            WorkflowError::Forbidden => Forbidden,
+            WorkflowError::Invalid { .. } | WorkflowError::AlreadyHandled { .. } | WorkflowError::BadDefinition(_) => {
+                BadRequest
+            }
+            WorkflowError::Calendar(e) => e.code(),
+            WorkflowError::Db(_) | WorkflowError::Audit(_) => Internal,
+        }
+    }
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            WorkflowError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> WorkflowError {
