@@ -6,6 +6,7 @@ pub mod error;
 pub mod form;
 pub mod format;
 pub mod layout;
+pub mod loaded;
 pub mod meta;
 pub mod pager;
 pub mod prefs;

@@ -91,6 +91,7 @@ impl Refused {
 impl Refused {
     /// Into the page's form echo: the message at its field, or as the page's notice without
     /// one; the status to render the page with. A refusal no form can fix is the `Err` page.
+    #[allow(clippy::result_large_err)] // the Err is the response itself, sent at once
     pub fn in_echo(self, echo: &mut FormEcho) -> Result<StatusCode, Response> {
         match self {
             Refused::Form { field: Some(field), message, status } => {

@@ -369,7 +369,7 @@ async fn real_name(State(state): State<AppState>, req: Request) -> Response {
             // Back to where the citizen came from (the application form keeps its draft).
             let next = safe_next(f.get("next"));
             let to = if next == "/my" { "/my?done=real_name".to_string() } else { next };
-            return Redirect::to(&to).into_response();
+            Redirect::to(&to).into_response()
         }
         Err(e) => {
             if matches!(e, CitizenError::IdTaken) {

@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The response for a service error that is not a form message.
 /// A refusal shown as the page's notice (the form's fields are not the ones it is about).
+#[allow(clippy::result_large_err)] // the Err is the response itself, sent at once
 fn as_notice(e: IdentityError, echo: &mut FormEcho) -> Result<StatusCode, Response> {
     match Refused::from(e) {
         Refused::Form { message, status, .. } => {

@@ -7,7 +7,7 @@ use zhengwu_types::services::{ApplicationView, CaseFileInfo, CaseStatus, FieldDe
 
 use crate::features::cases::api::my_application;
 use crate::ui::enhance::FormEnhancer;
-use crate::ui::error::ErrorPage;
+use crate::ui::loaded::Loaded;
 use crate::ui::meta::{rcdata, PageMeta};
 use crate::ui::session::{use_citizen, use_form_echo, FormEcho, CSRF_FIELD};
 use crate::ui::url::query;
@@ -142,14 +142,9 @@ pub fn ApplyPage() -> impl IntoView {
     let case = use_query_map().with_untracked(|q| q.get("case"));
     let data = Resource::new(code, move |code| my_application(code, case.clone()));
     view! {
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(v) => view! { <ApplyView v /> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:v>
+            <ApplyView v />
+        </Loaded>
     }
 }
 

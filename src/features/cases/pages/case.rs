@@ -7,8 +7,8 @@ use zhengwu_types::services::{CaseDetail, CaseStatus, TimelineEntry};
 
 use crate::features::cases::api::my_case;
 use crate::features::cases::pages::my_cases::status_class;
-use crate::ui::error::ErrorPage;
 use crate::ui::format::limit_text;
+use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
 use crate::ui::print_button::PrintButton;
 use crate::ui::session::{use_citizen, use_form_echo, CSRF_FIELD};
@@ -20,14 +20,9 @@ pub fn MyCasePage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let data = Resource::new(id, my_case);
     view! {
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(d) => view! { <CaseView d staff=false /> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:d>
+            <CaseView d staff=false />
+        </Loaded>
     }
 }
 

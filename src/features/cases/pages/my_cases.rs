@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use zhengwu_types::services::{CaseStatus, CaseSummary};
 
 use crate::features::cases::api::my_cases;
-use crate::ui::error::ErrorPage;
+use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
 use crate::ui::url::query;
 
@@ -37,21 +37,16 @@ pub fn MyCasesPage() -> impl IntoView {
             </ul>
         </nav>
         {deleted.then(|| view! { <div class="notice" role="status"><p>"草稿已删除。"</p></div> })}
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(list) => {
-                        let list: Vec<CaseSummary> = list.into_iter().filter(|c| !drafts || c.status == CaseStatus::Draft).collect();
-                        if list.is_empty() {
-                            view! { <p class="empty">{if drafts { "没有草稿。" } else { "您还没有办件。" }}<a href="/services">"去办事"</a></p> }.into_any()
-                        } else {
-                            view! { <CaseList list /> }.into_any()
-                        }
-                    }
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+        <Loaded data=data let:list>
+            {
+                let list: Vec<CaseSummary> = list.into_iter().filter(|c| !drafts || c.status == CaseStatus::Draft).collect();
+                if list.is_empty() {
+                    view! { <p class="empty">{if drafts { "没有草稿。" } else { "您还没有办件。" }}<a href="/services">"去办事"</a></p> }.into_any()
+                } else {
+                    view! { <CaseList list /> }.into_any()
                 }
-            })}
-        </Suspense>
+            }
+        </Loaded>
     }
 }
 

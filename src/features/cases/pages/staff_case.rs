@@ -8,7 +8,7 @@ use crate::features::cases::api::staff_case;
 use crate::features::cases::pages::case::CaseView;
 use crate::features::identity::ConsoleNav;
 use crate::features::workflow::WorkflowSection;
-use crate::ui::error::ErrorPage;
+use crate::ui::loaded::Loaded;
 
 #[component]
 pub fn StaffCasePage() -> impl IntoView {
@@ -17,14 +17,9 @@ pub fn StaffCasePage() -> impl IntoView {
     let data = Resource::new(id, staff_case);
     view! {
         <ConsoleNav />
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(d) => view! { <StaffCaseView d /> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:d>
+            <StaffCaseView d />
+        </Loaded>
     }
 }
 

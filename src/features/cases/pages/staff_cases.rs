@@ -9,7 +9,7 @@ use zhengwu_types::{
 
 use crate::features::cases::api::staff_cases;
 use crate::features::identity::ConsoleNav;
-use crate::ui::error::ErrorPage;
+use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
 use crate::ui::pager::Pager;
 use crate::ui::url::{encode_pairs, query};
@@ -29,14 +29,9 @@ pub fn StaffCasesPage() -> impl IntoView {
         <PageMeta title="办件" />
         <ConsoleNav />
         <h1>"办件"</h1>
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(p) => view! { <CaseTable p /> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:p>
+            <CaseTable p />
+        </Loaded>
     }
 }
 

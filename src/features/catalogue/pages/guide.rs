@@ -6,8 +6,8 @@ use leptos_router::hooks::use_params_map;
 use zhengwu_types::services::{online_depth_zh, ServiceGuide};
 
 use crate::features::catalogue::api::guide_of_service;
-use crate::ui::error::ErrorPage;
 use crate::ui::format::limit_text;
+use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
 use crate::ui::print_button::PrintButton;
 
@@ -51,14 +51,9 @@ pub fn ServiceGuidePage() -> impl IntoView {
     let code = move || params.with(|p| p.get("code").unwrap_or_default());
     let data = Resource::new(code, guide_of_service);
     view! {
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(g) => view! { <GuideView g /> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:g>
+            <GuideView g />
+        </Loaded>
     }
 }
 

@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::features::catalogue::api::{service_catalogue, Catalogue};
-use crate::ui::error::ErrorPage;
 use crate::ui::format::limit_text;
+use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
 use crate::ui::pager::Pager;
 use crate::ui::url::{encode_pairs, query};
@@ -19,14 +19,9 @@ pub fn ServicesPage() -> impl IntoView {
     });
     view! {
         <PageMeta title="办事服务" />
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(c) => view! { <CatalogueView c /> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:c>
+            <CatalogueView c />
+        </Loaded>
     }
 }
 

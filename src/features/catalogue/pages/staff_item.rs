@@ -8,8 +8,8 @@ use zhengwu_types::services::ItemStatus;
 use crate::features::catalogue::api::{staff_service, ItemEditor};
 use crate::features::identity::ConsoleNav;
 use crate::features::workflow::ItemWorkflowSection;
-use crate::ui::error::ErrorPage;
 use crate::ui::form::{CsrfField, ErrorSummary};
+use crate::ui::loaded::Loaded;
 use crate::ui::meta::{rcdata, PageMeta};
 use crate::ui::session::use_form_echo;
 use crate::ui::url::query;
@@ -21,17 +21,12 @@ pub fn StaffServicePage() -> impl IntoView {
     let data = Resource::new(code, staff_service);
     view! {
         <ConsoleNav />
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(e) => {
-                        let code = e.guide.code.clone();
-                        view! { <ServiceEditor e /> <ItemWorkflowSection code /> }.into_any()
-                    }
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:e>
+            {
+                let code = e.guide.code.clone();
+                view! { <ServiceEditor e /> <ItemWorkflowSection code /> }.into_any()
+            }
+        </Loaded>
     }
 }
 

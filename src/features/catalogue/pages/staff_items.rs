@@ -9,11 +9,10 @@ use zhengwu_types::{
 
 use crate::features::catalogue::api::{staff_services, StaffCatalogue};
 use crate::features::identity::ConsoleNav;
-use crate::ui::error::ErrorPage;
-use crate::ui::form::{CsrfField, ErrorSummary};
+use crate::ui::form::{CsrfField, ErrorSummary, Field, Select};
+use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
 use crate::ui::pager::Pager;
-use crate::ui::session::use_form_echo;
 use crate::ui::url::{encode_pairs, query};
 
 #[component]
@@ -25,24 +24,15 @@ pub fn StaffServicesPage() -> impl IntoView {
         <PageMeta title="事项管理" />
         <ConsoleNav />
         <h1>"事项管理"</h1>
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(c) => view! { <ServiceTable c /> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:c>
+            <ServiceTable c />
+        </Loaded>
     }
 }
 
 #[component]
 pub(crate) fn ServiceTable(c: StaffCatalogue) -> impl IntoView {
     let p: Page<ServiceSummary> = c.items;
-    let echo = use_form_echo();
-    let field_error = |k: &'static str| echo.error(k);
-    let chosen_dept = echo.value("department_id");
-    let chosen_object = echo.value("object");
     let status = query("status").unwrap_or_default();
     let text = query("q").unwrap_or_default();
     let mut current = vec![];
@@ -93,37 +83,15 @@ pub(crate) fn ServiceTable(c: StaffCatalogue) -> impl IntoView {
             <ErrorSummary labels=&[("code", "事项编码"), ("name", "事项名称"), ("department_id", "实施部门")] />
             <form method="post" action="/admin/services" class="form">
                 <CsrfField />
-                <div class="field" class:field-error=field_error("code").is_some()>
-                    <label for="code">"事项编码"</label>
-                    <p class="hint">"大写字母、数字和连字符，例如 QS-RS-0011"</p>
-                    {field_error("code").map(|e| view! { <p class="error-message" id="code-error">{e}</p> })}
-                    <input id="code" name="code" type="text" value=echo.value("code") autocomplete="off" />
-                </div>
-                <div class="field" class:field-error=field_error("name").is_some()>
-                    <label for="name">"事项名称"</label>
-                    {field_error("name").map(|e| view! { <p class="error-message" id="name-error">{e}</p> })}
-                    <input id="name" name="name" type="text" value=echo.value("name") />
-                </div>
-                <div class="field" class:field-error=field_error("department_id").is_some()>
-                    <label for="department_id">"实施部门"</label>
-                    {field_error("department_id").map(|e| view! { <p class="error-message" id="department_id-error">{e}</p> })}
-                    <select id="department_id" name="department_id">
-                        <option value="">"请选择"</option>
-                        {c.departments.iter().map(|(id, name)| {
-                            let v = id.to_string();
-                            let sel = v == chosen_dept;
-                            view! { <option value=v selected=sel>{name.clone()}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="object">"服务对象"</label>
-                    <select id="object" name="object">
-                        {zhengwu_types::services::ServiceObject::ALL.into_iter().map(|o| view! {
-                            <option value=o.code() selected=chosen_object == o.code()>{o.name_zh()}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
+                <Field name="code" label="事项编码" hint="大写字母、数字和连字符，例如 QS-RS-0011" autocomplete="off" required=false />
+                <Field name="name" label="事项名称" required=false />
+                <Select name="department_id" label="实施部门" options=std::iter::once((String::new(), "请选择".to_string()))
+                    .chain(c.departments.iter().map(|(id, name)| (id.to_string(), name.clone())))
+                    .collect() />
+                <Select name="object" label="服务对象" options=zhengwu_types::services::ServiceObject::ALL
+                    .into_iter()
+                    .map(|o| (o.code().to_string(), o.name_zh().to_string()))
+                    .collect() />
                 <button type="submit" class="button">"新建"</button>
             </form>
         </section>

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 use crate::features::citizen::api::my_profile;
 use crate::ui::error::ErrorPage;
 use crate::ui::form::{ErrorSummary, Field};
+use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
 use crate::ui::session::{use_citizen, use_form_echo, CSRF_FIELD};
 
@@ -125,22 +126,15 @@ pub fn MyPage() -> impl IntoView {
             <li><a class="hub-card" href="/my/real-name"><strong>"实名信息"</strong><span>"办理事项前须实名登记"</span></a></li>
             <li><a class="hub-card" href="/services"><strong>"去办事"</strong><span>"查找事项，在线申请"</span></a></li>
         </ul>
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                    Ok(p) => view! {
-                        <h2>"账号信息"</h2>
-                        <dl class="facts">
-                            <div><dt>"手机号码"</dt><dd>{p.phone.clone()}</dd></div>
-                            <div><dt>"姓名"</dt><dd>{p.real_name.clone().unwrap_or_else(|| "未实名".into())}</dd></div>
-                            <div><dt>"身份证号码"</dt><dd>{p.id_number.clone().unwrap_or_else(|| "未实名".into())}</dd></div>
-                        </dl>
-                        {(!p.verified).then(|| view! { <p><a class="button" href="/my/real-name">"去实名登记"</a></p> })}
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:p>
+            <h2>"账号信息"</h2>
+            <dl class="facts">
+                <div><dt>"手机号码"</dt><dd>{p.phone.clone()}</dd></div>
+                <div><dt>"姓名"</dt><dd>{p.real_name.clone().unwrap_or_else(|| "未实名".into())}</dd></div>
+                <div><dt>"身份证号码"</dt><dd>{p.id_number.clone().unwrap_or_else(|| "未实名".into())}</dd></div>
+            </dl>
+            {(!p.verified).then(|| view! { <p><a class="button" href="/my/real-name">"去实名登记"</a></p> })}
+        </Loaded>
         <form method="post" action="/my/logout" class="form">
             <input type="hidden" name=CSRF_FIELD value=csrf />
             <button type="submit" class="button secondary">"退出登录"</button>

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::ui::loaded::Loaded;
 use crate::{
     features::{
         citizen::api::{dispute_list, staff_citizen},
@@ -31,49 +32,45 @@ pub fn StaffCitizenPage() -> impl IntoView {
         <h1>"群众信息"</h1>
         <Notice />
         <ErrorSummary labels=&[("reason_code", "查看事由"), ("reason", "具体情况")] />
-        <Suspense>
-            {move || {
+        <Loaded data=data let:p>
+            {
                 let chosen = echo.value("reason_code");
-                Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                    Ok(p) => view! {
-                        <dl class="facts">
-                            <div><dt>"账号编号"</dt><dd>{p.id}</dd></div>
-                            <div><dt>"手机号码"</dt><dd>{p.phone.clone()}</dd></div>
-                            <div><dt>"姓名"</dt><dd>{p.real_name.clone().unwrap_or_else(|| "未实名".into())}</dd></div>
-                            <div><dt>"身份证号码"</dt><dd>{p.id_number.clone().unwrap_or_else(|| "未实名".into())}</dd></div>
-                        </dl>
-                        <section aria-labelledby="unmask-heading">
-                            <h2 id="unmask-heading">"查看完整信息"</h2>
-                            <p class="hint">"只能查看您数据范围内有办件的申请人。每次查看都会记录操作人、时间和事由，供安全审计员检查；每人每小时最多 10 次、每天 30 次。"</p>
-                            <form method="post" action=format!("/admin/citizens/{}/unmask", p.id) class="form">
-                                <CsrfField />
-                                <div class="field">
-                                    <label for="field">"要查看的信息"</label>
-                                    <select id="field" name="field">
-                                        <option value="id_number">"身份证号码"</option>
-                                        <option value="real_name">"姓名"</option>
-                                        <option value="phone">"手机号码"</option>
-                                    </select>
-                                </div>
-                                <div class="field">
-                                    <label for="reason_code">"查看事由"</label>
-                                    <select id="reason_code" name="reason_code" required=true>
-                                        <option value="">"请选择"</option>
-                                        {REASONS.iter().map(|(code, name)| view! {
-                                            <option value=*code selected=chosen == *code>{*name}</option>
-                                        }).collect_view()}
-                                    </select>
-                                </div>
-                                <Field name="reason" label="具体情况" hint="如办件编号、来电人、调查文书编号" />
-                                <button type="submit" class="button secondary">"查看完整信息"</button>
-                            </form>
-                        </section>
-                    }.into_any(),
-                }
-            })}}
-        </Suspense>
+                view! {
+                    <dl class="facts">
+                        <div><dt>"账号编号"</dt><dd>{p.id}</dd></div>
+                        <div><dt>"手机号码"</dt><dd>{p.phone.clone()}</dd></div>
+                        <div><dt>"姓名"</dt><dd>{p.real_name.clone().unwrap_or_else(|| "未实名".into())}</dd></div>
+                        <div><dt>"身份证号码"</dt><dd>{p.id_number.clone().unwrap_or_else(|| "未实名".into())}</dd></div>
+                    </dl>
+                    <section aria-labelledby="unmask-heading">
+                        <h2 id="unmask-heading">"查看完整信息"</h2>
+                        <p class="hint">"只能查看您数据范围内有办件的申请人。每次查看都会记录操作人、时间和事由，供安全审计员检查；每人每小时最多 10 次、每天 30 次。"</p>
+                        <form method="post" action=format!("/admin/citizens/{}/unmask", p.id) class="form">
+                            <CsrfField />
+                            <div class="field">
+                                <label for="field">"要查看的信息"</label>
+                                <select id="field" name="field">
+                                    <option value="id_number">"身份证号码"</option>
+                                    <option value="real_name">"姓名"</option>
+                                    <option value="phone">"手机号码"</option>
+                                </select>
+                            </div>
+                            <div class="field">
+                                <label for="reason_code">"查看事由"</label>
+                                <select id="reason_code" name="reason_code" required=true>
+                                    <option value="">"请选择"</option>
+                                    {REASONS.iter().map(|(code, name)| view! {
+                                        <option value=*code selected=chosen == *code>{*name}</option>
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            <Field name="reason" label="具体情况" hint="如办件编号、来电人、调查文书编号" />
+                            <button type="submit" class="button secondary">"查看完整信息"</button>
+                        </form>
+                    </section>
+                }.into_any()
+            }
+        </Loaded>
     }
 }
 

@@ -7,7 +7,7 @@ use zhengwu_types::{ArticleDetail, ArticleSummary, Category, Channel, Page};
 
 use crate::features::content::api::{get_article, list_articles};
 use crate::features::content::article_row::ArticleRow;
-use crate::ui::error::ErrorPage;
+use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
 use crate::ui::pager::Pager;
 use crate::ui::prefs::use_prefs;
@@ -20,15 +20,9 @@ pub fn ArticleListPage(channel: Channel) -> impl IntoView {
     let params = move || query.with(|q| (q.get("category"), q.get("page")));
     let data = Resource::new(params, move |(category, page)| list_articles(channel, category, page));
     view! {
-        <Suspense>
-            {move || Suspend::new(async move {
-                let (category, _) = params();
-                match data.await {
-                    Ok(page) => view! { <ArticleList channel category page /> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:page>
+            <ArticleList channel category=params().0 page />
+        </Loaded>
     }
 }
 
@@ -81,14 +75,9 @@ pub fn ArticleDetailPage(channel: Channel) -> impl IntoView {
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let data = Resource::new(id, move |id| get_article(channel, id));
     view! {
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(article) => view! { <ArticleView article /> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:article>
+            <ArticleView article />
+        </Loaded>
     }
 }
 

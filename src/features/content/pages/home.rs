@@ -5,7 +5,7 @@ use zhengwu_types::{ArticleSummary, Channel};
 
 use crate::features::content::api::home_feed;
 use crate::features::content::article_row::ArticleRow;
-use crate::ui::error::ErrorPage;
+use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
 use crate::ui::prefs::{use_prefs, use_site};
 
@@ -17,20 +17,13 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <PageMeta title=site.name(prefs.lang).to_string() />
         <h1 class="visually-hidden">{site.name(prefs.lang).to_string()}</h1>
-        <Suspense>
-            {move || Suspend::new(async move {
-                match feed.await {
-                    Ok(feed) => view! {
-                        <div class="home-grid">
-                            <Section channel=Channel::Notices items=feed.notices wide=true />
-                            <Section channel=Channel::Policies items=feed.policies wide=false />
-                            <Section channel=Channel::Updates items=feed.updates wide=false />
-                        </div>
-                    }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=feed let:feed>
+            <div class="home-grid">
+                <Section channel=Channel::Notices items=feed.notices wide=true />
+                <Section channel=Channel::Policies items=feed.policies wide=false />
+                <Section channel=Channel::Updates items=feed.updates wide=false />
+            </div>
+        </Loaded>
     }
 }
 

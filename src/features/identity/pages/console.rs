@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::features::identity::api::{department_choices, load_staff_page, role_list, staff_list, StaffRow};
-use crate::ui::error::ErrorPage;
 use crate::ui::form::{CsrfField, ErrorSummary, Field, Notice};
+use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
 use crate::ui::session::{use_form_echo, use_session};
 
@@ -120,32 +120,29 @@ pub fn StaffListPage() -> impl IntoView {
         <ConsoleNav />
         <h1>"人员账号"</h1>
         {can_create.then(|| view! { <p><a class="button" href="/admin/staff/new">"新建账号"</a></p> })}
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                    Ok(rows) => view! {
-                        <div class="table-wrap">
-                            <table>
-                                <caption>{format!("共 {} 个账号（仅显示您的数据范围内的）", rows.len())}</caption>
-                                <thead><tr><th scope="col">"姓名"</th><th scope="col">"用户名"</th><th scope="col">"部门"</th><th scope="col">"状态"</th><th scope="col">"最近登录"</th></tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|r| view! {
-                                        <tr>
-                                            <td><a href=format!("/admin/staff/{}", r.id)>{r.display_name.clone()}</a></td>
-                                            <td>{r.username.clone()}</td>
-                                            <td>{r.department.clone()}</td>
-                                            <td>{status_label(&r)}</td>
-                                            <td>{r.last_login.clone().unwrap_or_else(|| "—".into())}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:rows>
+            {
+                view! {
+                    <div class="table-wrap">
+                        <table>
+                            <caption>{format!("共 {} 个账号（仅显示您的数据范围内的）", rows.len())}</caption>
+                            <thead><tr><th scope="col">"姓名"</th><th scope="col">"用户名"</th><th scope="col">"部门"</th><th scope="col">"状态"</th><th scope="col">"最近登录"</th></tr></thead>
+                            <tbody>
+                                {rows.into_iter().map(|r| view! {
+                                    <tr>
+                                        <td><a href=format!("/admin/staff/{}", r.id)>{r.display_name.clone()}</a></td>
+                                        <td>{r.username.clone()}</td>
+                                        <td>{r.department.clone()}</td>
+                                        <td>{status_label(&r)}</td>
+                                        <td>{r.last_login.clone().unwrap_or_else(|| "—".into())}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }
+        </Loaded>
     }
 }
 
@@ -154,50 +151,46 @@ pub fn StaffListPage() -> impl IntoView {
 fn DispatcherSection() -> impl IntoView {
     let data = Resource::new(|| (), |_| crate::features::identity::api::department_dispatchers());
     view! {
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                    Ok((depts, staff)) => {
-                        let echo = use_form_echo();
-                        let error = echo.error("dispatcher").or(echo.error("department"));
-                        let (chosen_dept, chosen_staff) = (echo.value("department"), echo.value("dispatcher"));
-                        view! {
-                            <section class="panel" aria-labelledby="dispatchers">
-                                <h2 id="dispatchers">"分办员"</h2>
-                                <p class="hint">"办理流程中没有人符合某环节的规则时，任务交给该部门（或其上级部门）的分办员，并在督办页面提醒。"</p>
-                                <ul>
-                                    {depts.iter().filter(|d| d.2.is_some()).map(|(_, name, who)| view! {
-                                        <li>{format!("{name}：{}", who.clone().unwrap_or_default())}</li>
+        <Loaded data=data let:v>
+            {
+                let (depts, staff) = v;
+                let echo = use_form_echo();
+                let error = echo.error("dispatcher").or(echo.error("department"));
+                let (chosen_dept, chosen_staff) = (echo.value("department"), echo.value("dispatcher"));
+                view! {
+                    <section class="panel" aria-labelledby="dispatchers">
+                        <h2 id="dispatchers">"分办员"</h2>
+                        <p class="hint">"办理流程中没有人符合某环节的规则时，任务交给该部门（或其上级部门）的分办员，并在督办页面提醒。"</p>
+                        <ul>
+                            {depts.iter().filter(|d| d.2.is_some()).map(|(_, name, who)| view! {
+                                <li>{format!("{name}：{}", who.clone().unwrap_or_default())}</li>
+                            }).collect_view()}
+                        </ul>
+                        {error.map(|e| view! { <p class="error-message">{e}</p> })}
+                        <form method="post" action="/admin/departments/dispatcher" class="form">
+                            <CsrfField />
+                            <div class="field">
+                                <label for="dispatch-dept">"部门"</label>
+                                <select id="dispatch-dept" name="department">
+                                    {depts.iter().map(|(id, name, _)| view! { <option value=id.to_string() selected=chosen_dept == id.to_string()>{name.clone()}</option> }).collect_view()}
+                                </select>
+                            </div>
+                            <div class="field">
+                                <label for="dispatcher">"分办员（须为本部门人员）"</label>
+                                <select id="dispatcher" name="dispatcher">
+                                    <option value="">"（不设分办员）"</option>
+                                    {staff.iter().map(|(id, name, dept)| {
+                                        let dn = depts.iter().find(|d| d.0 == *dept).map(|d| d.1.clone()).unwrap_or_default();
+                                        view! { <option value=id.to_string() selected=chosen_staff == id.to_string()>{format!("{name}（{dn}）")}</option> }
                                     }).collect_view()}
-                                </ul>
-                                {error.map(|e| view! { <p class="error-message">{e}</p> })}
-                                <form method="post" action="/admin/departments/dispatcher" class="form">
-                                    <CsrfField />
-                                    <div class="field">
-                                        <label for="dispatch-dept">"部门"</label>
-                                        <select id="dispatch-dept" name="department">
-                                            {depts.iter().map(|(id, name, _)| view! { <option value=id.to_string() selected=chosen_dept == id.to_string()>{name.clone()}</option> }).collect_view()}
-                                        </select>
-                                    </div>
-                                    <div class="field">
-                                        <label for="dispatcher">"分办员（须为本部门人员）"</label>
-                                        <select id="dispatcher" name="dispatcher">
-                                            <option value="">"（不设分办员）"</option>
-                                            {staff.iter().map(|(id, name, dept)| {
-                                                let dn = depts.iter().find(|d| d.0 == *dept).map(|d| d.1.clone()).unwrap_or_default();
-                                                view! { <option value=id.to_string() selected=chosen_staff == id.to_string()>{format!("{name}（{dn}）")}</option> }
-                                            }).collect_view()}
-                                        </select>
-                                    </div>
-                                    <button type="submit" class="button">"保存分办员"</button>
-                                </form>
-                            </section>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+                                </select>
+                            </div>
+                            <button type="submit" class="button">"保存分办员"</button>
+                        </form>
+                    </section>
+                }.into_any()
+            }
+        </Loaded>
     }
 }
 
@@ -210,40 +203,34 @@ pub fn StaffNewPage() -> impl IntoView {
         <ConsoleNav />
         <h1>"新建账号"</h1>
         <ErrorSummary labels=&[("username", "用户名"), ("display_name", "姓名"), ("department_id", "所属部门")] />
-        <Suspense>
-            {move || {
+        <Loaded data=depts let:depts>
+            {
                 let echo = echo.clone();
-                Suspend::new(async move {
-                match depts.await {
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                    Ok(depts) => {
-                        let chosen = echo.value("department_id");
-                        let error = echo.error("department_id");
-                        view! {
-                            <form method="post" action="/admin/staff" class="form">
-                                <CsrfField />
-                                <Field name="username" label="用户名" hint="3–32 位小写字母、数字或 . _ -，以字母开头，如 zhangsan" autocomplete="off" />
-                                <Field name="display_name" label="姓名" autocomplete="off" />
-                                <div class="field" class:field-error=error.is_some()>
-                                    <label for="department_id">"所属部门"</label>
-                                    {error.clone().map(|e| view! { <p class="error-message" id="department_id-error">{e}</p> })}
-                                    <select id="department_id" name="department_id" required=true
-                                        aria-describedby=error.is_some().then_some("department_id-error")>
-                                        <option value="">"请选择"</option>
-                                        {depts.into_iter().map(|(id, name, depth)| {
-                                            let selected = chosen == id.to_string();
-                                            view! { <option value=id.to_string() selected=selected>{format!("{}{}", "　".repeat(depth), name)}</option> }
-                                        }).collect_view()}
-                                    </select>
-                                </div>
-                                <p class="hint">"账号创建后会生成随机初始密码，本人首次登录时必须修改。角色由安全管理员分配。"</p>
-                                <button type="submit" class="button">"创建账号"</button>
-                            </form>
-                        }.into_any()
-                    }
-                }
-            })}}
-        </Suspense>
+                let chosen = echo.value("department_id");
+                let error = echo.error("department_id");
+                view! {
+                    <form method="post" action="/admin/staff" class="form">
+                        <CsrfField />
+                        <Field name="username" label="用户名" hint="3–32 位小写字母、数字或 . _ -，以字母开头，如 zhangsan" autocomplete="off" />
+                        <Field name="display_name" label="姓名" autocomplete="off" />
+                        <div class="field" class:field-error=error.is_some()>
+                            <label for="department_id">"所属部门"</label>
+                            {error.clone().map(|e| view! { <p class="error-message" id="department_id-error">{e}</p> })}
+                            <select id="department_id" name="department_id" required=true
+                                aria-describedby=error.is_some().then_some("department_id-error")>
+                                <option value="">"请选择"</option>
+                                {depts.into_iter().map(|(id, name, depth)| {
+                                    let selected = chosen == id.to_string();
+                                    view! { <option value=id.to_string() selected=selected>{format!("{}{}", "　".repeat(depth), name)}</option> }
+                                }).collect_view()}
+                            </select>
+                        </div>
+                        <p class="hint">"账号创建后会生成随机初始密码，本人首次登录时必须修改。角色由安全管理员分配。"</p>
+                        <button type="submit" class="button">"创建账号"</button>
+                    </form>
+                }.into_any()
+            }
+        </Loaded>
     }
 }
 
@@ -257,91 +244,86 @@ pub fn StaffDetailPage() -> impl IntoView {
         <ConsoleNav />
         <DoneNotice />
         <Notice />
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                    Ok(p) => {
-                        let s = p.staff.clone();
-                        let action = format!("/admin/staff/{}/action", s.id);
-                        let button = move |value: &'static str, label: &'static str| {
-                            view! { <button type="submit" name="action" value=value class="button secondary">{label}</button> }
-                        };
-                        let reason = use_form_echo().value("reason");
-                        let pending = p.pending.clone();
-                        view! {
-                            <h1>{s.display_name.clone()}</h1>
-                            <dl class="facts">
-                                <div><dt>"用户名"</dt><dd>{s.username.clone()}</dd></div>
-                                <div><dt>"部门"</dt><dd>{s.department.clone()}</dd></div>
-                                <div><dt>"状态"</dt><dd>{status_label(&s)}</dd></div>
-                                <div><dt>"角色"</dt><dd>{if p.roles.is_empty() { "无".to_string() } else { p.roles.join("、") }}</dd></div>
-                                <div><dt>"最近登录"</dt><dd>{s.last_login.clone().unwrap_or_else(|| "—".into())}</dd></div>
-                                {p.can_manage.then(|| view! {
-                                    <div><dt>"登记手机"</dt><dd>{p.phone.clone().unwrap_or_else(|| "未登记（重置码须当面交给本人）".into())}</dd></div>
-                                })}
-                            </dl>
-                            {(!pending.is_empty()).then(|| view! {
-                                <section aria-labelledby="pending-heading">
-                                    <h2 id="pending-heading">"待审批的申请"</h2>
-                                    <crate::features::identity::pages::security::RequestTable rows=pending.clone() />
-                                </section>
-                            })}
-                            {p.can_manage.then(|| view! {
-                                <section aria-labelledby="manage-heading">
-                                    <h2 id="manage-heading">"账号操作"</h2>
-                                    {if p.admin_target {
-                                        view! { <p class="hint">"这是管理员账号：除解锁外，以下操作须由另一名管理员批准后生效（双人复核）；重置后的一次性重置码只发给本人，您看不到。"</p> }.into_any()
-                                    } else {
-                                        view! { <p class="hint">"重置密码后，一次性重置码发到本人登记的手机；未登记手机的，须另一名管理员批准，重置码交给批准人当面转交。您看不到新密码。"</p> }.into_any()
-                                    }}
-                                    <form method="post" action=action class="form">
-                                        <CsrfField />
-                                        <div class="field">
-                                            <label for="reason">"事由"</label>
-                                            <p class="hint" id="reason-hint">"需要审批的操作须填写（4–200 字），审批人和审计员会看到"</p>
-                                            <input id="reason" name="reason" type="text" value=reason aria-describedby="reason-hint" />
-                                        </div>
-                                        <div class="actions">
-                                            {if s.status == "active" { button("disable", "停用账号").into_any() } else { button("enable", "启用账号").into_any() }}
-                                            {s.locked.then(|| button("unlock", "解锁"))}
-                                            {button("reset_password", "重置密码")}
-                                            {button("reset_totp", "解除动态口令")}
-                                        </div>
-                                    </form>
-                                </section>
-                            })}
-                            {p.role_choices.clone().map(|choices| view! {
-                                <section aria-labelledby="roles-heading">
-                                    <h2 id="roles-heading">"分配角色"</h2>
-                                    <form method="post" action=format!("/admin/staff/{}/roles", s.id) class="form">
-                                        <CsrfField />
-                                        <div class="field">
-                                            <label for="roles-reason">"事由"</label>
-                                            <p class="hint" id="roles-reason-hint">"涉及管理员职责的变更须另一名管理员批准，请填写事由（4–200 字）"</p>
-                                            <input id="roles-reason" name="reason" type="text" aria-describedby="roles-reason-hint" />
-                                        </div>
-                                        <fieldset>
-                                            <legend>"角色（同一账号只能担任一种管理员职责，且管理员不能兼任业务角色）"</legend>
-                                            {choices.into_iter().map(|c| {
-                                                let fid = format!("role-{}", c.id);
-                                                view! {
-                                                    <div class="checkbox">
-                                                        <input type="checkbox" id=fid.clone() name="role" value=c.id.to_string() checked=c.assigned />
-                                                        <label for=fid>{format!("{}（{}）", c.name, c.duty)}</label>
-                                                    </div>
-                                                }
-                                            }).collect_view()}
-                                        </fieldset>
-                                        <button type="submit" class="button">"保存角色"</button>
-                                    </form>
-                                </section>
-                            })}
-                        }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:p>
+            {
+                let s = p.staff.clone();
+                let action = format!("/admin/staff/{}/action", s.id);
+                let button = move |value: &'static str, label: &'static str| {
+                    view! { <button type="submit" name="action" value=value class="button secondary">{label}</button> }
+                };
+                let reason = use_form_echo().value("reason");
+                let pending = p.pending.clone();
+                view! {
+                    <h1>{s.display_name.clone()}</h1>
+                    <dl class="facts">
+                        <div><dt>"用户名"</dt><dd>{s.username.clone()}</dd></div>
+                        <div><dt>"部门"</dt><dd>{s.department.clone()}</dd></div>
+                        <div><dt>"状态"</dt><dd>{status_label(&s)}</dd></div>
+                        <div><dt>"角色"</dt><dd>{if p.roles.is_empty() { "无".to_string() } else { p.roles.join("、") }}</dd></div>
+                        <div><dt>"最近登录"</dt><dd>{s.last_login.clone().unwrap_or_else(|| "—".into())}</dd></div>
+                        {p.can_manage.then(|| view! {
+                            <div><dt>"登记手机"</dt><dd>{p.phone.clone().unwrap_or_else(|| "未登记（重置码须当面交给本人）".into())}</dd></div>
+                        })}
+                    </dl>
+                    {(!pending.is_empty()).then(|| view! {
+                        <section aria-labelledby="pending-heading">
+                            <h2 id="pending-heading">"待审批的申请"</h2>
+                            <crate::features::identity::pages::security::RequestTable rows=pending.clone() />
+                        </section>
+                    })}
+                    {p.can_manage.then(|| view! {
+                        <section aria-labelledby="manage-heading">
+                            <h2 id="manage-heading">"账号操作"</h2>
+                            {if p.admin_target {
+                                view! { <p class="hint">"这是管理员账号：除解锁外，以下操作须由另一名管理员批准后生效（双人复核）；重置后的一次性重置码只发给本人，您看不到。"</p> }.into_any()
+                            } else {
+                                view! { <p class="hint">"重置密码后，一次性重置码发到本人登记的手机；未登记手机的，须另一名管理员批准，重置码交给批准人当面转交。您看不到新密码。"</p> }.into_any()
+                            }}
+                            <form method="post" action=action class="form">
+                                <CsrfField />
+                                <div class="field">
+                                    <label for="reason">"事由"</label>
+                                    <p class="hint" id="reason-hint">"需要审批的操作须填写（4–200 字），审批人和审计员会看到"</p>
+                                    <input id="reason" name="reason" type="text" value=reason aria-describedby="reason-hint" />
+                                </div>
+                                <div class="actions">
+                                    {if s.status == "active" { button("disable", "停用账号").into_any() } else { button("enable", "启用账号").into_any() }}
+                                    {s.locked.then(|| button("unlock", "解锁"))}
+                                    {button("reset_password", "重置密码")}
+                                    {button("reset_totp", "解除动态口令")}
+                                </div>
+                            </form>
+                        </section>
+                    })}
+                    {p.role_choices.clone().map(|choices| view! {
+                        <section aria-labelledby="roles-heading">
+                            <h2 id="roles-heading">"分配角色"</h2>
+                            <form method="post" action=format!("/admin/staff/{}/roles", s.id) class="form">
+                                <CsrfField />
+                                <div class="field">
+                                    <label for="roles-reason">"事由"</label>
+                                    <p class="hint" id="roles-reason-hint">"涉及管理员职责的变更须另一名管理员批准，请填写事由（4–200 字）"</p>
+                                    <input id="roles-reason" name="reason" type="text" aria-describedby="roles-reason-hint" />
+                                </div>
+                                <fieldset>
+                                    <legend>"角色（同一账号只能担任一种管理员职责，且管理员不能兼任业务角色）"</legend>
+                                    {choices.into_iter().map(|c| {
+                                        let fid = format!("role-{}", c.id);
+                                        view! {
+                                            <div class="checkbox">
+                                                <input type="checkbox" id=fid.clone() name="role" value=c.id.to_string() checked=c.assigned />
+                                                <label for=fid>{format!("{}（{}）", c.name, c.duty)}</label>
+                                            </div>
+                                        }
+                                    }).collect_view()}
+                                </fieldset>
+                                <button type="submit" class="button">"保存角色"</button>
+                            </form>
+                        </section>
+                    })}
+                }.into_any()
+            }
+        </Loaded>
     }
 }
 
@@ -355,35 +337,32 @@ pub fn RolesPage() -> impl IntoView {
         <h1>"角色与权限"</h1>
         <DoneNotice />
         {can_manage.then(|| view! { <p><a class="button" href="/admin/roles/new">"新建角色"</a></p> })}
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                    Ok(roles) => view! {
-                        <div class="table-wrap">
-                            <table>
-                                <thead><tr><th scope="col">"角色"</th><th scope="col">"职责"</th><th scope="col">"数据范围"</th><th scope="col">"权限"</th></tr></thead>
-                                <tbody>
-                                    {roles.into_iter().map(|r| view! {
-                                        <tr>
-                                            <td>
-                                                {if can_manage && !r.builtin { view! { <a href=format!("/admin/roles/{}", r.id)>{r.name.clone()}</a> }.into_any() } else { r.name.clone().into_any() }}
-                                                <br /><code>{r.code.clone()}</code>{r.builtin.then_some("（内置，权限固定）")}
-                                            </td>
-                                            <td>{r.duty.clone()}</td>
-                                            <td>{r.scope.clone()}</td>
-                                            <td><ul class="plain">{r.permissions.iter().map(|(code, name)| view! {
-                                                <li>{name.clone()}" "<code>{code.clone()}</code></li>
-                                            }).collect_view()}</ul></td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:roles>
+            {
+                view! {
+                    <div class="table-wrap">
+                        <table>
+                            <thead><tr><th scope="col">"角色"</th><th scope="col">"职责"</th><th scope="col">"数据范围"</th><th scope="col">"权限"</th></tr></thead>
+                            <tbody>
+                                {roles.into_iter().map(|r| view! {
+                                    <tr>
+                                        <td>
+                                            {if can_manage && !r.builtin { view! { <a href=format!("/admin/roles/{}", r.id)>{r.name.clone()}</a> }.into_any() } else { r.name.clone().into_any() }}
+                                            <br /><code>{r.code.clone()}</code>{r.builtin.then_some("（内置，权限固定）")}
+                                        </td>
+                                        <td>{r.duty.clone()}</td>
+                                        <td>{r.scope.clone()}</td>
+                                        <td><ul class="plain">{r.permissions.iter().map(|(code, name)| view! {
+                                            <li>{name.clone()}" "<code>{code.clone()}</code></li>
+                                        }).collect_view()}</ul></td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }
+        </Loaded>
     }
 }
 
@@ -397,81 +376,75 @@ pub fn RoleEditPage() -> impl IntoView {
     view! {
         <PageMeta title="编辑角色" />
         <ConsoleNav />
-        <Suspense>
-            {move || {
+        <Loaded data=data let:r>
+            {
                 let echo = echo.clone();
-                Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                    Ok(r) => {
-                        // After a failed post, show what was submitted; otherwise the stored role.
-                        let posted = !echo.errors.is_empty() || echo.notice.is_some();
-                        let pick = |field: &str, stored: &str| if posted { echo.value(field) } else { stored.to_string() };
-                        let chosen_perms: Vec<String> = if posted { echo.value("permission").split(',').map(str::to_string).collect() }
-                            else { r.permissions.iter().filter(|p| p.checked).map(|p| p.code.clone()).collect() };
-                        let chosen_depts: Vec<String> = if posted { echo.value("department").split(',').map(str::to_string).collect() }
-                            else { r.departments.iter().filter(|d| d.3).map(|d| d.0.to_string()).collect() };
-                        let action = r.id.map(|id| format!("/admin/roles/{id}")).unwrap_or_else(|| "/admin/roles".into());
-                        let title = if r.id.is_some() { format!("编辑角色：{}", r.name) } else { "新建角色".to_string() };
-                        let duty = pick("duty", &r.duty);
-                        let scope = pick("data_scope", &r.data_scope);
-                        let is_new = r.id.is_none();
-                        view! {
-                            <h1>{title}</h1>
-                            <Notice />
-                            <ErrorSummary labels=&[("code", "代码"), ("name", "名称"), ("duty", "职责"), ("data_scope", "数据范围"), ("permissions", "权限"), ("departments", "部门")] />
-                            <form method="post" action=action class="form">
-                                <CsrfField />
-                                {is_new.then(|| view! { <Field name="code" label="代码" hint="3–32 位小写字母、数字或下划线，如 street_clerk" autocomplete="off" /> })}
-                                <Field name="name" label="名称" value=pick("name", &r.name) autocomplete="off" />
-                                <div class="field">
-                                    <label for="duty">"职责"</label>
-                                    {(!is_new).then(|| view! { <p class="hint" id="duty-hint">"已创建的角色不能更改职责（三员分立）。"</p> })}
-                                    <select id="duty" name="duty" disabled=!is_new>
-                                        {r.duties.iter().map(|(code, name)| view! {
-                                            <option value=code.clone() selected=*code == duty>{name.clone()}</option>
-                                        }).collect_view()}
-                                    </select>
-                                </div>
-                                <div class="field">
-                                    <label for="data_scope">"数据范围"</label>
-                                    <select id="data_scope" name="data_scope">
-                                        {r.scopes.iter().map(|(code, name)| view! {
-                                            <option value=code.clone() selected=*code == scope>{name.clone()}</option>
-                                        }).collect_view()}
-                                    </select>
-                                </div>
-                                <fieldset id="permissions">
-                                    <legend>"权限（只能选择与角色职责相同的权限）"</legend>
-                                    {r.permissions.iter().map(|p| {
-                                        let fid = format!("perm-{}", p.code.replace(':', "-"));
-                                        view! {
-                                            <div class="checkbox">
-                                                <input type="checkbox" id=fid.clone() name="permission" value=p.code.clone() checked=chosen_perms.contains(&p.code) />
-                                                <label for=fid>{format!("{}（{}）", p.name, p.duty_name)}" "<code>{p.code.clone()}</code></label>
-                                            </div>
-                                        }
-                                    }).collect_view()}
-                                </fieldset>
-                                <fieldset id="departments">
-                                    <legend>"自定义部门（数据范围为“自定义部门”时选择）"</legend>
-                                    {r.departments.iter().map(|(id, name, depth, _)| {
-                                        let fid = format!("dept-{id}");
-                                        view! {
-                                            <div class=format!("checkbox depth-{}", depth.min(&6))>
-                                                <input type="checkbox" id=fid.clone() name="department" value=id.to_string() checked=chosen_depts.contains(&id.to_string()) />
-                                                <label for=fid>{name.clone()}</label>
-                                            </div>
-                                        }
-                                    }).collect_view()}
-                                </fieldset>
-                                <button type="submit" class="button">"保存角色"</button>
-                            </form>
-                        }.into_any()
-                    }
-                }
-            })}}
-        </Suspense>
+                // After a failed post, show what was submitted; otherwise the stored role.
+                let posted = !echo.errors.is_empty() || echo.notice.is_some();
+                let pick = |field: &str, stored: &str| if posted { echo.value(field) } else { stored.to_string() };
+                let chosen_perms: Vec<String> = if posted { echo.value("permission").split(',').map(str::to_string).collect() }
+                    else { r.permissions.iter().filter(|p| p.checked).map(|p| p.code.clone()).collect() };
+                let chosen_depts: Vec<String> = if posted { echo.value("department").split(',').map(str::to_string).collect() }
+                    else { r.departments.iter().filter(|d| d.3).map(|d| d.0.to_string()).collect() };
+                let action = r.id.map(|id| format!("/admin/roles/{id}")).unwrap_or_else(|| "/admin/roles".into());
+                let title = if r.id.is_some() { format!("编辑角色：{}", r.name) } else { "新建角色".to_string() };
+                let duty = pick("duty", &r.duty);
+                let scope = pick("data_scope", &r.data_scope);
+                let is_new = r.id.is_none();
+                view! {
+                    <h1>{title}</h1>
+                    <Notice />
+                    <ErrorSummary labels=&[("code", "代码"), ("name", "名称"), ("duty", "职责"), ("data_scope", "数据范围"), ("permissions", "权限"), ("departments", "部门")] />
+                    <form method="post" action=action class="form">
+                        <CsrfField />
+                        {is_new.then(|| view! { <Field name="code" label="代码" hint="3–32 位小写字母、数字或下划线，如 street_clerk" autocomplete="off" /> })}
+                        <Field name="name" label="名称" value=pick("name", &r.name) autocomplete="off" />
+                        <div class="field">
+                            <label for="duty">"职责"</label>
+                            {(!is_new).then(|| view! { <p class="hint" id="duty-hint">"已创建的角色不能更改职责（三员分立）。"</p> })}
+                            <select id="duty" name="duty" disabled=!is_new>
+                                {r.duties.iter().map(|(code, name)| view! {
+                                    <option value=code.clone() selected=*code == duty>{name.clone()}</option>
+                                }).collect_view()}
+                            </select>
+                        </div>
+                        <div class="field">
+                            <label for="data_scope">"数据范围"</label>
+                            <select id="data_scope" name="data_scope">
+                                {r.scopes.iter().map(|(code, name)| view! {
+                                    <option value=code.clone() selected=*code == scope>{name.clone()}</option>
+                                }).collect_view()}
+                            </select>
+                        </div>
+                        <fieldset id="permissions">
+                            <legend>"权限（只能选择与角色职责相同的权限）"</legend>
+                            {r.permissions.iter().map(|p| {
+                                let fid = format!("perm-{}", p.code.replace(':', "-"));
+                                view! {
+                                    <div class="checkbox">
+                                        <input type="checkbox" id=fid.clone() name="permission" value=p.code.clone() checked=chosen_perms.contains(&p.code) />
+                                        <label for=fid>{format!("{}（{}）", p.name, p.duty_name)}" "<code>{p.code.clone()}</code></label>
+                                    </div>
+                                }
+                            }).collect_view()}
+                        </fieldset>
+                        <fieldset id="departments">
+                            <legend>"自定义部门（数据范围为“自定义部门”时选择）"</legend>
+                            {r.departments.iter().map(|(id, name, depth, _)| {
+                                let fid = format!("dept-{id}");
+                                view! {
+                                    <div class=format!("checkbox depth-{}", depth.min(&6))>
+                                        <input type="checkbox" id=fid.clone() name="department" value=id.to_string() checked=chosen_depts.contains(&id.to_string()) />
+                                        <label for=fid>{name.clone()}</label>
+                                    </div>
+                                }
+                            }).collect_view()}
+                        </fieldset>
+                        <button type="submit" class="button">"保存角色"</button>
+                    </form>
+                }.into_any()
+            }
+        </Loaded>
     }
 }
 
@@ -490,57 +463,51 @@ pub fn DepartmentsPage() -> impl IntoView {
         <h1>"组织机构"</h1>
         {done.then(|| view! { <div class="notice" role="status"><p>"部门已添加。"</p></div> })}
         {dispatcher_saved.then(|| view! { <div class="notice" role="status"><p>"分办员已保存。"</p></div> })}
-        <Suspense>
-            {move || {
+        <Loaded data=data let:tree>
+            {
                 let echo = echo.clone();
-                Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                    Ok(tree) => {
-                        let parent = echo.value("parent_id");
-                        let level = echo.value("level");
-                        let options = tree.clone();
-                        view! {
-                            <ul class="tree">
-                                {tree.into_iter().map(|(_, code, name, depth)| view! {
-                                    <li class=format!("depth-{}", depth.min(6))>{name}" "<code>{code}</code></li>
-                                }).collect_view()}
-                            </ul>
-                            {can_manage.then(|| view! {
-                                <section aria-labelledby="add-dept">
-                                    <h2 id="add-dept">"添加部门"</h2>
-                                    <ErrorSummary labels=&[("code", "代码"), ("name", "名称"), ("name_en", "英文名称"), ("parent_id", "上级部门"), ("level", "层级")] />
-                                    <form method="post" action="/admin/departments" class="form">
-                                        <CsrfField />
-                                        <div class="field">
-                                            <label for="parent_id">"上级部门"</label>
-                                            <select id="parent_id" name="parent_id" required=true>
-                                                <option value="">"请选择"</option>
-                                                {options.into_iter().map(|(id, _, name, depth)| view! {
-                                                    <option value=id.to_string() selected=parent == id.to_string()>{format!("{}{}", "　".repeat(depth), name)}</option>
-                                                }).collect_view()}
-                                            </select>
-                                        </div>
-                                        <Field name="code" label="代码" hint="如 QS-TJJ" autocomplete="off" />
-                                        <Field name="name" label="名称" autocomplete="off" />
-                                        <Field name="name_en" label="英文名称" required=false autocomplete="off" />
-                                        <div class="field">
-                                            <label for="level">"层级"</label>
-                                            <select id="level" name="level">
-                                                {[("department", "部门"), ("township", "乡镇（街道）"), ("county", "县级"), ("city", "市级"), ("province", "省级")].into_iter().map(|(v, l)| view! {
-                                                    <option value=v selected=level == v>{l}</option>
-                                                }).collect_view()}
-                                            </select>
-                                        </div>
-                                        <button type="submit" class="button">"添加部门"</button>
-                                    </form>
-                                </section>
-                            })}
-                        }.into_any()
-                    }
-                }
-            })}}
-        </Suspense>
+                let parent = echo.value("parent_id");
+                let level = echo.value("level");
+                let options = tree.clone();
+                view! {
+                    <ul class="tree">
+                        {tree.into_iter().map(|(_, code, name, depth)| view! {
+                            <li class=format!("depth-{}", depth.min(6))>{name}" "<code>{code}</code></li>
+                        }).collect_view()}
+                    </ul>
+                    {can_manage.then(|| view! {
+                        <section aria-labelledby="add-dept">
+                            <h2 id="add-dept">"添加部门"</h2>
+                            <ErrorSummary labels=&[("code", "代码"), ("name", "名称"), ("name_en", "英文名称"), ("parent_id", "上级部门"), ("level", "层级")] />
+                            <form method="post" action="/admin/departments" class="form">
+                                <CsrfField />
+                                <div class="field">
+                                    <label for="parent_id">"上级部门"</label>
+                                    <select id="parent_id" name="parent_id" required=true>
+                                        <option value="">"请选择"</option>
+                                        {options.into_iter().map(|(id, _, name, depth)| view! {
+                                            <option value=id.to_string() selected=parent == id.to_string()>{format!("{}{}", "　".repeat(depth), name)}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </div>
+                                <Field name="code" label="代码" hint="如 QS-TJJ" autocomplete="off" />
+                                <Field name="name" label="名称" autocomplete="off" />
+                                <Field name="name_en" label="英文名称" required=false autocomplete="off" />
+                                <div class="field">
+                                    <label for="level">"层级"</label>
+                                    <select id="level" name="level">
+                                        {[("department", "部门"), ("township", "乡镇（街道）"), ("county", "县级"), ("city", "市级"), ("province", "省级")].into_iter().map(|(v, l)| view! {
+                                            <option value=v selected=level == v>{l}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </div>
+                                <button type="submit" class="button">"添加部门"</button>
+                            </form>
+                        </section>
+                    })}
+                }.into_any()
+            }
+        </Loaded>
         {can_manage.then(|| view! { <DispatcherSection /> })}
     }
 }

@@ -8,6 +8,7 @@ use crate::features::identity::api::{approval_list, load_audit_page, security_ev
 use crate::features::identity::ConsoleNav;
 use crate::ui::error::ErrorPage;
 use crate::ui::form::{CsrfField, Notice};
+use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
 
 #[component]
@@ -58,30 +59,27 @@ pub fn AuditLogPage() -> impl IntoView {
                 <button type="submit" class="button secondary">"校验审计链"</button>
             </form>
         </div>
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                    Ok(p) => view! {
-                        <div class="table-wrap">
-                            <table class="audit">
-                                <caption>{format!("共 {} 条，第 {} / {} 页", p.total, p.page, p.total_pages.max(1))}</caption>
-                                <thead><tr><th scope="col">"序号"</th><th scope="col">"时间"</th><th scope="col">"操作者"</th><th scope="col">"动作"</th><th scope="col">"对象"</th><th scope="col">"结果"</th><th scope="col">"IP"</th><th scope="col">"详情"</th></tr></thead>
-                                <tbody>
-                                    {p.rows.into_iter().map(|r| view! {
-                                        <tr class:failure=r.outcome == "failure">
-                                            <td>{r.seq}</td><td>{r.time}</td><td>{r.actor}</td><td><code>{r.action}</code></td>
-                                            <td>{r.object}</td><td>{if r.outcome == "success" { "成功" } else { "失败" }}</td>
-                                            <td>{r.ip}</td><td class="detail"><code>{r.detail}</code></td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:p>
+            {
+                view! {
+                    <div class="table-wrap">
+                        <table class="audit">
+                            <caption>{format!("共 {} 条，第 {} / {} 页", p.total, p.page, p.total_pages.max(1))}</caption>
+                            <thead><tr><th scope="col">"序号"</th><th scope="col">"时间"</th><th scope="col">"操作者"</th><th scope="col">"动作"</th><th scope="col">"对象"</th><th scope="col">"结果"</th><th scope="col">"IP"</th><th scope="col">"详情"</th></tr></thead>
+                            <tbody>
+                                {p.rows.into_iter().map(|r| view! {
+                                    <tr class:failure=r.outcome == "failure">
+                                        <td>{r.seq}</td><td>{r.time}</td><td>{r.actor}</td><td><code>{r.action}</code></td>
+                                        <td>{r.object}</td><td>{if r.outcome == "success" { "成功" } else { "失败" }}</td>
+                                        <td>{r.ip}</td><td class="detail"><code>{r.detail}</code></td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }
+        </Loaded>
     }
 }
 

@@ -5,10 +5,9 @@ use leptos_router::hooks::use_query_map;
 
 use crate::features::identity::ConsoleNav;
 use crate::features::workflow::api::{calendar_year, CalendarView};
-use crate::ui::error::ErrorPage;
-use crate::ui::form::{CsrfField, ErrorSummary};
+use crate::ui::form::{CsrfField, ErrorSummary, Field, Select};
+use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
-use crate::ui::session::use_form_echo;
 use crate::ui::url::query;
 
 #[component]
@@ -20,20 +19,14 @@ pub fn CalendarPage() -> impl IntoView {
         <PageMeta title="工作日历" />
         <ConsoleNav />
         <h1>"工作日历"</h1>
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(c) => view! { <CalendarTable c /> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:c>
+            <CalendarTable c />
+        </Loaded>
     }
 }
 
 #[component]
 pub(crate) fn CalendarTable(c: CalendarView) -> impl IntoView {
-    let echo = use_form_echo();
     let saved = query("done").is_some_and(|d| d == "day");
     view! {
         {c.warning.clone().map(|w| view! { <div class="notice warning" role="status"><p>{w}</p></div> })}
@@ -63,24 +56,13 @@ pub(crate) fn CalendarTable(c: CalendarView) -> impl IntoView {
                 <ErrorSummary labels=&[("day", "日期"), ("kind", "类型"), ("name", "名称")] />
                 <form method="post" action="/admin/calendar" class="form">
                     <CsrfField />
-                    <div class="field" class:field-error=echo.error("day").is_some()>
-                        <label for="day">"日期"</label>
-                        {echo.error("day").map(|e| view! { <p class="error-message">{e}</p> })}
-                        <input id="day" name="day" type="date" value=echo.value("day") />
-                    </div>
-                    <div class="field">
-                        <label for="kind">"设为"</label>
-                        <select id="kind" name="kind">
-                            <option value="holiday">"放假"</option>
-                            <option value="workday">"调休上班"</option>
-                            <option value="clear">"恢复按星期计算"</option>
-                        </select>
-                    </div>
-                    <div class="field" class:field-error=echo.error("name").is_some()>
-                        <label for="name">"名称"</label>
-                        {echo.error("name").map(|e| view! { <p class="error-message">{e}</p> })}
-                        <input id="name" name="name" type="text" value=echo.value("name") />
-                    </div>
+                    <Field name="day" label="日期" kind="date" required=false />
+                    <Select name="kind" label="设为" options=vec![
+                        ("holiday".into(), "放假".into()),
+                        ("workday".into(), "调休上班".into()),
+                        ("clear".into(), "恢复按星期计算".into()),
+                    ] />
+                    <Field name="name" label="名称" required=false />
                     <button type="submit" class="button">"保存"</button>
                 </form>
             </section>

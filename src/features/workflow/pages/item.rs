@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use zhengwu_types::workflow::StepAction;
 
 use crate::features::workflow::api::{item_workflow, WorkflowEditor};
-use crate::ui::error::ErrorPage;
 use crate::ui::form::CsrfField;
+use crate::ui::loaded::Loaded;
 use crate::ui::meta::rcdata;
 use crate::ui::session::use_form_echo;
 use crate::ui::url::query;
@@ -15,14 +15,9 @@ use crate::ui::url::query;
 pub fn ItemWorkflowSection(code: String) -> impl IntoView {
     let data = Resource::new(move || code.clone(), item_workflow);
     view! {
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(e) => view! { <WorkflowEditorView e /> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:e>
+            <WorkflowEditorView e />
+        </Loaded>
     }
 }
 

@@ -7,7 +7,7 @@ use zhengwu_types::workflow::{Inbox, TaskRow, Warning};
 
 use crate::features::identity::ConsoleNav;
 use crate::features::workflow::api::{copied_cases, done_tasks, staff_inbox, CopiedCase};
-use crate::ui::error::ErrorPage;
+use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
 use crate::ui::url::query;
 
@@ -38,14 +38,9 @@ pub fn InboxPage() -> impl IntoView {
         <PageMeta title="待办" />
         <ConsoleNav />
         <h1>"待办"</h1>
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(i) => view! { <InboxView i /> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:i>
+            <InboxView i />
+        </Loaded>
     }
 }
 
@@ -133,14 +128,9 @@ pub fn DonePage() -> impl IntoView {
         <PageMeta title="已办" />
         <ConsoleNav />
         <h1>"已办"</h1>
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(rows) => view! { <TaskTable rows done=true /> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:rows>
+            <TaskTable rows done=true />
+        </Loaded>
     }
 }
 
@@ -151,14 +141,9 @@ pub fn CopiedPage() -> impl IntoView {
         <PageMeta title="抄送我的" />
         <ConsoleNav />
         <h1>"抄送我的"</h1>
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(rows) => view! { <CopiedTable rows /> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:rows>
+            <CopiedTable rows />
+        </Loaded>
     }
 }
 

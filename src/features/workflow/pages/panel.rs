@@ -7,8 +7,8 @@ use zhengwu_types::workflow::{Clock, PanelAction, Person, StepAction, SuperviseK
 use crate::features::workflow::api::case_workflow;
 use crate::features::workflow::pages::lists::days_text;
 use crate::features::workflow::pages::lists::warning_class;
-use crate::ui::error::ErrorPage;
 use crate::ui::form::{came_back, ActionForm, Checkboxes, Field, Select, TextArea};
+use crate::ui::loaded::Loaded;
 use crate::ui::session::use_form_echo;
 use crate::ui::url::query;
 
@@ -42,17 +42,9 @@ pub(crate) fn clock_facts(c: &Clock) -> impl IntoView {
 pub fn WorkflowSection(case_id: i64, fields: Vec<(String, String)>) -> impl IntoView {
     let data = Resource::new(move || case_id.to_string(), case_workflow);
     view! {
-        <Suspense>
-            {move || {
-                let fields = fields.clone();
-                Suspend::new(async move {
-                    match data.await {
-                        Ok(p) => view! { <PanelView p case_id fields /> }.into_any(),
-                        Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+        <Loaded data=data let:p>
+            <PanelView p case_id fields=fields.clone() />
+        </Loaded>
     }
 }
 

@@ -7,8 +7,8 @@ use crate::features::workflow::api::{supervision, SupervisionView};
 use crate::features::workflow::pages::lists::days_text;
 use crate::features::workflow::pages::lists::warning_class;
 use crate::features::workflow::pages::panel::done_text;
-use crate::ui::error::ErrorPage;
 use crate::ui::form::CsrfField;
+use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
 use crate::ui::url::query;
 
@@ -19,14 +19,9 @@ pub fn SupervisionPage() -> impl IntoView {
         <PageMeta title="督办" />
         <ConsoleNav />
         <h1>"督办：预警与超期办件"</h1>
-        <Suspense>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(v) => view! { <SupervisionTable v /> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data let:v>
+            <SupervisionTable v />
+        </Loaded>
     }
 }
 
