@@ -21,19 +21,28 @@ pub fn CsrfField() -> impl IntoView {
     view! { <input type="hidden" name=CSRF_FIELD value=token /> }
 }
 
-/// What the last post left for one field: its message and the value typed, if it was this
-/// field's form that was posted.
+/// What the last post left for one field: its message, and the value to show — what was typed
+/// if it was this field's form that came back, else `stored` (the saved value, or a query's).
 struct Echoed {
     error: Option<String>,
     value: String,
+    /// This field's form was posted and came back: show what was typed, not what is stored.
+    posted: bool,
 }
 
-fn echoed(form: Option<&str>, name: &str) -> Echoed {
+fn echoed(form: Option<&str>, name: &str, stored: Option<String>) -> Echoed {
     let echo = use_form_echo();
-    let ours = form.is_none_or(|f| echo.value("_form") == f);
+    let ours = match form {
+        Some(f) => echo.value("_form") == f,
+        None => !echo.errors.is_empty() || !echo.values.is_empty() || echo.notice.is_some(),
+    };
+    // A value the post did not send back (a disabled field, one the handler does not echo)
+    // shows what is stored.
+    let posted = ours && echo.values.contains_key(name);
     Echoed {
         error: if ours { echo.error(name) } else { None },
-        value: if ours { echo.value(name) } else { String::new() },
+        value: if posted { echo.value(name) } else { stored.unwrap_or_default() },
+        posted,
     }
 }
 
@@ -48,8 +57,8 @@ fn described_by(id: &str, hint: bool, error: bool) -> Option<String> {
 #[component]
 fn FieldFrame(
     id: String,
-    label: &'static str,
-    hint: Option<&'static str>,
+    label: String,
+    hint: Option<String>,
     error: Option<String>,
     children: Children,
 ) -> impl IntoView {
@@ -64,34 +73,37 @@ fn FieldFrame(
     }
 }
 
-/// A text input with label, optional hint and the message from the last post.
+/// A text input with label, optional hint and the message from the last post. `value` is the
+/// stored value (or a search's), shown unless the form came back with what was typed.
 #[component]
 pub fn Field(
-    name: &'static str,
-    label: &'static str,
+    #[prop(into)] name: String,
+    #[prop(into)] label: String,
     #[prop(default = "text")] kind: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<String>,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] inputmode: Option<&'static str>,
-    #[prop(optional)] value: Option<String>,
+    #[prop(optional, into)] value: Option<String>,
     #[prop(default = true)] required: bool,
     /// The element id, when not the name (several forms on one page).
-    #[prop(optional)]
-    id: Option<&'static str>,
+    #[prop(optional, into)]
+    id: Option<String>,
     /// The form of the page this field belongs to (see the module).
-    #[prop(optional)]
-    form: Option<&'static str>,
+    #[prop(optional, into)]
+    form: Option<String>,
     #[prop(optional)] min: Option<&'static str>,
     #[prop(optional)] max: Option<&'static str>,
+    #[prop(optional)] maxlength: Option<u32>,
+    #[prop(optional)] disabled: bool,
 ) -> impl IntoView {
-    let id = id.unwrap_or(name);
-    let e = echoed(form, name);
+    let id = id.unwrap_or_else(|| name.clone());
+    let e = echoed(form.as_deref(), &name, value);
     // Passwords are never sent back to the browser.
-    let value = if kind == "password" { String::new() } else { value.unwrap_or(e.value) };
-    let described = described_by(id, hint.is_some(), e.error.is_some());
+    let value = if kind == "password" { String::new() } else { e.value };
+    let described = described_by(&id, hint.is_some(), e.error.is_some());
     let invalid = e.error.is_some().then_some("true");
     view! {
-        <FieldFrame id=id.to_string() label hint error=e.error>
+        <FieldFrame id=id.clone() label hint error=e.error>
             <input
                 id=id
                 name=name
@@ -101,7 +113,9 @@ pub fn Field(
                 inputmode=inputmode
                 min=min
                 max=max
+                maxlength=maxlength
                 required=required
+                disabled=disabled
                 aria-invalid=invalid
                 aria-describedby=described
             />
@@ -109,48 +123,55 @@ pub fn Field(
     }
 }
 
-/// A text area; what was typed comes back escaped for the element's raw text.
+/// A text area; what was typed (or `value`, the stored text) comes back escaped for the
+/// element's raw text.
 #[component]
 pub fn TextArea(
-    name: &'static str,
-    label: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(into)] name: String,
+    #[prop(into)] label: String,
+    #[prop(optional, into)] hint: Option<String>,
     #[prop(default = 3)] rows: u32,
     #[prop(default = false)] required: bool,
-    #[prop(optional)] id: Option<&'static str>,
-    #[prop(optional)] form: Option<&'static str>,
+    #[prop(optional, into)] id: Option<String>,
+    #[prop(optional, into)] form: Option<String>,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(optional)] class: Option<&'static str>,
 ) -> impl IntoView {
-    let id = id.unwrap_or(name);
-    let e = echoed(form, name);
-    let described = described_by(id, hint.is_some(), e.error.is_some());
+    let id = id.unwrap_or_else(|| name.clone());
+    let e = echoed(form.as_deref(), &name, value);
+    let described = described_by(&id, hint.is_some(), e.error.is_some());
     let invalid = e.error.is_some().then_some("true");
     view! {
-        <FieldFrame id=id.to_string() label hint error=e.error>
-            <textarea id=id name=name rows=rows required=required aria-invalid=invalid aria-describedby=described>
+        <FieldFrame id=id.clone() label hint error=e.error>
+            <textarea id=id name=name rows=rows class=class required=required aria-invalid=invalid aria-describedby=described>
                 {rcdata(&e.value)}
             </textarea>
         </FieldFrame>
     }
 }
 
-/// A choice of one from a list of (value, label); the value posted last stays selected.
+/// A choice of one from a list of (value, label): the value posted last stays selected, else
+/// `value` (the stored one).
 #[component]
 pub fn Select(
-    name: &'static str,
-    label: &'static str,
+    #[prop(into)] name: String,
+    #[prop(into)] label: String,
     options: Vec<(String, String)>,
-    #[prop(optional)] hint: Option<&'static str>,
-    #[prop(optional)] id: Option<&'static str>,
-    #[prop(optional)] form: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(optional, into)] id: Option<String>,
+    #[prop(optional, into)] form: Option<String>,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] disabled: bool,
 ) -> impl IntoView {
-    let id = id.unwrap_or(name);
-    let e = echoed(form, name);
-    let described = described_by(id, hint.is_some(), e.error.is_some());
+    let id = id.unwrap_or_else(|| name.clone());
+    let e = echoed(form.as_deref(), &name, value);
+    let described = described_by(&id, hint.is_some(), e.error.is_some());
     let invalid = e.error.is_some().then_some("true");
     let chosen = e.value.clone();
     view! {
-        <FieldFrame id=id.to_string() label hint error=e.error>
-            <select id=id name=name aria-invalid=invalid aria-describedby=described>
+        <FieldFrame id=id.clone() label hint error=e.error>
+            <select id=id name=name required=required disabled=disabled aria-invalid=invalid aria-describedby=described>
                 {options.into_iter().map(|(v, l)| {
                     let selected = v == chosen;
                     view! { <option value=v selected=selected>{l}</option> }
@@ -160,29 +181,42 @@ pub fn Select(
     }
 }
 
-/// Several choices from a list of (value, label), as checkboxes in a fieldset.
+/// Several choices from a list of (value, label), as checkboxes in a fieldset: those posted
+/// last stay ticked (the echo holds them comma-joined), else those in `checked` (the stored
+/// ones). `classes`, when given, is one class per option (an indent for a tree).
 #[component]
 pub fn Checkboxes(
-    name: &'static str,
-    legend: &'static str,
+    #[prop(into)] name: String,
+    #[prop(into)] legend: String,
     options: Vec<(String, String)>,
-    #[prop(optional)] id: Option<&'static str>,
-    #[prop(optional)] form: Option<&'static str>,
+    #[prop(optional, into)] id: Option<String>,
+    #[prop(optional, into)] form: Option<String>,
+    #[prop(optional)] checked: Vec<String>,
+    #[prop(optional)] classes: Vec<String>,
+    #[prop(optional, into)] hint: Option<String>,
 ) -> impl IntoView {
-    let id = id.unwrap_or(name);
-    let e = echoed(form, name);
+    let id = id.unwrap_or_else(|| name.clone());
+    let e = echoed(form.as_deref(), &name, None);
+    let ticked: Vec<String> = if e.posted { e.value.split(',').map(str::to_string).collect() } else { checked };
     let error_id = format!("{id}-error");
-    let described = e.error.is_some().then(|| error_id.clone());
+    let hint_id = format!("{id}-hint");
+    let described = described_by(&id, hint.is_some(), e.error.is_some());
     let bad = e.error.is_some();
     view! {
-        <fieldset id=id class="field" class:field-error=bad aria-describedby=described>
+        <fieldset id=id.clone() class="field" class:field-error=bad aria-describedby=described>
             <legend>{legend}</legend>
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
             {e.error.map(|m| view! { <p class="error-message" id=error_id><span class="visually-hidden">"错误："</span>{m}</p> })}
-            {options.into_iter().map(|(v, l)| {
-                let cid = format!("{id}-{v}");
+            {options.into_iter().enumerate().map(|(i, (v, l))| {
+                let cid = format!("{id}-{}", v.replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "-"));
+                let on = ticked.contains(&v);
+                let class = match classes.get(i) {
+                    Some(c) => format!("choice {c}"),
+                    None => "choice".to_string(),
+                };
                 view! {
-                    <div class="choice">
-                        <input type="checkbox" id=cid.clone() name=name value=v />
+                    <div class=class>
+                        <input type="checkbox" id=cid.clone() name=name.clone() value=v checked=on />
                         <label for=cid>{l}</label>
                     </div>
                 }
@@ -197,7 +231,7 @@ pub fn Checkboxes(
 pub fn ErrorSummary(
     #[prop(optional)] labels: &'static [(&'static str, &'static str)],
     #[prop(optional)] ids: Vec<(&'static str, &'static str)>,
-    #[prop(optional)] form: Option<&'static str>,
+    #[prop(optional, into)] form: Option<String>,
 ) -> impl IntoView {
     let echo = use_form_echo();
     let ours = form.is_none_or(|f| echo.value("_form") == f);
@@ -227,7 +261,7 @@ pub fn ErrorSummary(
 pub fn ActionForm(
     action: String,
     #[prop(optional)] hidden: Vec<(&'static str, String)>,
-    #[prop(optional)] form: Option<&'static str>,
+    #[prop(optional, into)] form: Option<String>,
     #[prop(optional)] labels: &'static [(&'static str, &'static str)],
     #[prop(optional)] ids: Vec<(&'static str, &'static str)>,
     #[prop(default = "form")] class: &'static str,

@@ -169,7 +169,8 @@ async fn publish_form(State(state): State<AppState>, Path(code): Path<String>, r
     let meta = p.meta();
     match services::publish_form(&state.ctx(&meta), p.staff.actor(), &code, &json).await {
         Ok(v) => Redirect::to(&format!("{path}?done=form&version={v}")).into_response(),
-        Err(e) => service_failure(&state, p.parts, path, e, vec![("definition", json)]).await,
+        // `_form`: the item page has two definition boxes (the form's and the workflow's).
+        Err(e) => service_failure(&state, p.parts, path, e, vec![("_form", "form".into()), ("definition", json)]).await,
     }
 }
 
@@ -259,7 +260,8 @@ async fn publish_fields(State(state): State<AppState>, Path(code): Path<String>,
     };
     match result {
         Ok(v) => Redirect::to(&format!("{path}?done=form&version={v}")).into_response(),
-        Err(e) => service_failure(&state, p.parts, path, e, vec![]).await,
+        // The problem shows at the form's JSON box, which keeps the stored definition.
+        Err(e) => service_failure(&state, p.parts, path, e, vec![("_form", "form".into())]).await,
     }
 }
 

@@ -469,6 +469,8 @@ async fn decide_dispute(State(state): State<AppState>, Path(id): Path<String>, r
         Err(e) => {
             let mut echo = FormEcho::default();
             echo.values.insert("dispute".into(), id.to_string());
+            echo.values.insert("_form".into(), format!("dispute-{id}"));
+            echo.values.insert("note".into(), p.form.value("note").chars().take(200).collect());
             match Refused::from(e).in_echo(&mut echo) {
                 Ok(status) => render_page(&state, at_path(p.parts, "/admin/disputes"), status, echo).await,
                 Err(r) => r,

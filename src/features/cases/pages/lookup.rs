@@ -5,6 +5,7 @@ use zhengwu_types::services::LookupResult;
 
 use crate::features::cases::pages::case::Timeline;
 use crate::features::cases::pages::my_cases::status_class;
+use crate::ui::form::Field;
 use crate::ui::meta::PageMeta;
 use crate::ui::session::use_form_echo;
 
@@ -16,20 +17,6 @@ pub fn LookupPage() -> impl IntoView {
     let found: Option<LookupResult> = echo.payload.as_deref().and_then(|p| serde_json::from_str(p).ok());
     #[cfg(not(feature = "ssr"))]
     let found: Option<LookupResult> = None;
-    let field = |name: &'static str, label: &'static str, hint: &'static str, mode: Option<&'static str>| {
-        let error = echo.error(name);
-        let value = echo.value(name);
-        let hint_id = format!("{name}-hint");
-        view! {
-            <div class="field" class:field-error=error.is_some()>
-                <label for=name>{label}</label>
-                <p class="hint" id=hint_id.clone()>{hint}</p>
-                {error.clone().map(|e| view! { <p class="error-message" id=format!("{name}-error")><span class="visually-hidden">"错误："</span>{e}</p> })}
-                <input id=name name=name type="text" value=value inputmode=mode autocomplete="off"
-                    aria-invalid=error.is_some().then_some("true") aria-describedby=hint_id />
-            </div>
-        }
-    };
     view! {
         <PageMeta title="办件查询" />
         <section class="narrow">
@@ -37,8 +24,8 @@ pub fn LookupPage() -> impl IntoView {
             <p>"输入办件编号和申请人身份证号码或手机号码的后四位，查看办理进度。"</p>
             {echo.notice.clone().map(|n| view! { <div class="notice" role="status"><p>{n}</p></div> })}
             <form method="post" action="/cases/lookup" class="form">
-                {field("tracking_no", "办件编号", "例如 QSRSJ-20261129-00001，见申请回执", None)}
-                {field("digits", "号码后四位", "申请人身份证号码或手机号码的最后 4 位", Some("text"))}
+                <Field name="tracking_no" label="办件编号" hint="例如 QSRSJ-20261129-00001，见申请回执" autocomplete="off" required=false />
+                <Field name="digits" label="号码后四位" hint="申请人身份证号码或手机号码的最后 4 位" inputmode="text" autocomplete="off" required=false />
                 <button type="submit" class="button">"查询"</button>
             </form>
             {found.map(|f| view! {

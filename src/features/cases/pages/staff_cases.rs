@@ -9,6 +9,7 @@ use zhengwu_types::{
 
 use crate::features::cases::api::staff_cases;
 use crate::features::identity::ConsoleNav;
+use crate::ui::form::{Field, Select};
 use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
 use crate::ui::pager::Pager;
@@ -48,23 +49,15 @@ pub(crate) fn CaseTable(p: Page<CaseSummary>) -> impl IntoView {
     let status = value("status");
     view! {
         <form method="get" action="/admin/cases" class="form filter-form">
-            <div class="field"><label for="service">"事项编码"</label><input id="service" name="service" type="text" value=value("service") /></div>
-            <div class="field">
-                <label for="status">"状态"</label>
-                <select id="status" name="status">
-                    <option value="">"全部"</option>
-                    {[CaseStatus::Submitted, CaseStatus::Processing, CaseStatus::Supplement].into_iter().map(|s| view! {
-                        <option value=s.code() selected=status == s.code()>{s.name_zh()}</option>
-                    }).collect_view()}
-                    <option value="concluded" selected=status == "concluded">"已办结（全部）"</option>
-                    {[CaseStatus::Approved, CaseStatus::Rejected, CaseStatus::Terminated, CaseStatus::Withdrawn].into_iter().map(|s| view! {
-                        <option value=s.code() selected=status == s.code()>{s.name_zh()}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-            <div class="field"><label for="department">"部门编码"</label><input id="department" name="department" type="text" value=value("department") /></div>
-            <div class="field"><label for="from">"提交日期从"</label><input id="from" name="from" type="date" value=value("from") /></div>
-            <div class="field"><label for="to">"至"</label><input id="to" name="to" type="date" value=value("to") /></div>
+            <Field name="service" label="事项编码" value=value("service") required=false />
+            <Select name="status" label="状态" value=status.clone() options=std::iter::once((String::new(), "全部".to_string()))
+                .chain([CaseStatus::Submitted, CaseStatus::Processing, CaseStatus::Supplement].into_iter().map(|s| (s.code().to_string(), s.name_zh().to_string())))
+                .chain(std::iter::once(("concluded".to_string(), "已办结（全部）".to_string())))
+                .chain([CaseStatus::Approved, CaseStatus::Rejected, CaseStatus::Terminated, CaseStatus::Withdrawn].into_iter().map(|s| (s.code().to_string(), s.name_zh().to_string())))
+                .collect() />
+            <Field name="department" label="部门编码" value=value("department") required=false />
+            <Field name="from" label="提交日期从" kind="date" value=value("from") required=false />
+            <Field name="to" label="至" kind="date" value=value("to") required=false />
             <button type="submit" class="button">"筛选"</button>
         </form>
         {if p.items.is_empty() {

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::features::catalogue::api::{service_catalogue, Catalogue};
+use crate::ui::form::{Field, Select};
 use crate::ui::format::limit_text;
 use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
@@ -76,28 +77,14 @@ pub(crate) fn CatalogueView(c: Catalogue) -> impl IntoView {
         </nav>
         <form method="get" action="/services" class="form filter-form" role="search">
             {theme.clone().map(|t| view! { <input type="hidden" name="theme" value=t /> })}
-            <div class="field">
-                <label for="q">"事项名称"</label>
-                <input id="q" name="q" type="search" value=text.clone().unwrap_or_default() />
-            </div>
-            <div class="field">
-                <label for="department">"实施部门"</label>
-                <select id="department" name="department">
-                    <option value="">"全部部门"</option>
-                    {c.departments.iter().map(|(code, name)| {
-                        let selected = department.as_deref() == Some(code.as_str());
-                        view! { <option value=code.clone() selected=selected>{name.clone()}</option> }
-                    }).collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="object">"服务对象"</label>
-                <select id="object" name="object">
-                    <option value="">"全部"</option>
-                    <option value="individual" selected=object.as_deref() == Some("individual")>"个人（自然人）"</option>
-                    <option value="enterprise" selected=object.as_deref() == Some("enterprise")>"企业（法人）"</option>
-                </select>
-            </div>
+            <Field name="q" label="事项名称" kind="search" value=text.clone().unwrap_or_default() required=false />
+            <Select name="department" label="实施部门" value=department.clone().unwrap_or_default()
+                options=std::iter::once((String::new(), "全部部门".to_string())).chain(c.departments.iter().cloned()).collect() />
+            <Select name="object" label="服务对象" value=object.clone().unwrap_or_default() options=vec![
+                (String::new(), "全部".to_string()),
+                ("individual".to_string(), "个人（自然人）".to_string()),
+                ("enterprise".to_string(), "企业（法人）".to_string()),
+            ] />
             <button type="submit" class="button">"查找"</button>
         </form>
         {empty.then(|| view! { <p class="empty">"没有找到符合条件的事项。请换个条件再试，或拨打 12345 咨询。"</p> })}

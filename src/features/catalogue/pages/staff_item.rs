@@ -8,10 +8,9 @@ use zhengwu_types::services::ItemStatus;
 use crate::features::catalogue::api::{staff_service, ItemEditor};
 use crate::features::identity::ConsoleNav;
 use crate::features::workflow::ItemWorkflowSection;
-use crate::ui::form::{CsrfField, ErrorSummary};
+use crate::ui::form::{Checkboxes, CsrfField, ErrorSummary, Field, Select, TextArea};
 use crate::ui::loaded::Loaded;
-use crate::ui::meta::{rcdata, PageMeta};
-use crate::ui::session::use_form_echo;
+use crate::ui::meta::PageMeta;
 use crate::ui::url::query;
 
 #[component]
@@ -44,33 +43,16 @@ pub(crate) fn done_text(done: &str) -> Option<&'static str> {
 
 #[component]
 pub(crate) fn ServiceEditor(e: ItemEditor) -> impl IntoView {
-    let echo = use_form_echo();
     let g = e.guide;
     let done = query("done").as_deref().and_then(done_text);
     let code = g.code.clone();
-    // A field's value: as posted (when the form came back), else as stored.
-    let val = |k: &str, stored: String| if echo.values.contains_key(k) { echo.value(k) } else { stored };
+    // The kit shows a field as posted when the form came back, else as stored.
     let input = |k: &'static str, label: &'static str, stored: String| {
-        let error = echo.error(k);
-        view! {
-            <div class="field" class:field-error=error.is_some()>
-                <label for=k>{label}</label>
-                {error.clone().map(|e| view! { <p class="error-message" id=format!("{k}-error")>{e}</p> })}
-                <input id=k name=k type="text" value=val(k, stored) aria-invalid=error.is_some().then_some("true") />
-            </div>
-        }
+        view! { <Field name=k label value=stored required=false /> }
     };
     let area = |k: &'static str, label: &'static str, stored: String| {
-        let error = echo.error(k);
-        view! {
-            <div class="field" class:field-error=error.is_some()>
-                <label for=k>{label}</label>
-                {error.clone().map(|e| view! { <p class="error-message">{e}</p> })}
-                <textarea id=k name=k rows="3">{rcdata(&val(k, stored))}</textarea>
-            </div>
-        }
+        view! { <TextArea name=k label value=stored /> }
     };
-    let day_kind = val("day_kind", g.day_kind.code().to_string());
     // The structured editor's rows: every field with its section, and one empty row to add.
     let mut rows: Vec<(String, Option<zhengwu_types::services::FieldDef>)> = e
         .form
@@ -79,7 +61,6 @@ pub(crate) fn ServiceEditor(e: ItemEditor) -> impl IntoView {
         .unwrap_or_default();
     let last_section = rows.last().map(|r| r.0.clone()).unwrap_or_else(|| "申请信息".into());
     rows.push((last_section, None));
-    let definition = val("definition", e.form_json.clone());
     let status = g.status;
     view! {
         <PageMeta title=format!("事项管理 · {}", g.name) />
@@ -113,13 +94,10 @@ pub(crate) fn ServiceEditor(e: ItemEditor) -> impl IntoView {
                 {area("legal_basis", "设定依据", g.legal_basis.clone())}
                 {input("statutory_days", "法定时限（天）", g.statutory_days.to_string())}
                 {input("promised_days", "承诺时限（天，不长于法定时限）", g.promised_days.to_string())}
-                <div class="field">
-                    <label for="day_kind">"时限计算方式"</label>
-                    <select id="day_kind" name="day_kind">
-                        <option value="working" selected=day_kind == "working">"工作日"</option>
-                        <option value="natural" selected=day_kind == "natural">"自然日"</option>
-                    </select>
-                </div>
+                <Select name="day_kind" label="时限计算方式" value=g.day_kind.code() options=vec![
+                    ("working".to_string(), "工作日".to_string()),
+                    ("natural".to_string(), "自然日".to_string()),
+                ] />
                 {input("online_depth", "网上办理深度（1–4）", g.online_depth.to_string())}
                 {input("fees", "收费标准", g.fees.clone())}
                 {area("venue", "办理地点", g.venue.clone())}
@@ -141,12 +119,8 @@ pub(crate) fn ServiceEditor(e: ItemEditor) -> impl IntoView {
             {e.form_version.map(|_| view! { <p><a href=format!("/admin/services/{code}/form.json")>"导出当前表单（JSON）"</a></p> })}
             <form method="post" action=format!("/admin/services/{code}/form") class="form">
                 <CsrfField />
-                <div class="field" class:field-error=echo.error("definition").is_some()>
-                    <label for="definition">"表单定义（JSON，可粘贴导入）"</label>
-                    <p class="hint">"保存即发布为新版本；已开始的申请继续使用原版本。"</p>
-                    {echo.error("definition").map(|e| view! { <p class="error-message">{e}</p> })}
-                    <textarea id="definition" name="definition" rows="16" class="code">{rcdata(&definition)}</textarea>
-                </div>
+                <TextArea name="definition" form="form" label="表单定义（JSON，可粘贴导入）" hint="保存即发布为新版本；已开始的申请继续使用原版本。"
+                    rows=16 class="code" value=e.form_json.clone() />
                 <button type="submit" class="button">"发布新版本表单"</button>
             </form>
         </section>
@@ -163,12 +137,7 @@ pub(crate) fn FieldRow(i: usize, section: String, f: Option<zhengwu_types::servi
     let num = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
     let fnum = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     let text = move |k: &'static str, label: &'static str, value: String| {
-        view! {
-            <div class="field">
-                <label for=id(k)>{label}</label>
-                <input id=id(k) name=format!("{k}_{i}") type="text" value=value />
-            </div>
-        }
+        view! { <Field name=format!("{k}_{i}") id=id(k) label value required=false /> }
     };
     view! {
         <details class="field-row-wrap" open=is_new>
@@ -180,12 +149,8 @@ pub(crate) fn FieldRow(i: usize, section: String, f: Option<zhengwu_types::servi
             {text("section", "分组", section)}
             {text("name", "名称（英文，如 applicant_name）", f.name.clone())}
             {text("label", "标签", f.label.clone())}
-            <div class="field">
-                <label for=id("kind")>"类型"</label>
-                <select id=id("kind") name=format!("kind_{i}")>
-                    {FieldKind::ALL.into_iter().map(|k| view! { <option value=k.code() selected=k == f.kind>{k.name_zh()}</option> }).collect_view()}
-                </select>
-            </div>
+            <Select name=format!("kind_{i}") id=id("kind") label="类型" value=f.kind.code()
+                options=FieldKind::ALL.into_iter().map(|k| (k.code().to_string(), k.name_zh().to_string())).collect() />
             <div class="choice">
                 <input type="checkbox" id=id("required") name=format!("required_{i}") value="1" checked=f.required />
                 <label for=id("required")>"必填"</label>
@@ -198,29 +163,22 @@ pub(crate) fn FieldRow(i: usize, section: String, f: Option<zhengwu_types::servi
             {text("pattern", "格式（正则表达式）", f.pattern.clone().unwrap_or_default())}
             {text("pattern_message", "格式不符时的提示", f.pattern_message.clone().unwrap_or_default())}
             {text("options", "选项（用“|”分隔）", f.options.join("|"))}
-            <div class="field">
-                <p class="label">"附件类型"</p>
-                {FileType::ALL.into_iter().map(|t| {
-                    let cid = id(&format!("accept-{}", t.extension()));
-                    view! {
-                        <span class="choice inline-choice">
-                            <input type="checkbox" id=cid.clone() name=format!("accept_{i}") value=t.extension() checked=f.accept.contains(&t) />
-                            <label for=cid>{t.extension().to_uppercase()}</label>
-                        </span>
-                    }
-                }).collect_view()}
-            </div>
+            <Checkboxes name=format!("accept_{i}") id=id("accept") legend="附件类型"
+                options=FileType::ALL.into_iter().map(|t| (t.extension().to_string(), t.extension().to_uppercase())).collect()
+                checked=f.accept.iter().map(|t| t.extension().to_string()).collect()
+                classes=vec!["inline-choice".to_string(); FileType::ALL.len()] />
             {text("max_size_kb", "单个文件上限（KB）", num(f.max_size_kb))}
             {text("max_count", "文件数量上限", num(f.max_count))}
-            <div class="field">
-                <label for=id("prefill")>"自动填入"</label>
-                <select id=id("prefill") name=format!("prefill_{i}")>
-                    <option value="">"不填入"</option>
-                    <option value="real_name" selected=f.prefill == Some(Prefill::RealName)>"实名姓名"</option>
-                    <option value="id_number" selected=f.prefill == Some(Prefill::IdNumber)>"身份证号码"</option>
-                    <option value="mobile" selected=f.prefill == Some(Prefill::Mobile)>"手机号码"</option>
-                </select>
-            </div>
+            <Select name=format!("prefill_{i}") id=id("prefill") label="自动填入" value=match f.prefill {
+                Some(Prefill::RealName) => "real_name",
+                Some(Prefill::IdNumber) => "id_number",
+                Some(Prefill::Mobile) => "mobile",
+                None => "",
+            }
+                options=[("", "不填入"), ("real_name", "实名姓名"), ("id_number", "身份证号码"), ("mobile", "手机号码")]
+                    .into_iter()
+                    .map(|(v, l)| (v.to_string(), l.to_string()))
+                    .collect() />
             {(!is_new).then(|| view! {
                 <div class="choice">
                     <input type="checkbox" id=id("delete") name=format!("delete_{i}") value="1" />

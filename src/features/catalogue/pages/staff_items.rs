@@ -49,16 +49,10 @@ pub(crate) fn ServiceTable(c: StaffCatalogue) -> impl IntoView {
     };
     view! {
         <form method="get" action="/admin/services" class="form filter-form">
-            <div class="field"><label for="q">"事项名称或编码"</label><input id="q" name="q" type="search" value=text /></div>
-            <div class="field">
-                <label for="status">"状态"</label>
-                <select id="status" name="status">
-                    <option value="">"全部"</option>
-                    {[ItemStatus::Published, ItemStatus::Draft, ItemStatus::Retired].into_iter().map(|s| view! {
-                        <option value=s.code() selected=status == s.code()>{s.name_zh()}</option>
-                    }).collect_view()}
-                </select>
-            </div>
+            <Field name="q" label="事项名称或编码" kind="search" value=text.clone() required=false />
+            <Select name="status" label="状态" value=status.clone() options=std::iter::once((String::new(), "全部".to_string()))
+                .chain([ItemStatus::Published, ItemStatus::Draft, ItemStatus::Retired].into_iter().map(|s| (s.code().to_string(), s.name_zh().to_string())))
+                .collect() />
             <button type="submit" class="button">"筛选"</button>
         </form>
         <div class="table-wrap">

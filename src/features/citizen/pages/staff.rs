@@ -12,7 +12,7 @@ use crate::{
     },
     ui::{
         error::ErrorPage,
-        form::{CsrfField, ErrorSummary, Field, Notice},
+        form::{CsrfField, ErrorSummary, Field, Notice, Select},
         meta::PageMeta,
         session::use_form_echo,
     },
@@ -25,7 +25,6 @@ pub fn StaffCitizenPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let data = Resource::new(id, staff_citizen);
-    let echo = use_form_echo();
     view! {
         <PageMeta title="群众信息" />
         <ConsoleNav />
@@ -34,7 +33,6 @@ pub fn StaffCitizenPage() -> impl IntoView {
         <ErrorSummary labels=&[("reason_code", "查看事由"), ("reason", "具体情况")] />
         <Loaded data=data let:p>
             {
-                let chosen = echo.value("reason_code");
                 view! {
                     <dl class="facts">
                         <div><dt>"账号编号"</dt><dd>{p.id}</dd></div>
@@ -47,23 +45,13 @@ pub fn StaffCitizenPage() -> impl IntoView {
                         <p class="hint">"只能查看您数据范围内有办件的申请人。每次查看都会记录操作人、时间和事由，供安全审计员检查；每人每小时最多 10 次、每天 30 次。"</p>
                         <form method="post" action=format!("/admin/citizens/{}/unmask", p.id) class="form">
                             <CsrfField />
-                            <div class="field">
-                                <label for="field">"要查看的信息"</label>
-                                <select id="field" name="field">
-                                    <option value="id_number">"身份证号码"</option>
-                                    <option value="real_name">"姓名"</option>
-                                    <option value="phone">"手机号码"</option>
-                                </select>
-                            </div>
-                            <div class="field">
-                                <label for="reason_code">"查看事由"</label>
-                                <select id="reason_code" name="reason_code" required=true>
-                                    <option value="">"请选择"</option>
-                                    {REASONS.iter().map(|(code, name)| view! {
-                                        <option value=*code selected=chosen == *code>{*name}</option>
-                                    }).collect_view()}
-                                </select>
-                            </div>
+                            <Select name="field" label="要查看的信息" options=vec![
+                                ("id_number".to_string(), "身份证号码".to_string()),
+                                ("real_name".to_string(), "姓名".to_string()),
+                                ("phone".to_string(), "手机号码".to_string()),
+                            ] />
+                            <Select name="reason_code" label="查看事由" required=true
+                                options=std::iter::once(("", "请选择")).chain(REASONS.iter().copied()).map(|(c, n)| (c.to_string(), n.to_string())).collect() />
                             <Field name="reason" label="具体情况" hint="如办件编号、来电人、调查文书编号" />
                             <button type="submit" class="button secondary">"查看完整信息"</button>
                         </form>
@@ -107,8 +95,10 @@ pub fn DisputesPage() -> impl IntoView {
                         <ul class="case-list">
                             {rows.into_iter().map(|d| {
                                 let pending = d.status == "待核实";
-                                let note_id = format!("note-{}", d.id);
-                                let note = if echo.value("dispute") == d.id.to_string() { echo.value("note") } else { String::new() };
+                                // The dispute that was posted and came back holds the id the summary links to.
+                                let posted = echo.value("dispute") == d.id.to_string();
+                                let note_id = if posted { "note".to_string() } else { format!("note-{}", d.id) };
+                                let form = format!("dispute-{}", d.id);
                                 view! {
                                     <li class="case-row">
                                         <h2>{format!("申诉 {} · {}", d.id, d.status)}</h2>
@@ -118,10 +108,7 @@ pub fn DisputesPage() -> impl IntoView {
                                         {pending.then(|| view! {
                                             <form method="post" action=format!("/admin/disputes/{}", d.id) class="form">
                                                 <CsrfField />
-                                                <div class="field">
-                                                    <label for=note_id.clone()>"核实情况"</label>
-                                                    <input id=note_id name="note" type="text" value=note required=true />
-                                                </div>
+                                                <Field name="note" id=note_id.clone() form=form.clone() label="核实情况" />
                                                 <div class="actions">
                                                     <button type="submit" name="decision" value="uphold" class="button">"已核验，支持申诉"</button>
                                                     <button type="submit" name="decision" value="reject" class="button secondary">"不予支持"</button>

@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::features::identity::api::{department_choices, load_staff_page, role_list, staff_list, StaffRow};
-use crate::ui::form::{CsrfField, ErrorSummary, Field, Notice};
+use crate::ui::form::{Checkboxes, CsrfField, ErrorSummary, Field, Notice, Select};
 use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
-use crate::ui::session::{use_form_echo, use_session};
+use crate::ui::session::use_session;
 
 /// The console's own navigation, by permission, with the counts that need attention: requests
 /// awaiting a second administrator, unread security events (the auditor).
@@ -154,9 +154,13 @@ fn DispatcherSection() -> impl IntoView {
         <Loaded data=data let:v>
             {
                 let (depts, staff) = v;
-                let echo = use_form_echo();
-                let error = echo.error("dispatcher").or(echo.error("department"));
-                let (chosen_dept, chosen_staff) = (echo.value("department"), echo.value("dispatcher"));
+                let dept_options: Vec<(String, String)> = depts.iter().map(|(id, name, _)| (id.to_string(), name.clone())).collect();
+                let staff_options: Vec<(String, String)> = std::iter::once((String::new(), "（不设分办员）".to_string()))
+                    .chain(staff.iter().map(|(id, name, dept)| {
+                        let dn = depts.iter().find(|d| d.0 == *dept).map(|d| d.1.clone()).unwrap_or_default();
+                        (id.to_string(), format!("{name}（{dn}）"))
+                    }))
+                    .collect();
                 view! {
                     <section class="panel" aria-labelledby="dispatchers">
                         <h2 id="dispatchers">"分办员"</h2>
@@ -166,25 +170,10 @@ fn DispatcherSection() -> impl IntoView {
                                 <li>{format!("{name}：{}", who.clone().unwrap_or_default())}</li>
                             }).collect_view()}
                         </ul>
-                        {error.map(|e| view! { <p class="error-message">{e}</p> })}
                         <form method="post" action="/admin/departments/dispatcher" class="form">
                             <CsrfField />
-                            <div class="field">
-                                <label for="dispatch-dept">"部门"</label>
-                                <select id="dispatch-dept" name="department">
-                                    {depts.iter().map(|(id, name, _)| view! { <option value=id.to_string() selected=chosen_dept == id.to_string()>{name.clone()}</option> }).collect_view()}
-                                </select>
-                            </div>
-                            <div class="field">
-                                <label for="dispatcher">"分办员（须为本部门人员）"</label>
-                                <select id="dispatcher" name="dispatcher">
-                                    <option value="">"（不设分办员）"</option>
-                                    {staff.iter().map(|(id, name, dept)| {
-                                        let dn = depts.iter().find(|d| d.0 == *dept).map(|d| d.1.clone()).unwrap_or_default();
-                                        view! { <option value=id.to_string() selected=chosen_staff == id.to_string()>{format!("{name}（{dn}）")}</option> }
-                                    }).collect_view()}
-                                </select>
-                            </div>
+                            <Select name="department" id="dispatch-dept" label="部门" options=dept_options />
+                            <Select name="dispatcher" label="分办员（须为本部门人员）" options=staff_options />
                             <button type="submit" class="button">"保存分办员"</button>
                         </form>
                     </section>
@@ -197,7 +186,6 @@ fn DispatcherSection() -> impl IntoView {
 #[component]
 pub fn StaffNewPage() -> impl IntoView {
     let depts = Resource::new(|| (), |_| department_choices());
-    let echo = use_form_echo();
     view! {
         <PageMeta title="新建账号" />
         <ConsoleNav />
@@ -205,26 +193,15 @@ pub fn StaffNewPage() -> impl IntoView {
         <ErrorSummary labels=&[("username", "用户名"), ("display_name", "姓名"), ("department_id", "所属部门")] />
         <Loaded data=depts let:depts>
             {
-                let echo = echo.clone();
-                let chosen = echo.value("department_id");
-                let error = echo.error("department_id");
+                let options: Vec<(String, String)> = std::iter::once((String::new(), "请选择".to_string()))
+                    .chain(depts.into_iter().map(|(id, name, depth)| (id.to_string(), format!("{}{}", "　".repeat(depth), name))))
+                    .collect();
                 view! {
                     <form method="post" action="/admin/staff" class="form">
                         <CsrfField />
                         <Field name="username" label="用户名" hint="3–32 位小写字母、数字或 . _ -，以字母开头，如 zhangsan" autocomplete="off" />
                         <Field name="display_name" label="姓名" autocomplete="off" />
-                        <div class="field" class:field-error=error.is_some()>
-                            <label for="department_id">"所属部门"</label>
-                            {error.clone().map(|e| view! { <p class="error-message" id="department_id-error">{e}</p> })}
-                            <select id="department_id" name="department_id" required=true
-                                aria-describedby=error.is_some().then_some("department_id-error")>
-                                <option value="">"请选择"</option>
-                                {depts.into_iter().map(|(id, name, depth)| {
-                                    let selected = chosen == id.to_string();
-                                    view! { <option value=id.to_string() selected=selected>{format!("{}{}", "　".repeat(depth), name)}</option> }
-                                }).collect_view()}
-                            </select>
-                        </div>
+                        <Select name="department_id" label="所属部门" options required=true />
                         <p class="hint">"账号创建后会生成随机初始密码，本人首次登录时必须修改。角色由安全管理员分配。"</p>
                         <button type="submit" class="button">"创建账号"</button>
                     </form>
@@ -251,7 +228,6 @@ pub fn StaffDetailPage() -> impl IntoView {
                 let button = move |value: &'static str, label: &'static str| {
                     view! { <button type="submit" name="action" value=value class="button secondary">{label}</button> }
                 };
-                let reason = use_form_echo().value("reason");
                 let pending = p.pending.clone();
                 view! {
                     <h1>{s.display_name.clone()}</h1>
@@ -281,11 +257,7 @@ pub fn StaffDetailPage() -> impl IntoView {
                             }}
                             <form method="post" action=action class="form">
                                 <CsrfField />
-                                <div class="field">
-                                    <label for="reason">"事由"</label>
-                                    <p class="hint" id="reason-hint">"需要审批的操作须填写（4–200 字），审批人和审计员会看到"</p>
-                                    <input id="reason" name="reason" type="text" value=reason aria-describedby="reason-hint" />
-                                </div>
+                                <Field name="reason" label="事由" hint="需要审批的操作须填写（4–200 字），审批人和审计员会看到" required=false />
                                 <div class="actions">
                                     {if s.status == "active" { button("disable", "停用账号").into_any() } else { button("enable", "启用账号").into_any() }}
                                     {s.locked.then(|| button("unlock", "解锁"))}
@@ -300,23 +272,10 @@ pub fn StaffDetailPage() -> impl IntoView {
                             <h2 id="roles-heading">"分配角色"</h2>
                             <form method="post" action=format!("/admin/staff/{}/roles", s.id) class="form">
                                 <CsrfField />
-                                <div class="field">
-                                    <label for="roles-reason">"事由"</label>
-                                    <p class="hint" id="roles-reason-hint">"涉及管理员职责的变更须另一名管理员批准，请填写事由（4–200 字）"</p>
-                                    <input id="roles-reason" name="reason" type="text" aria-describedby="roles-reason-hint" />
-                                </div>
-                                <fieldset>
-                                    <legend>"角色（同一账号只能担任一种管理员职责，且管理员不能兼任业务角色）"</legend>
-                                    {choices.into_iter().map(|c| {
-                                        let fid = format!("role-{}", c.id);
-                                        view! {
-                                            <div class="checkbox">
-                                                <input type="checkbox" id=fid.clone() name="role" value=c.id.to_string() checked=c.assigned />
-                                                <label for=fid>{format!("{}（{}）", c.name, c.duty)}</label>
-                                            </div>
-                                        }
-                                    }).collect_view()}
-                                </fieldset>
+                                <Field name="reason" id="roles-reason" form="roles" label="事由" hint="涉及管理员职责的变更须另一名管理员批准，请填写事由（4–200 字）" required=false />
+                                <Checkboxes name="role" legend="角色（同一账号只能担任一种管理员职责，且管理员不能兼任业务角色）"
+                                    checked=choices.iter().filter(|c| c.assigned).map(|c| c.id.to_string()).collect()
+                                    options=choices.iter().map(|c| (c.id.to_string(), format!("{}（{}）", c.name, c.duty))).collect() />
                                 <button type="submit" class="button">"保存角色"</button>
                             </form>
                         </section>
@@ -372,24 +331,19 @@ pub fn RoleEditPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_else(|| "new".into()));
     let data = Resource::new(id, crate::features::identity::api::load_role_editor);
-    let echo = use_form_echo();
     view! {
         <PageMeta title="编辑角色" />
         <ConsoleNav />
         <Loaded data=data let:r>
             {
-                let echo = echo.clone();
-                // After a failed post, show what was submitted; otherwise the stored role.
-                let posted = !echo.errors.is_empty() || echo.notice.is_some();
-                let pick = |field: &str, stored: &str| if posted { echo.value(field) } else { stored.to_string() };
-                let chosen_perms: Vec<String> = if posted { echo.value("permission").split(',').map(str::to_string).collect() }
-                    else { r.permissions.iter().filter(|p| p.checked).map(|p| p.code.clone()).collect() };
-                let chosen_depts: Vec<String> = if posted { echo.value("department").split(',').map(str::to_string).collect() }
-                    else { r.departments.iter().filter(|d| d.3).map(|d| d.0.to_string()).collect() };
+                // The kit shows what was posted after a refusal, otherwise the stored role.
+                let perms = r.permissions.iter().map(|p| (p.code.clone(), format!("{}（{}） {}", p.name, p.duty_name, p.code))).collect();
+                let chosen_perms = r.permissions.iter().filter(|p| p.checked).map(|p| p.code.clone()).collect();
+                let depts = r.departments.iter().map(|(id, name, _, _)| (id.to_string(), name.clone())).collect();
+                let indents = r.departments.iter().map(|(_, _, depth, _)| format!("depth-{}", depth.min(&6))).collect();
+                let chosen_depts = r.departments.iter().filter(|d| d.3).map(|d| d.0.to_string()).collect();
                 let action = r.id.map(|id| format!("/admin/roles/{id}")).unwrap_or_else(|| "/admin/roles".into());
                 let title = if r.id.is_some() { format!("编辑角色：{}", r.name) } else { "新建角色".to_string() };
-                let duty = pick("duty", &r.duty);
-                let scope = pick("data_scope", &r.data_scope);
                 let is_new = r.id.is_none();
                 view! {
                     <h1>{title}</h1>
@@ -398,48 +352,18 @@ pub fn RoleEditPage() -> impl IntoView {
                     <form method="post" action=action class="form">
                         <CsrfField />
                         {is_new.then(|| view! { <Field name="code" label="代码" hint="3–32 位小写字母、数字或下划线，如 street_clerk" autocomplete="off" /> })}
-                        <Field name="name" label="名称" value=pick("name", &r.name) autocomplete="off" />
-                        <div class="field">
-                            <label for="duty">"职责"</label>
-                            {(!is_new).then(|| view! { <p class="hint" id="duty-hint">"已创建的角色不能更改职责（三员分立）。"</p> })}
-                            <select id="duty" name="duty" disabled=!is_new>
-                                {r.duties.iter().map(|(code, name)| view! {
-                                    <option value=code.clone() selected=*code == duty>{name.clone()}</option>
-                                }).collect_view()}
-                            </select>
-                        </div>
-                        <div class="field">
-                            <label for="data_scope">"数据范围"</label>
-                            <select id="data_scope" name="data_scope">
-                                {r.scopes.iter().map(|(code, name)| view! {
-                                    <option value=code.clone() selected=*code == scope>{name.clone()}</option>
-                                }).collect_view()}
-                            </select>
-                        </div>
-                        <fieldset id="permissions">
-                            <legend>"权限（只能选择与角色职责相同的权限）"</legend>
-                            {r.permissions.iter().map(|p| {
-                                let fid = format!("perm-{}", p.code.replace(':', "-"));
-                                view! {
-                                    <div class="checkbox">
-                                        <input type="checkbox" id=fid.clone() name="permission" value=p.code.clone() checked=chosen_perms.contains(&p.code) />
-                                        <label for=fid>{format!("{}（{}）", p.name, p.duty_name)}" "<code>{p.code.clone()}</code></label>
-                                    </div>
-                                }
-                            }).collect_view()}
-                        </fieldset>
-                        <fieldset id="departments">
-                            <legend>"自定义部门（数据范围为“自定义部门”时选择）"</legend>
-                            {r.departments.iter().map(|(id, name, depth, _)| {
-                                let fid = format!("dept-{id}");
-                                view! {
-                                    <div class=format!("checkbox depth-{}", depth.min(&6))>
-                                        <input type="checkbox" id=fid.clone() name="department" value=id.to_string() checked=chosen_depts.contains(&id.to_string()) />
-                                        <label for=fid>{name.clone()}</label>
-                                    </div>
-                                }
-                            }).collect_view()}
-                        </fieldset>
+                        <Field name="name" label="名称" value=r.name.clone() autocomplete="off" />
+                        {if is_new {
+                            view! { <Select name="duty" label="职责" value=r.duty.clone() options=r.duties.clone() /> }.into_any()
+                        } else {
+                            view! {
+                                <Select name="duty" label="职责" value=r.duty.clone() disabled=true
+                                    hint="已创建的角色不能更改职责（三员分立）。" options=r.duties.clone() />
+                            }.into_any()
+                        }}
+                        <Select name="data_scope" label="数据范围" value=r.data_scope.clone() options=r.scopes.clone() />
+                        <Checkboxes name="permission" id="permissions" legend="权限（只能选择与角色职责相同的权限）" options=perms checked=chosen_perms />
+                        <Checkboxes name="department" id="departments" legend="自定义部门（数据范围为“自定义部门”时选择）" options=depts checked=chosen_depts classes=indents />
                         <button type="submit" class="button">"保存角色"</button>
                     </form>
                 }.into_any()
@@ -453,7 +377,6 @@ pub fn RoleEditPage() -> impl IntoView {
 pub fn DepartmentsPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| crate::features::identity::api::department_tree());
     let can_manage = use_session().is_some_and(|s| s.can("dept:manage"));
-    let echo = use_form_echo();
     let done_param = use_query_map().with_untracked(|q| q.get("done"));
     let done = done_param.as_deref() == Some("department");
     let dispatcher_saved = done_param.as_deref() == Some("dispatcher");
@@ -465,10 +388,13 @@ pub fn DepartmentsPage() -> impl IntoView {
         {dispatcher_saved.then(|| view! { <div class="notice" role="status"><p>"分办员已保存。"</p></div> })}
         <Loaded data=data let:tree>
             {
-                let echo = echo.clone();
-                let parent = echo.value("parent_id");
-                let level = echo.value("level");
-                let options = tree.clone();
+                let parents: Vec<(String, String)> = std::iter::once((String::new(), "请选择".to_string()))
+                    .chain(tree.iter().map(|(id, _, name, depth)| (id.to_string(), format!("{}{}", "　".repeat(*depth), name))))
+                    .collect();
+                let levels: Vec<(String, String)> = [("department", "部门"), ("township", "乡镇（街道）"), ("county", "县级"), ("city", "市级"), ("province", "省级")]
+                    .into_iter()
+                    .map(|(v, l)| (v.to_string(), l.to_string()))
+                    .collect();
                 view! {
                     <ul class="tree">
                         {tree.into_iter().map(|(_, code, name, depth)| view! {
@@ -481,26 +407,11 @@ pub fn DepartmentsPage() -> impl IntoView {
                             <ErrorSummary labels=&[("code", "代码"), ("name", "名称"), ("name_en", "英文名称"), ("parent_id", "上级部门"), ("level", "层级")] />
                             <form method="post" action="/admin/departments" class="form">
                                 <CsrfField />
-                                <div class="field">
-                                    <label for="parent_id">"上级部门"</label>
-                                    <select id="parent_id" name="parent_id" required=true>
-                                        <option value="">"请选择"</option>
-                                        {options.into_iter().map(|(id, _, name, depth)| view! {
-                                            <option value=id.to_string() selected=parent == id.to_string()>{format!("{}{}", "　".repeat(depth), name)}</option>
-                                        }).collect_view()}
-                                    </select>
-                                </div>
+                                <Select name="parent_id" label="上级部门" options=parents required=true />
                                 <Field name="code" label="代码" hint="如 QS-TJJ" autocomplete="off" />
                                 <Field name="name" label="名称" autocomplete="off" />
                                 <Field name="name_en" label="英文名称" required=false autocomplete="off" />
-                                <div class="field">
-                                    <label for="level">"层级"</label>
-                                    <select id="level" name="level">
-                                        {[("department", "部门"), ("township", "乡镇（街道）"), ("county", "县级"), ("city", "市级"), ("province", "省级")].into_iter().map(|(v, l)| view! {
-                                            <option value=v selected=level == v>{l}</option>
-                                        }).collect_view()}
-                                    </select>
-                                </div>
+                                <Select name="level" label="层级" options=levels />
                                 <button type="submit" class="button">"添加部门"</button>
                             </form>
                         </section>

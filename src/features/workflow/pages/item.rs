@@ -4,9 +4,8 @@ use leptos::prelude::*;
 use zhengwu_types::workflow::StepAction;
 
 use crate::features::workflow::api::{item_workflow, WorkflowEditor};
-use crate::ui::form::CsrfField;
+use crate::ui::form::{Checkboxes, CsrfField, Field, Select, TextArea};
 use crate::ui::loaded::Loaded;
-use crate::ui::meta::rcdata;
 use crate::ui::session::use_form_echo;
 use crate::ui::url::query;
 
@@ -23,10 +22,6 @@ pub fn ItemWorkflowSection(code: String) -> impl IntoView {
 
 #[component]
 pub(crate) fn WorkflowEditorView(e: WorkflowEditor) -> impl IntoView {
-    let echo = use_form_echo();
-    let error = echo.error("definition");
-    let bad = error.is_some();
-    let text = if echo.value("_form") == "workflow" { echo.value("definition") } else { e.json.clone() };
     let saved = query("done").is_some_and(|d| d == "workflow");
     view! {
         <section class="panel" id="workflow" aria-labelledby="workflow-heading">
@@ -45,12 +40,9 @@ pub(crate) fn WorkflowEditorView(e: WorkflowEditor) -> impl IntoView {
             <h3>"或：以 JSON 发布"</h3>
             <form method="post" action=format!("/admin/services/{}/workflow", e.code) class="form">
                 <CsrfField />
-                <div class="field" class:field-error=bad>
-                    <label for="workflow-definition">"发布新版本（JSON）"</label>
-                    <p class="hint">"每个环节：key、name、assignee（kind 为 role / case_department / user / chosen）、mode（single / all / any）、actions、limit_days、next。发布前检查：每个环节可达、有通往办结的路径、角色部门账号存在。"</p>
-                    {error.map(|m| view! { <p class="error-message">{m}</p> })}
-                    <textarea id="workflow-definition" name="definition" rows="16" class="code">{rcdata(&text)}</textarea>
-                </div>
+                <TextArea name="definition" id="workflow-definition" form="workflow" rows=16 class="code" value=e.json.clone()
+                    label="发布新版本（JSON）"
+                    hint="每个环节：key、name、assignee（kind 为 role / case_department / user / chosen）、mode（single / all / any）、actions、limit_days、next。发布前检查：每个环节可达、有通往办结的路径、角色部门账号存在。" />
                 <button type="submit" class="button">"检查并发布新版本"</button>
             </form>
         </section>
@@ -115,13 +107,15 @@ pub(crate) fn StepRow(
         AssigneeRule::Chosen { role } => ("chosen", role.clone(), String::new(), String::new()),
     };
     let text = move |k: &'static str, label: &'static str, value: String| {
-        view! {
-            <div class="field">
-                <label for=id(k)>{label}</label>
-                <input id=id(k) name=format!("{k}_{i}") type="text" value=value />
-            </div>
-        }
+        view! { <Field name=format!("{k}_{i}") id=id(k) label value required=false /> }
     };
+    let with_none = |list: &[(String, String)], label: &dyn Fn(&str, &str) -> String| {
+        std::iter::once((String::new(), "（不适用）".to_string()))
+            .chain(list.iter().map(|(c, n)| (c.clone(), label(c, n))))
+            .collect::<Vec<_>>()
+    };
+    let role_options = with_none(&roles, &|c, n| format!("{n}（{c}）"));
+    let department_options = with_none(&departments, &|_, n| n.to_string());
     let summary = if is_new {
         "新增环节".to_string()
     } else {
@@ -136,46 +130,19 @@ pub(crate) fn StepRow(
                 {text("order", "顺序", if is_new { String::new() } else { (i + 1).to_string() })}
                 {text("key", "环节标识（小写英文，如 review）", s.key.clone())}
                 {text("name", "环节名称", s.name.clone())}
-                <div class="field">
-                    <label for=id("rule")>"办理人规则"</label>
-                    <select id=id("rule") name=format!("rule_{i}")>
-                        {[("case_department", "办件所属部门的某角色"), ("role", "指定部门的某角色"), ("user", "指定人员"), ("chosen", "上一环节办理人选定")]
-                            .into_iter().map(|(v, l)| view! { <option value=v selected=v == rule>{l}</option> }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for=id("role")>"角色"</label>
-                    <select id=id("role") name=format!("role_{i}")>
-                        <option value="">"（不适用）"</option>
-                        {roles.iter().map(|(c, n)| view! { <option value=c.clone() selected=*c == role>{format!("{n}（{c}）")}</option> }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for=id("department")>"部门（仅“指定部门”）"</label>
-                    <select id=id("department") name=format!("department_{i}")>
-                        <option value="">"（不适用）"</option>
-                        {departments.iter().map(|(c, n)| view! { <option value=c.clone() selected=*c == dept>{n.clone()}</option> }).collect_view()}
-                    </select>
-                </div>
+                <Select name=format!("rule_{i}") id=id("rule") label="办理人规则" value=rule
+                    options=[("case_department", "办件所属部门的某角色"), ("role", "指定部门的某角色"), ("user", "指定人员"), ("chosen", "上一环节办理人选定")]
+                        .into_iter()
+                        .map(|(v, l)| (v.to_string(), l.to_string()))
+                        .collect() />
+                <Select name=format!("role_{i}") id=id("role") label="角色" value=role options=role_options />
+                <Select name=format!("department_{i}") id=id("department") label="部门（仅“指定部门”）" value=dept options=department_options />
                 {text("user", "人员账号（仅“指定人员”）", user)}
-                <div class="field">
-                    <label for=id("mode")>"办理方式"</label>
-                    <select id=id("mode") name=format!("mode_{i}")>
-                        {StepMode::ALL.into_iter().map(|m| view! { <option value=m.code() selected=m == s.mode>{m.name_zh()}</option> }).collect_view()}
-                    </select>
-                </div>
-                <fieldset>
-                    <legend>"本环节可用的操作"</legend>
-                    {StepAction::ALL.into_iter().map(|a| {
-                        let cid = format!("w{i}-a-{}", a.code());
-                        view! {
-                            <div class="choice">
-                                <input type="checkbox" id=cid.clone() name=format!("action_{i}") value=a.code() checked=s.actions.contains(&a) />
-                                <label for=cid>{a.name_zh()}</label>
-                            </div>
-                        }
-                    }).collect_view()}
-                </fieldset>
+                <Select name=format!("mode_{i}") id=id("mode") label="办理方式" value=s.mode.code()
+                    options=StepMode::ALL.into_iter().map(|m| (m.code().to_string(), m.name_zh().to_string())).collect() />
+                <Checkboxes name=format!("action_{i}") id=format!("w{i}-a") legend="本环节可用的操作"
+                    options=StepAction::ALL.into_iter().map(|a| (a.code().to_string(), a.name_zh().to_string())).collect()
+                    checked=s.actions.iter().map(|a| a.code().to_string()).collect() />
                 {text("limit", "环节时限（工作日，可不填）", s.limit_days.map(|d| d.to_string()).unwrap_or_default())}
                 {text("next", "下一环节标识（留空：同意后办结）", s.next.clone().unwrap_or_default())}
                 {(!is_new).then(|| view! {

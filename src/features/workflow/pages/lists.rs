@@ -7,6 +7,7 @@ use zhengwu_types::workflow::{Inbox, TaskRow, Warning};
 
 use crate::features::identity::ConsoleNav;
 use crate::features::workflow::api::{copied_cases, done_tasks, staff_inbox, CopiedCase};
+use crate::ui::form::{Field, Select};
 use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
 use crate::ui::url::query;
@@ -56,23 +57,14 @@ pub(crate) fn InboxView(i: Inbox) -> impl IntoView {
             <li class="count-red"><a href="/admin/inbox?warning=red"><strong>{i.red}</strong>" 件红牌超期"</a></li>
         </ul>
         <form method="get" action="/admin/inbox" class="form filter-form">
-            <div class="field"><label for="service">"事项编码"</label><input id="service" name="service" type="search" value=service /></div>
-            <div class="field">
-                <label for="warning">"预警"</label>
-                <select id="warning" name="warning">
-                    <option value="">"全部"</option>
-                    {[Warning::Yellow, Warning::Red, Warning::None].into_iter().map(|w| view! {
-                        <option value=w.code() selected=warning == w.code()>{w.name_zh()}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="sort">"排序"</label>
-                <select id="sort" name="sort">
-                    <option value="">"剩余时间（最紧的在前）"</option>
-                    <option value="received" selected=sort == "received">"收到时间"</option>
-                </select>
-            </div>
+            <Field name="service" label="事项编码" kind="search" value=service.clone() required=false />
+            <Select name="warning" label="预警" value=warning.clone() options=std::iter::once((String::new(), "全部".to_string()))
+                .chain([Warning::Yellow, Warning::Red, Warning::None].into_iter().map(|w| (w.code().to_string(), w.name_zh().to_string())))
+                .collect() />
+            <Select name="sort" label="排序" value=sort.clone() options=vec![
+                (String::new(), "剩余时间（最紧的在前）".to_string()),
+                ("received".to_string(), "收到时间".to_string()),
+            ] />
             <button type="submit" class="button">"筛选"</button>
         </form>
         <TaskTable rows=i.rows done=false />
