@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use zhengwu_types::permission::{Duty, Permission};
 
 pub const SESSION_COOKIE: &str = "zw_session";
 pub const LOGIN_COOKIE: &str = "zw_login";
@@ -30,24 +31,14 @@ pub struct SessionView {
 }
 
 impl SessionView {
-    pub fn can(&self, permission: &str) -> bool {
-        !self.must_change_password && !self.needs_totp && self.permissions.iter().any(|p| p == permission)
+    pub fn can(&self, permission: Permission) -> bool {
+        !self.must_change_password && !self.needs_totp && self.permissions.iter().any(|p| p == permission.code())
     }
 
     /// Holds an administrator duty (system, security or audit): may approve the two-person
     /// requests of the others.
     pub fn is_administrator(&self) -> bool {
-        const ADMIN: &[&str] = &[
-            "user:manage",
-            "dept:manage",
-            "config:manage",
-            "role:manage",
-            "role:assign",
-            "policy:manage",
-            "audit:read",
-            "audit:verify",
-        ];
-        ADMIN.iter().any(|p| self.can(p))
+        Permission::ALL.iter().any(|p| p.duty() != Duty::Business && self.can(*p))
     }
 }
 

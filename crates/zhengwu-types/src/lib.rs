@@ -9,6 +9,7 @@ pub mod codes;
 pub mod error;
 pub mod i18n;
 pub mod page;
+pub mod permission;
 pub mod personal;
 pub mod services;
 pub mod timeline;

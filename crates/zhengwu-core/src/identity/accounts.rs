@@ -14,11 +14,10 @@ use serde_json::json;
 
 use super::{
     password,
-    permission::{Duty, Permission},
     requests::{self, is_admin, RequestKind},
     reset::{self, Delivery, ResetDelivered},
     scope::DataScope,
-    Ctx, IdentityError, RoleRef, StaffActor,
+    Ctx, Duty, IdentityError, Permission, RoleRef, StaffActor,
 };
 use crate::{
     audit::{self, AuditEvent},

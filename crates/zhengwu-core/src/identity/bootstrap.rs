@@ -5,12 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{
-    accounts::insert_staff,
-    password,
-    permission::{Duty, Permission},
-    scope::DataScope,
-};
+use super::{accounts::insert_staff, password, scope::DataScope, Duty, Permission};
 use crate::{
     audit::{self, Actor, AuditEvent, AuditKey, RequestMeta},
     db::{Db, WriteTx},

@@ -11,7 +11,6 @@ mod accounts;
 mod audit_access;
 mod bootstrap;
 pub mod password;
-pub mod permission;
 mod reauth;
 mod requests;
 mod reset;
@@ -33,7 +32,6 @@ pub use audit_access::{
 };
 pub use bootstrap::{bootstrap, Bootstrap, DEMO_PASSWORD};
 pub use password::{PasswordPolicy, PasswordProblem};
-pub use permission::{Duty, Permission};
 pub use reauth::REAUTH_FAILURES;
 pub use requests::{
     approve, awaiting_me, can_approve, close as close_request, list_requests, requests_for, AdminRequest, Approved,
@@ -49,3 +47,4 @@ pub use service::*;
 pub use sessions::SessionStore;
 pub use signin::{device_owner, sign_in, Attempt, Device, NewSession, DEVICE_DAYS, UNTRUSTED_FACTOR};
 pub use totp::{enroll_totp, pending_totp, qr_svg, totp_aad, Enrolment, TotpSetup};
+pub use zhengwu_types::permission::{Duty, Permission};

@@ -14,9 +14,8 @@ use serde_json::json;
 
 use super::{
     accounts::{self, find_staff, roles_of},
-    permission::Duty,
     reset::{self, Delivery, ResetDelivered},
-    Ctx, IdentityError, StaffActor,
+    Ctx, Duty, IdentityError, StaffActor,
 };
 use crate::{
     audit::{self, AuditEvent},

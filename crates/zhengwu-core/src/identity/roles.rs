@@ -4,11 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use super::{
-    permission::{Duty, Permission},
-    scope::DataScope,
-    Ctx, IdentityError, StaffActor,
-};
+use super::{scope::DataScope, Ctx, Duty, IdentityError, Permission, StaffActor};
 use crate::{
     audit::{self, AuditEvent},
     db::WriteTx,
@@ -262,8 +258,8 @@ pub async fn dispatchers(
     let staff = with_db!(ctx.db, pool => sqlx::query_as(
         "SELECT DISTINCT s.id, s.display_name, s.department_id FROM staff s JOIN staff_roles sr ON sr.staff_id = s.id \
          JOIN role_permissions rp ON rp.role_id = sr.role_id \
-         WHERE rp.permission = 'case:read' AND s.status = 'active' ORDER BY s.id")
-        .fetch_all(pool).await)?;
+         WHERE rp.permission = $1 AND s.status = 'active' ORDER BY s.id")
+        .bind(Permission::CaseRead.code()).fetch_all(pool).await)?;
     Ok((depts, staff))
 }
 

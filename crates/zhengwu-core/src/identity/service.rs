@@ -6,9 +6,9 @@ use zhengwu_types::Failure;
 
 use super::{
     password::{self, PasswordPolicy, PasswordProblem},
-    permission::{Duty, Permission},
     scope::{DataScope, DepartmentTree, RoleScope, Scope},
     sessions::{SessionRecord, SessionStore, StoreError},
+    Duty, Permission,
 };
 use crate::{
     audit::{self, Actor, AuditError, AuditEvent, AuditKey, RequestMeta},

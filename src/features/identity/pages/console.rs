@@ -5,6 +5,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use zhengwu_types::permission::Permission;
+
 use crate::features::identity::api::{department_choices, load_staff_page, role_list, staff_list, StaffRow};
 use crate::ui::form::{Checkboxes, CsrfField, ErrorSummary, Field, Notice, Select};
 use crate::ui::loaded::Loaded;
@@ -16,23 +18,23 @@ use crate::ui::session::use_session;
 #[component]
 pub fn ConsoleNav() -> impl IntoView {
     let s = use_session();
-    let can = |p: &str| s.as_ref().is_some_and(|s| s.can(p));
+    let can = |p: Permission| s.as_ref().is_some_and(|s| s.can(p));
     let admin = s.as_ref().is_some_and(|s| s.is_administrator());
     let badges = Resource::new(|| (), |_| crate::features::identity::api::console_badges());
     let links = [
         (true, "/admin", "工作台首页"),
-        (can("case:read"), "/admin/inbox", "待办"),
-        (can("case:read"), "/admin/done", "已办"),
-        (can("case:read"), "/admin/copied", "抄送我的"),
-        (can("case:read"), "/admin/cases", "办件"),
-        (can("case:supervise"), "/admin/supervision", "督办"),
-        (can("service:manage"), "/admin/services", "事项管理"),
-        (can("user:manage") || can("staff:read"), "/admin/staff", "人员账号"),
-        (can("role:manage") || can("role:assign"), "/admin/roles", "角色与权限"),
-        (can("dept:manage") || can("user:manage"), "/admin/departments", "组织机构"),
-        (can("audit:read"), "/admin/audit", "审计记录"),
-        (can("personal:unmask"), "/admin/disputes", "实名申诉"),
-        (can("case:read") || can("config:manage"), "/admin/calendar", "工作日历"),
+        (can(Permission::CaseRead), "/admin/inbox", "待办"),
+        (can(Permission::CaseRead), "/admin/done", "已办"),
+        (can(Permission::CaseRead), "/admin/copied", "抄送我的"),
+        (can(Permission::CaseRead), "/admin/cases", "办件"),
+        (can(Permission::CaseSupervise), "/admin/supervision", "督办"),
+        (can(Permission::ServiceManage), "/admin/services", "事项管理"),
+        (can(Permission::UserManage) || can(Permission::StaffRead), "/admin/staff", "人员账号"),
+        (can(Permission::RoleManage) || can(Permission::RoleAssign), "/admin/roles", "角色与权限"),
+        (can(Permission::DeptManage) || can(Permission::UserManage), "/admin/departments", "组织机构"),
+        (can(Permission::AuditRead), "/admin/audit", "审计记录"),
+        (can(Permission::PersonalUnmask), "/admin/disputes", "实名申诉"),
+        (can(Permission::CaseRead) || can(Permission::ConfigManage), "/admin/calendar", "工作日历"),
         (true, "/account/password", "修改密码"),
         (true, "/account/totp", "动态口令"),
         (true, "/account/phone", "登记手机"),
@@ -87,7 +89,7 @@ pub fn DashboardPage() -> impl IntoView {
         <ConsoleNav />
         <h1>"工作台"</h1>
         <DoneNotice />
-        {s.clone().filter(|s| s.can("audit:read")).map(|_| view! { <crate::features::identity::pages::security::SecurityEventsPanel /> })}
+        {s.clone().filter(|s| s.can(Permission::AuditRead)).map(|_| view! { <crate::features::identity::pages::security::SecurityEventsPanel /> })}
         {s.map(|s| view! {
             <dl class="facts">
                 <div><dt>"姓名"</dt><dd>{s.display_name.clone()}</dd></div>
@@ -114,7 +116,7 @@ fn status_label(r: &StaffRow) -> &'static str {
 #[component]
 pub fn StaffListPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| staff_list());
-    let can_create = use_session().is_some_and(|s| s.can("user:manage"));
+    let can_create = use_session().is_some_and(|s| s.can(Permission::UserManage));
     view! {
         <PageMeta title="人员账号" />
         <ConsoleNav />
@@ -289,7 +291,7 @@ pub fn StaffDetailPage() -> impl IntoView {
 #[component]
 pub fn RolesPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| role_list());
-    let can_manage = use_session().is_some_and(|s| s.can("role:manage"));
+    let can_manage = use_session().is_some_and(|s| s.can(Permission::RoleManage));
     view! {
         <PageMeta title="角色与权限" />
         <ConsoleNav />
@@ -376,7 +378,7 @@ pub fn RoleEditPage() -> impl IntoView {
 #[component]
 pub fn DepartmentsPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| crate::features::identity::api::department_tree());
-    let can_manage = use_session().is_some_and(|s| s.can("dept:manage"));
+    let can_manage = use_session().is_some_and(|s| s.can(Permission::DeptManage));
     let done_param = use_query_map().with_untracked(|q| q.get("done"));
     let done = done_param.as_deref() == Some("department");
     let dispatcher_saved = done_param.as_deref() == Some("dispatcher");

@@ -1,8 +1,9 @@
-//! Permissions and the duties (三员分立) they belong to.
+//! Permissions and the duties (三员分立) they belong to: one table each, for the server's checks
+//! and the pages' (which links the console shows).
 
 use std::fmt;
 
-zhengwu_types::code_enum! {
+crate::code_enum! {
     /// The four duties. The three administrator duties of 等保 2.0 (system, security, audit) are
     /// kept apart from each other and from business work: one account holds roles of one duty only.
     pub enum Duty {
