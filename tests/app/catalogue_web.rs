@@ -111,7 +111,19 @@ async fn staff_manage_the_catalogue(b: Backend) {
     let r =
         app.post_form(&admin, &format!("/admin/services/{ITEM}/form"), &[("definition", "{\"sections\": []}")]).await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("表单至少需要一个分组"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("表单至少需要一个分组"));
+    // The page has two definition boxes: the message and the text go to the form's, the
+    // workflow's keeps its own.
+    let (form_box, workflow_box) = (textarea(&html, "definition"), textarea(&html, "workflow-definition"));
+    assert!(form_box.contains("aria-invalid=\"true\"") && form_box.contains("sections"), "{form_box}");
+    assert!(!workflow_box.contains("aria-invalid") && workflow_box.contains("steps"), "{workflow_box}");
+    let r = app.post_form(&admin, &format!("/admin/services/{ITEM}/workflow"), &[("definition", "{ not json")]).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    let (form_box, workflow_box) = (textarea(&html, "definition"), textarea(&html, "workflow-definition"));
+    assert!(workflow_box.contains("aria-invalid=\"true\"") && workflow_box.contains("{ not json"), "{workflow_box}");
+    assert!(!form_box.contains("aria-invalid") && !form_box.contains("not json"), "{form_box}");
     let r = app.post_form(&admin, &format!("/admin/services/{ITEM}/form"), &[("definition", &json)]).await;
     assert_eq!((r.status().as_u16(), location(&r)), (303, format!("/admin/services/{ITEM}?done=form&version=2")));
     // The structured editor: rows to a new version (row 2 deleted, row 3 the empty "add" row).
@@ -214,4 +226,11 @@ async fn staff_edit_a_workflow_step_by_step(b: Backend) {
     let reviewer = app.sign_in("chenjing").await;
     assert_eq!(app.post_form(&reviewer, &path, &fixed).await.status(), 403);
     app.finish().await;
+}
+
+/// The `<textarea>` with this id, from its tag to its end.
+fn textarea<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html.find(&format!("<textarea id=\"{id}\"")).unwrap_or_else(|| panic!("no textarea #{id}"));
+    let end = start + html[start..].find("</textarea>").expect("closed");
+    &html[start..end]
 }

@@ -5,7 +5,7 @@ use zhengwu_types::services::LookupResult;
 
 use crate::features::cases::pages::case::Timeline;
 use crate::features::cases::pages::my_cases::status_class;
-use crate::ui::form::Field;
+use crate::ui::form::{ErrorSummary, Field};
 use crate::ui::meta::PageMeta;
 use crate::ui::session::use_form_echo;
 
@@ -23,6 +23,7 @@ pub fn LookupPage() -> impl IntoView {
             <h1>"办件查询"</h1>
             <p>"输入办件编号和申请人身份证号码或手机号码的后四位，查看办理进度。"</p>
             {echo.notice.clone().map(|n| view! { <div class="notice" role="status"><p>{n}</p></div> })}
+            <ErrorSummary labels=&[("tracking_no", "办件编号"), ("digits", "号码后四位")] />
             <form method="post" action="/cases/lookup" class="form">
                 <Field name="tracking_no" label="办件编号" hint="例如 QSRSJ-20261129-00001，见申请回执" autocomplete="off" required=false />
                 <Field name="digits" label="号码后四位" hint="申请人身份证号码或手机号码的最后 4 位" inputmode="text" autocomplete="off" required=false />
