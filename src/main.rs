@@ -1,5 +1,8 @@
 //! `zhengwu`: one binary with subcommands (`serve`, `migrate`, `audit`, `calendar`, `staff`, `blobs`).
 
+// The release build lays out the whole document's view type here too (as the library does).
+#![recursion_limit = "256"]
+
 use std::process::ExitCode;
 
 use clap::Parser;
