@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { test, expect, shot, jsOn } from "./fixtures";
+import { test, expect, shot, jsOn, onPhone } from "./fixtures";
 
 /** A different mobile number per browser project (they run at the same time). */
 const phones: Record<string, string> = {
@@ -42,7 +42,9 @@ test("a citizen signs in with an SMS code and registers their real name", async 
   await expect(page).toHaveURL(/\/my$/);
   await expect(page.getByRole("main")).toContainText(phone.slice(0, 3) + "****" + phone.slice(7));
   await page.goto("/");
-  await page.getByRole("banner").getByRole("link", { name: "我的" }).click();
+  // 我的: in the header on wide screens, in the bottom tab bar on phones.
+  if (onPhone(info)) await page.getByRole("navigation", { name: "快捷导航" }).getByRole("link", { name: "我的" }).click();
+  else await page.getByRole("banner").getByRole("link", { name: "我的" }).click();
   await expect(page).toHaveURL(/\/my$/);
 
   // 我的 is the hub: cases, drafts, real-name data.

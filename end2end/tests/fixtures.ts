@@ -7,6 +7,8 @@ import * as path from "node:path";
 export const noWasm = (info: TestInfo) => Boolean(info.project.metadata?.noWasm);
 export const jsOn = (info: TestInfo) => info.project.use.javaScriptEnabled !== false;
 /** Islands wake only where JavaScript and WebAssembly both run. */
+/** Projects with a phone's viewport (the bottom tab bar replaces the main navigation). */
+export const onPhone = (info: TestInfo) => (info.project.use.viewport?.width ?? 1280) < 720;
 export const islandsAwake = (info: TestInfo) => jsOn(info) && !noWasm(info);
 
 export const test = base.extend<{ page: Page }>({

@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { test, expect, shot, jsOn, islandsAwake, checkHtml, type Page } from "./fixtures";
+import { test, expect, shot, jsOn, islandsAwake, checkHtml, onPhone, type Page } from "./fixtures";
 
 // Find a service, read its guide, sign in, fill the form with an attachment, save a draft,
 // resume it, submit, see the receipt, track the case (own list and public look-up); in two
@@ -62,7 +62,9 @@ test("a citizen finds a service, applies online with an attachment and tracks th
   });
   // Find the service by theme and read the guide.
   await page.goto("/");
-  await page.getByRole("navigation", { name: "主导航" }).getByRole("link", { name: "办事服务" }).click();
+  // Phones: the bottom tab bar; wide screens: the main navigation.
+  if (onPhone(info)) await page.getByRole("navigation", { name: "快捷导航" }).getByRole("link", { name: "办事" }).click();
+  else await page.getByRole("navigation", { name: "主导航" }).getByRole("link", { name: "办事服务" }).click();
   await page.getByRole("link", { name: /^失业保险 \(\d+\)$/ }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("办事服务 · 失业保险");
   await shot(page, info, "services-1-catalogue");
@@ -127,6 +129,8 @@ test("a citizen finds a service, applies online with an attachment and tracks th
   await shot(page, info, "services-5b-review");
   // With the island awake, the files went up by XMLHttpRequest (with progress); without, as a plain post.
   expect(xhrPosts.some((u) => u.includes("/my/apply/"))).toBe(islandsAwake(info));
+  // The 承诺书 first: without it the review page comes back with the message there.
+  await page.getByLabel("本人已阅读并承诺以上内容").check();
   await page.getByRole("button", { name: "确认提交" }).click();
   await expect(page.getByRole("heading", { name: "申请已提交" })).toBeVisible();
   const trackingNo = (await page.locator(".tracking-no").textContent())!.trim();
@@ -184,6 +188,7 @@ test("a citizen finds a service, applies online with an attachment and tracks th
   await page.getByLabel("解除或终止劳动关系证明").setInputFiles({ ...pdf("clear"), name: "清晰扫描件.pdf" });
   await shot(page, info, "services-9-supplement");
   await page.getByRole("button", { name: "下一步：核对填写内容" }).click();
+  await page.getByLabel("本人已阅读并承诺以上内容").check();
   await page.getByRole("button", { name: "确认重新提交" }).click();
   await expect(page.getByRole("heading", { name: "申请已提交" })).toBeVisible();
   await expect(page.locator(".tracking-no")).toHaveText(trackingNo);

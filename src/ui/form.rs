@@ -225,6 +225,43 @@ pub fn Checkboxes(
     }
 }
 
+/// One choice among a few, as radio buttons in a fieldset (GOV.UK: fewer than about seven
+/// options read better than a select). `value` is the stored choice.
+#[component]
+pub fn Radios(
+    #[prop(into)] name: String,
+    #[prop(into)] legend: String,
+    options: Vec<(String, String)>,
+    #[prop(optional, into)] id: Option<String>,
+    #[prop(optional, into)] form: Option<String>,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(optional, into)] hint: Option<String>,
+) -> impl IntoView {
+    let id = id.unwrap_or_else(|| name.clone());
+    let e = echoed(form.as_deref(), &name, value);
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described = described_by(&id, hint.is_some(), e.error.is_some());
+    let bad = e.error.is_some();
+    view! {
+        <fieldset id=id.clone() class="field radios" class:field-error=bad aria-describedby=described>
+            <legend>{legend}</legend>
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
+            {e.error.map(|m| view! { <p class="error-message" id=error_id><span class="visually-hidden">"错误："</span>{m}</p> })}
+            {options.into_iter().map(|(v, l)| {
+                let cid = format!("{id}-{}", v.replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "-"));
+                let on = e.value == v;
+                view! {
+                    <div class="choice">
+                        <input type="radio" id=cid.clone() name=name.clone() value=v checked=on />
+                        <label for=cid>{l}</label>
+                    </div>
+                }
+            }).collect_view()}
+        </fieldset>
+    }
+}
+
 /// The list of problems with links to the fields, shown above a form that came back.
 /// `labels`: (field name, label, element id when not the name); `form`: only that form's.
 #[component]

@@ -35,8 +35,9 @@ pub fn Layout(children: Children) -> impl IntoView {
         Lang::Zh => Lang::En,
         Lang::En => Lang::Zh,
     };
+    let here_path = current.clone();
     let nav_link = move |href: &'static str, label: &'static str| {
-        let active = if href == "/" { current == "/" } else { current.starts_with(href) };
+        let active = if href == "/" { here_path == "/" } else { here_path.starts_with(href) };
         view! {
             <li>
                 <a href=href aria-current=active.then_some("page")>{label}</a>
@@ -45,6 +46,10 @@ pub fn Layout(children: Children) -> impl IntoView {
     };
     let site_name = site.name(prefs.lang).to_string();
     let session = use_session();
+    // The bottom tab bar is the portal's (phones); the console and the staff sign-in have none.
+    let portal = session.is_none()
+        && !["/admin", "/login", "/account"].iter().any(|p| current == *p || current.starts_with(&format!("{p}/")));
+    let signed_in = use_citizen().is_some();
     // Citizens: "sign in" or "my account"; staff see their console links instead.
     let citizen_link = session.is_none().then(|| {
         let (href, label) =
@@ -65,11 +70,11 @@ pub fn Layout(children: Children) -> impl IntoView {
     });
     view! {
         <a class="skip-link" href="#main">{t.skip_to_content}</a>
-        <header class="site-header">
+        <header class="site-header" class:with-tabs=portal>
             <div class="wrap header-top">
                 <a class="site-name" href="/">
                     <span class="emblem" aria-hidden="true">"政"</span>
-                    <span>{site_name.clone()}</span>
+                    <span class="site-title">{site_name.clone()}</span>
                 </a>
                 {account}
                 {citizen_link}
@@ -100,11 +105,12 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </ul>
             </nav>
         </header>
-        <main id="main" class="wrap" tabindex="-1" lang=main_lang>
+        <main id="main" class="wrap" tabindex="-1" lang=main_lang class:with-tabs=portal>
             {main_lang.map(|_| view! { <p class="notice-inline" lang="en">{t.chinese_only}</p> })}
             {children()}
         </main>
-        <footer class="site-footer">
+        {portal.then(|| view! { <TabBar current=current.clone() signed_in=signed_in /> })}
+        <footer class="site-footer" class:with-tabs=portal>
             <div class="wrap">
                 <p>{t.footer_sponsor}{site_name}</p>
                 <p>{t.footer_contact}</p>
@@ -112,5 +118,33 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <p class="note"><a href="/login">{t.staff_sign_in}</a></p>
             </div>
         </footer>
+    }
+}
+
+/// 首页 · 办事 · 查询 · 我的: plain links fixed at the bottom of a phone's screen (hidden on
+/// wide screens, where the main navigation shows them).
+#[component]
+fn TabBar(current: String, signed_in: bool) -> impl IntoView {
+    let t = use_prefs().lang.text();
+    let my = if signed_in { "/my" } else { "/my/login" };
+    let tabs = [
+        ("/", t.home, "tab-home", current == "/"),
+        ("/services", t.tab_services, "tab-services", current.starts_with("/services")),
+        ("/cases/lookup", t.tab_lookup, "tab-lookup", current.starts_with("/cases")),
+        (my, t.tab_my, "tab-my", current.starts_with("/my")),
+    ];
+    view! {
+        <nav class="tab-bar" aria-label=t.tab_nav>
+            <ul>
+                {tabs.into_iter().map(|(href, label, icon, active)| view! {
+                    <li>
+                        <a href=href aria-current=active.then_some("page")>
+                            <span class=format!("tab-icon {icon}") aria-hidden="true"></span>
+                            <span>{label}</span>
+                        </a>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </nav>
     }
 }

@@ -96,14 +96,36 @@ async fn staff_manage_the_catalogue(b: Backend) {
         ("hours", "工作日"),
         ("online_depth", "4"),
         ("phone", "0791-1"),
+        ("visits", "0"),
+        ("delivery", "electronic"),
+        ("delivery", "post"),
+        ("keywords", "失业金 下岗补助"),
+        ("result_name", "失业保险金核定通知"),
+        ("faq", "问：多久到账？\n答：次月 15 日前。"),
     ];
     let r = app.post_form(&admin, &format!("/admin/services/{ITEM}"), &fields).await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(html.contains("承诺时限不能长于法定时限") && html.contains("value=\"25\""));
     fields[5] = ("promised_days", "2");
+    // Questions that do not follow the format come back with the line and the text kept.
+    let mut bad = fields.clone();
+    bad.push(("faq", "随便写的"));
+    bad.retain(|(k, v)| *k != "faq" || *v == "随便写的");
+    let r = app.post_form(&admin, &format!("/admin/services/{ITEM}"), &bad).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("第 1 行") && html.contains(">随便写的</textarea>"),
+        "{}",
+        &html[html.find("faq").unwrap_or(0)..][..300]
+    );
     assert_eq!(app.post_form(&admin, &format!("/admin/services/{ITEM}"), &fields).await.status(), 303);
-    assert!(app.page(&format!("/services/{ITEM}")).await.1.contains("2 个工作日"));
+    let guide = app.page(&format!("/services/{ITEM}")).await.1;
+    assert!(guide.contains("2 个工作日") && guide.contains("多久到账？") && guide.contains("失业保险金核定通知"));
+    assert!(guide.contains("邮寄送达") && guide.contains("0 次（全程网上办理）"), "delivery and visits shown");
+    // The keyword finds it from the search (the page cache was cleared by the change).
+    assert!(app.page("/services?q=%E4%B8%8B%E5%B2%97").await.1.contains("失业保险金申领"), "下岗 finds it");
     // Form: export, import a broken one (refused), import the export (version 2).
     let export = app.get_as(Some(&admin), &format!("/admin/services/{ITEM}/form.json")).await;
     assert!(export.headers()["content-disposition"].to_str().unwrap().contains("form-v1.json"));

@@ -11,4 +11,5 @@ mod common;
 mod console;
 mod payloads;
 mod portal;
+mod service_hub;
 mod services_web;

@@ -61,8 +61,21 @@ async fn stored_text_never_breaks_out_of_title_or_textarea(b: Backend) {
         ("venue".into(), payload("venue", 1)),
         ("hours".into(), payload("hours", 2)),
         ("phone".into(), payload("phone", 3)),
+        ("keywords".into(), payload("keywords", 0)),
+        ("complaint_phone".into(), payload("complaint", 1)),
+        ("fee_basis".into(), payload("fee-basis", 2)),
+        ("result_name".into(), payload("result", 3)),
+        ("faq".into(), format!("问：{}\n答：{}", payload("faq-q", 0), payload("faq-a", 1))),
     ];
-    for (k, v) in [("statutory_days", "20"), ("promised_days", "5"), ("day_kind", "working"), ("online_depth", "4")] {
+    for (k, v) in [
+        ("statutory_days", "20"),
+        ("promised_days", "5"),
+        ("day_kind", "working"),
+        ("online_depth", "4"),
+        ("visits", "0"),
+        ("delivery", "window"),
+        ("delivery", "post"),
+    ] {
         fields.push((k.into(), v.into()));
     }
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -85,6 +98,16 @@ async fn stored_text_never_breaks_out_of_title_or_textarea(b: Backend) {
     choice["options"].as_array_mut().unwrap().push(payload("option", 3).into());
     let r = app.post_form(&admin, &format!("{item_path}/form"), &[("definition", &def.to_string())]).await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    // Its workflow: the step names are drawn in the guide's process diagram (SVG), at most 30
+    // characters each.
+    let wf = serde_json::json!({"steps": [
+        {"key": "accept", "name": r#"</title><b id="zw-st">"#, "assignee": {"kind": "case_department", "role": "bureau_reviewer"},
+         "mode": "any", "actions": ["approve", "reject", "supplement"], "limit_days": 1, "next": "review"},
+        {"key": "review", "name": r#"</text><b id="zw-s2">"#, "assignee": {"kind": "chosen", "role": "bureau_reviewer"},
+         "mode": "single", "actions": ["approve", "reject"]}
+    ]});
+    let r = app.post_form(&admin, &format!("{item_path}/workflow"), &[("definition", &wf.to_string())]).await;
+    assert_eq!(r.status(), 303, "{}", excerpt(&r.text().await.unwrap(), "error"));
     // A department, a role, an account, a calendar day.
     let sys = app.sign_in("sysadmin").await;
     let r = app
@@ -166,6 +189,8 @@ async fn stored_text_never_breaks_out_of_title_or_textarea(b: Backend) {
         (None, format!("/services?q={}", "养老")),
         (None, format!("/services/{ITEM}")),
         (None, format!("/services/{ITEM}/blank-form")),
+        (None, format!("/services/{ITEM}/blank-form?sample=1")),
+        (None, "/".into()),
         (Some(me.clone()), format!("/my/apply/{ITEM}")),
         (Some(me.clone()), draft.clone()),
         (Some(me.clone()), "/my/cases?status=draft".into()),
@@ -192,7 +217,9 @@ async fn stored_text_never_breaks_out_of_title_or_textarea(b: Backend) {
             shown += 1;
         }
     }
-    assert!(shown >= pages.len() - 1, "the payloads are shown (escaped) on {shown} of {} pages", pages.len());
+    // All but two: the home page lists the item only among the popular services, and one list
+    // may page it away.
+    assert!(shown >= pages.len() - 2, "the payloads are shown (escaped) on {shown} of {} pages", pages.len());
     // The title shows the name as typed (escaped once: the browser decodes it back).
     let (_, guide) = app.page(&format!("/services/{ITEM}")).await;
     let title = guide.split("<title>").nth(1).unwrap().split("</title>").next().unwrap();

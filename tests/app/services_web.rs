@@ -50,6 +50,10 @@ fn answers(k: &FormKeys, action: &str, fields: &[(&str, &str)]) -> Form {
     for (n, v) in fields {
         f = f.text(n.to_string(), v.to_string());
     }
+    // Submitting directly (as a retry does) carries the confirmed 承诺书.
+    if action == "submit" {
+        f = f.text("_pledge", "1");
+    }
     f.text("action", action.to_string())
 }
 
@@ -115,8 +119,20 @@ async fn a_citizen_applies_with_files_and_tracks_the_case(b: Backend) {
     let (_, html) = app.page_with_cookie(&review, &me).await;
     assert!(html.contains("请核对填写内容") && html.contains("青山县某某机械厂") && html.contains("证明.pdf"));
     assert!(html.contains("确认提交") && html.contains("（提交后生成）"), "not submitted yet");
+    assert!(html.contains("承诺书") && html.contains("name=\"_pledge\""), "the pledge is asked before submitting");
+    // Without the pledge: the review page again, the message at the pledge, nothing submitted.
     let form =
         Form::new().text("csrf", k.csrf.clone()).text("client_key", k.client_key.clone()).text("action", "confirm");
+    let r = post_multipart(&app, &me, &path, form).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("请核对填写内容") && html.contains("请阅读承诺书并勾选"), "the review page with the message");
+    assert!(html.contains("（提交后生成）"), "not submitted");
+    let form = Form::new()
+        .text("csrf", k.csrf.clone())
+        .text("client_key", k.client_key.clone())
+        .text("_pledge", "1")
+        .text("action", "confirm");
     let r = post_multipart(&app, &me, &path, form).await;
     assert_eq!(r.status(), 303);
     let receipt = location(&r);

@@ -137,6 +137,7 @@ async fn submissions(w: &'static World, n: usize, conc: usize, run: &'static str
             answers: answers(),
             remove_files: vec![],
             submit: true,
+            pledged: true,
             ..Default::default()
         };
         let file = NewFile { field: "termination_proof".into(), blob: blob(i), display_name: "证明.pdf".into() };
@@ -214,6 +215,7 @@ async fn submitted_cases(w: &'static World, n: usize, run: &'static str) -> Vec<
                 client_key: format!("{run}-{i:08}-flow-key"),
                 answers: answers(),
                 submit: true,
+                pledged: true,
                 ..Default::default()
             };
             let file = NewFile { field: "termination_proof".into(), blob: blob(i), display_name: "证明.pdf".into() };

@@ -122,6 +122,33 @@ pub struct WorkflowDef {
     pub steps: Vec<StepDef>,
 }
 
+/// One step of an item's process as the public guide draws it: the step's name, how it is
+/// decided, and its own limit. Who handles it internally is not shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessStep {
+    pub name: String,
+    pub mode: StepMode,
+    pub limit_days: Option<u32>,
+}
+
+impl WorkflowDef {
+    /// The steps in the order a case runs through them when each is approved (from the first,
+    /// following `next`; a step seen twice ends the walk).
+    pub fn process(&self) -> Vec<ProcessStep> {
+        let mut out = vec![];
+        let mut seen = BTreeSet::new();
+        let mut at = self.steps.first();
+        while let Some(step) = at {
+            if !seen.insert(step.key.clone()) {
+                break;
+            }
+            out.push(ProcessStep { name: step.name.clone(), mode: step.mode, limit_days: step.limit_days });
+            at = step.next.as_ref().and_then(|n| self.steps.iter().find(|s| &s.key == n));
+        }
+        out
+    }
+}
+
 /// A problem with a definition, for the editor: where (step index, or none for the whole) and what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DefProblem {

@@ -128,6 +128,11 @@ async fn receive(
                 }
                 "client_key" => r.posted.client_key = text,
                 "action" => r.action = text,
+                // The delivery and the pledge are the page's, not the form definition's: their
+                // names start with "_", which no field name may.
+                "_delivery" => r.posted.delivery.method = zhengwu_types::services::DeliveryMethod::parse(&text),
+                "_delivery_address" => r.posted.delivery.address = text,
+                "_pledge" => r.posted.pledged = text == "1",
                 "remove_file" => {
                     if let Ok(id) = text.parse() {
                         r.posted.remove_files.push(id);
@@ -282,9 +287,9 @@ async fn apply(State(state): State<AppState>, Path(code): Path<String>, req: Req
     let ctx = state.ctx(&meta);
     let result = cases::save(&ctx, &state.personal, &citizen.0 .1, &code, &posted, &files).await;
     let form_at = |case_id: i64| format!("/my/apply/{}?case={case_id}", encode_path(&code));
-    let render = |case_id: i64, problems: std::collections::BTreeMap<String, String>| {
+    // The form (or, for the pledge alone, the review page) again with its messages.
+    let render = |path: String, problems: std::collections::BTreeMap<String, String>| {
         let echo = FormEcho { errors: problems, ..FormEcho::default() };
-        let path = form_at(case_id);
         let parts = at_path(parts, &path);
         let state = state.clone();
         async move { render_page(&state, parts, StatusCode::UNPROCESSABLE_ENTITY, echo).await }
@@ -304,10 +309,16 @@ async fn apply(State(state): State<AppState>, Path(code): Path<String>, req: Req
         Ok(Saved::Draft { case_id }) if file_problems.is_empty() => {
             Redirect::to(&format!("{}&saved=1", form_at(case_id))).into_response()
         }
-        Ok(Saved::Draft { case_id }) => render(case_id, file_problems).await,
+        Ok(Saved::Draft { case_id }) => render(form_at(case_id), file_problems).await,
+        // Only the 承诺书 left unconfirmed: the review page again, with its message there.
+        Err(CaseError::Invalid { case_id, problems }) if problems.keys().all(|k| k == "_pledge") => {
+            render(format!("/my/cases/{case_id}?review=1"), problems).await
+        }
         Err(CaseError::Invalid { case_id, mut problems }) => {
+            // The pledge is asked on the review page, which comes after the form is right.
+            problems.remove("_pledge");
             problems.extend(file_problems);
-            render(case_id, problems).await
+            render(form_at(case_id), problems).await
         }
         Err(CaseError::NotEditable { case_id }) => {
             delete_blobs(&state, &files).await;

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use zhengwu_types::{
     services::{FormDef, ServiceGuide, ServiceSummary, ThemeInfo},
+    workflow::ProcessStep,
     Page,
 };
 
@@ -54,11 +55,70 @@ pub async fn service_catalogue(
     })
 }
 
+/// The guide page: the guide, the process its new cases run through, and — for a signed-in
+/// citizen — whether it is among their favourites.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuidePage {
+    pub guide: ServiceGuide,
+    pub process: Vec<ProcessStep>,
+    /// None: not signed in as a citizen.
+    pub favourite: Option<bool>,
+}
+
 /// The guide of a published item.
 #[server(prefix = "/sfn", endpoint = "services/guide")]
-pub async fn guide_of_service(code: String) -> Result<ServiceGuide, ApiError> {
+pub async fn guide_of_service(code: String) -> Result<GuidePage, ApiError> {
     let state = crate::web::state::use_app_state()?;
-    Ok(zhengwu_core::services::published_guide(&state.db, &code).await?)
+    let guide = zhengwu_core::services::published_guide(&state.db, &code).await?;
+    let process = zhengwu_core::workflow::public_process(&state.db, &code)
+        .await
+        .map_err(crate::web::sfn::internal)?
+        .unwrap_or_default();
+    let favourite = match crate::web::sfn::citizen_context() {
+        Ok((state, c, meta)) => Some(zhengwu_core::citizen::is_favourite(&state.ctx(&meta), &c.0 .1, &code).await?),
+        Err(_) => None,
+    };
+    Ok(GuidePage { guide, process, favourite })
+}
+
+/// A popular service on the home page: the item and its applications in the last 90 days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PopularItem {
+    pub item: ServiceSummary,
+    pub applications: i64,
+}
+
+/// What the home page's service hub shows: popular services and the themes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hub {
+    pub popular: Vec<PopularItem>,
+    pub themes: Vec<ThemeInfo>,
+}
+
+/// How far back 热门服务 counts applications.
+pub const POPULAR_DAYS: i64 = 90;
+
+#[server(prefix = "/sfn", endpoint = "services/hub")]
+pub async fn service_hub() -> Result<Hub, ApiError> {
+    let state = crate::web::state::use_app_state()?;
+    let since = chrono::Utc::now() - chrono::Duration::days(POPULAR_DAYS);
+    let internal = crate::web::sfn::internal;
+    let popular = zhengwu_core::services::popular(&state.db, since, 8).await.map_err(internal)?;
+    Ok(Hub {
+        popular: popular.into_iter().map(|p| PopularItem { item: p.item, applications: p.applications }).collect(),
+        themes: zhengwu_core::services::themes(&state.db).await.map_err(internal)?,
+    })
+}
+
+/// The signed-in citizen's favourites: (code, name, department, still published).
+#[server(prefix = "/sfn", endpoint = "my/favourites")]
+pub async fn my_favourites() -> Result<Vec<(String, String, String, bool)>, ApiError> {
+    let (state, c, meta) = crate::web::sfn::citizen_context()?;
+    let list = zhengwu_core::citizen::favourites(&state.ctx(&meta), &c.0 .1).await?;
+    Ok(list
+        .into_iter()
+        .map(|f| (f.code, f.name, f.department, f.status == zhengwu_types::services::ItemStatus::Published))
+        .collect())
 }
 
 /// A published item's guide and current form, for the printable blank form (public).

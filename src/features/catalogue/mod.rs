@@ -3,6 +3,9 @@
 
 pub mod api;
 pub mod pages;
+
+pub use pages::favourites::MyFavourites;
+pub use pages::hub::{ServiceHub, ServiceSearch};
 #[cfg(feature = "ssr")]
 pub mod posts;
 

@@ -10,12 +10,12 @@ use axum::{
     Router,
 };
 use zhengwu_core::services::{self, ItemEdit, ServiceError};
-use zhengwu_types::services::{DayKind, ItemStatus};
+use zhengwu_types::services::{DayKind, DeliveryMethod, ItemStatus};
 
 use crate::ui::session::FormEcho;
 use crate::ui::url::encode_path;
 use crate::web::auth::request_meta;
-use crate::web::form::{at_path, bad_request, not_found, Form, Refused, StaffPost};
+use crate::web::form::{at_path, bad_request, not_found, CitizenPost, Form, Refused, StaffPost};
 use crate::web::render::render_page;
 use crate::web::state::AppState;
 
@@ -27,6 +27,29 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/services/{code}/form", post(publish_form))
         .route("/admin/services/{code}/fields", post(publish_fields))
         .route("/admin/services/{code}/form.json", get(export_form))
+        .route("/my/favourites", post(favourite))
+}
+
+/// 收藏 / 取消收藏 from the guide (or 我的): back to where it was pressed.
+async fn favourite(State(state): State<AppState>, req: Request) -> Response {
+    let p = match CitizenPost::read(req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let code = p.form.value("code").to_string();
+    let meta = p.meta();
+    let ctx = state.ctx(&meta);
+    let me = &p.citizen.0 .1;
+    let (result, done) = match p.form.value("action") {
+        "add" => (zhengwu_core::citizen::add_favourite(&ctx, me, &code).await, "favourited"),
+        "remove" => (zhengwu_core::citizen::remove_favourite(&ctx, me, &code).await, "unfavourited"),
+        _ => return bad_request("unknown action"),
+    };
+    match result {
+        Ok(()) if p.form.value("back") == "my" => Redirect::to(&format!("/my?done={done}")).into_response(),
+        Ok(()) => Redirect::to(&format!("/services/{}?done={done}", encode_path(&code))).into_response(),
+        Err(e) => crate::web::render::refusal(&state, p.parts, e).await,
+    }
 }
 
 /// A refused catalogue change: the page again with the message and the values posted.
@@ -89,6 +112,12 @@ pub(crate) const ITEM_FIELDS: &[&str] = &[
     "hours",
     "online_depth",
     "phone",
+    "keywords",
+    "visits",
+    "complaint_phone",
+    "fee_basis",
+    "result_name",
+    "faq",
 ];
 
 /// The guide's fields edited.
@@ -99,8 +128,9 @@ async fn edit_item(State(state): State<AppState>, Path(code): Path<String>, req:
     };
     let f = &p.form;
     let path = format!("/admin/services/{}", encode_path(&code));
-    let values: Vec<(&str, String)> =
+    let mut values: Vec<(&str, String)> =
         ITEM_FIELDS.iter().map(|k| (*k, f.value(k).chars().take(5000).collect())).collect();
+    values.push(("delivery", f.all("delivery").collect::<Vec<_>>().join(",")));
     let number = |k: &'static str, label: &str| -> Result<i32, ServiceError> {
         f.value(k)
             .trim()
@@ -122,6 +152,13 @@ async fn edit_item(State(state): State<AppState>, Path(code): Path<String>, req:
             hours: f.value("hours").trim().to_string(),
             online_depth: number("online_depth", "网上办理深度")?,
             phone: f.value("phone").trim().to_string(),
+            keywords: f.value("keywords").trim().to_string(),
+            visits: number("visits", "到现场次数")?,
+            complaint_phone: f.value("complaint_phone").trim().to_string(),
+            fee_basis: f.value("fee_basis").trim().to_string(),
+            result_name: f.value("result_name").trim().to_string(),
+            delivery: f.all("delivery").filter_map(DeliveryMethod::parse).collect(),
+            faq: services::parse_faq(f.value("faq"))?,
         })
     })();
     let meta = p.meta();

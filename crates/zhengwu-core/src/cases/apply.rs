@@ -11,7 +11,8 @@ use zhengwu_types::{
 };
 
 use super::{
-    case_by_id, files_of, random_key, tracking, uploads, valid_client_key, CaseError, CaseRow, NewFile, CASE_COLUMNS,
+    case_by_id, delivery, delivery::DeliveryPost, files_of, random_key, tracking, uploads, valid_client_key, CaseError,
+    CaseRow, NewFile, CASE_COLUMNS,
 };
 use crate::{
     audit::{self, AuditEvent},
@@ -77,6 +78,7 @@ pub async fn application(
         }
     }
     let verified = actor.verified;
+    let delivery_options = item.delivery_methods();
     Ok(match open {
         Some(c) => {
             let form = services::form_at(ctx.db, item.id, c.form_version).await?.ok_or(CaseError::NotFound)?;
@@ -103,6 +105,8 @@ pub async fn application(
                 files: files_of(ctx.db, c.id).await?,
                 supplement_note: c.supplement_note.clone(),
                 supplement_fields: c.supplement_fields()?,
+                delivery: c.delivery(keys)?,
+                delivery_options: delivery_options.clone(),
                 form,
                 verified,
             }
@@ -122,6 +126,8 @@ pub async fn application(
                 supplement_fields: vec![],
                 form: current_form,
                 verified,
+                delivery: None,
+                delivery_options: delivery_options.clone(),
             }
         }
     })
@@ -153,6 +159,11 @@ pub struct Posted {
     pub use_saved: bool,
     /// The clock's settings, for a resubmission that restarts it.
     pub clock: workflow::ClockPolicy,
+    /// How the result is to be delivered (nothing posted: the saved choice, else the first the
+    /// item offers).
+    pub delivery: DeliveryPost,
+    /// The applicant confirmed the 承诺书 (required to submit).
+    pub pledged: bool,
 }
 
 /// What saving did.
@@ -297,9 +308,21 @@ pub async fn save(
     if complete && !actor.verified {
         problems.insert("_account".into(), CaseError::NotVerified.to_string());
     }
+    let saved_delivery = {
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1");
+        let row: CaseRow = with_tx!(&mut tx, conn => sqlx::query_as(&sql).bind(case_id).fetch_one(conn).await)?;
+        row.delivery(keys)?
+    };
+    let posted_delivery = if posted.use_saved { DeliveryPost::default() } else { posted.delivery.clone() };
+    let chosen = delivery::choose(&item.delivery_methods(), &posted_delivery, saved_delivery, complete, &mut problems);
+    if posted.submit && !posted.pledged {
+        problems.insert("_pledge".into(), "请阅读承诺书并勾选“本人承诺”后再提交".into());
+    }
     let sealed = keys.seal_answers(case_id, &serde_json::to_string(&clean).expect("answers serialise"));
-    with_tx!(&mut tx, conn => sqlx::query("UPDATE cases SET data_sealed = $1 WHERE id = $2")
-        .bind(&sealed).bind(case_id).execute(conn).await.map(|_| ()))?;
+    with_tx!(&mut tx, conn => sqlx::query(
+        "UPDATE cases SET data_sealed = $1, delivery = $3, delivery_address_sealed = $4 WHERE id = $2")
+        .bind(&sealed).bind(case_id).bind(chosen.method).bind(delivery::seal_address(keys, case_id, &chosen.address))
+        .execute(conn).await.map(|_| ()))?;
     let citizen_actor = actor.audit_actor();
     let files_detail = json!({
         "added": new_files.iter().map(|f| json!({ "field": f.field, "sm3": f.blob.sm3, "size": f.blob.size })).collect::<Vec<_>>(),
@@ -332,7 +355,8 @@ pub async fn save(
     let phone_mac = keys.lookup_mac(&tracking_no, "phone", tracking::last4(&profile.phone));
     with_tx!(&mut tx, conn => sqlx::query(
         "UPDATE cases SET tracking_no = $1, lookup_id_mac = $2, lookup_phone_mac = $3, \
-         submitted_at = COALESCE(submitted_at, $4), supplement_note = NULL, supplement_fields = NULL WHERE id = $5")
+         submitted_at = COALESCE(submitted_at, $4), pledged_at = $4, supplement_note = NULL, supplement_fields = NULL \
+         WHERE id = $5")
         .bind(&tracking_no).bind(&id_mac).bind(&phone_mac).bind(ctx.now).bind(case_id)
         .execute(conn).await.map(|_| ()))?;
     let kind = if was_supplement { EventKind::Resubmitted } else { EventKind::Submitted };

@@ -29,12 +29,14 @@ use crate::{
 };
 
 mod apply;
+mod delivery;
 mod read;
 mod staff;
 mod tracking;
 mod uploads;
 
 pub use apply::{application, form_for_post, save, Posted, Saved};
+pub use delivery::DeliveryPost;
 pub use read::{my_case, my_cases, my_file, FileRef};
 pub use staff::{case_for_staff, list_for_staff, request_supplement, staff_file, CaseFilter};
 pub use tracking::{lookup, normalise_tracking_no};
@@ -150,10 +152,13 @@ struct CaseRow {
     data_sealed: Vec<u8>,
     supplement_note: Option<String>,
     supplement_fields: Option<String>,
+    delivery: Option<zhengwu_types::services::DeliveryMethod>,
+    delivery_address_sealed: Option<Vec<u8>>,
+    channel: zhengwu_types::services::CaseChannel,
 }
 
 const CASE_COLUMNS: &str = "id, item_id, form_version, citizen_id, department_id, status, client_key, data_sealed, \
-     supplement_note, supplement_fields";
+     supplement_note, supplement_fields, delivery, delivery_address_sealed, channel";
 
 impl CaseRow {
     fn answers(&self, keys: &PersonalKeys) -> Result<Answers, CaseError> {

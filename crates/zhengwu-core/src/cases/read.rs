@@ -86,6 +86,8 @@ pub(super) async fn detail_of(db: &Db, keys: &PersonalKeys, c: CaseRow, staff: b
         supplement_fields: c.supplement_fields()?,
         promised_days,
         day_kind,
+        delivery: c.delivery(keys)?,
+        channel: c.channel,
     })
 }
 

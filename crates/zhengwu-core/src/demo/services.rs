@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use zhengwu_types::services::{FormDef, Material, ServiceObject};
+use zhengwu_types::services::{DeliveryMethod, Faq, FormDef, Material, ServiceObject};
 
 use super::SeedError;
 use crate::{db::Db, services::validate, with_tx};
@@ -47,6 +47,35 @@ struct ItemData {
     depth: i32,
     phone: String,
     form: Option<String>,
+    #[serde(default)]
+    keywords: String,
+    /// 结果名称.
+    #[serde(default)]
+    result: String,
+    /// Delivery codes, comma-separated; default: by online depth.
+    #[serde(default)]
+    delivery: Option<String>,
+    /// 到现场次数; default: 0 for fully online items, else 1.
+    #[serde(default)]
+    visits: Option<i32>,
+    #[serde(default)]
+    fee_basis: String,
+    #[serde(default)]
+    faq: Vec<Faq>,
+}
+
+impl ItemData {
+    fn delivery(&self) -> String {
+        match &self.delivery {
+            Some(d) => d.clone(),
+            None if self.depth >= 4 => "electronic,window".into(),
+            None => "window".into(),
+        }
+    }
+
+    fn visits(&self) -> i32 {
+        self.visits.unwrap_or(if self.depth >= 4 { 0 } else { 1 })
+    }
 }
 
 fn parse() -> Result<(CatalogueFile, HashMap<String, FormDef>), SeedError> {
@@ -73,6 +102,12 @@ fn parse() -> Result<(CatalogueFile, HashMap<String, FormDef>), SeedError> {
             }
         } else if i.depth >= 3 {
             return Err(bad("online depth 3+ needs a form"));
+        }
+        if DeliveryMethod::parse_list(&i.delivery()).len() != i.delivery().split(',').count() {
+            return Err(bad("unknown delivery method"));
+        }
+        if !(0..=2).contains(&i.visits()) || (i.visits() == 0 && i.depth < 4) {
+            return Err(bad("visits must be 0–2, and 0 only for fully online items"));
         }
         if let Some(t) = i.themes.iter().find(|t| !file.theme.iter().any(|x| &x.code == *t)) {
             return Err(bad(&format!("unknown theme {t}")));
@@ -103,15 +138,18 @@ pub async fn seed_services(db: &Db, now: DateTime<Utc>) -> Result<usize, SeedErr
             return Err(SeedError::Data(format!("item {}: no department {}", i.code, i.department)));
         };
         let materials = serde_json::to_string(&i.materials).map_err(|e| SeedError::Data(e.to_string()))?;
+        let faq = serde_json::to_string(&i.faq).map_err(|e| SeedError::Data(e.to_string()))?;
         let id: i64 = with_tx!(&mut tx, conn => sqlx::query_scalar(
             "INSERT INTO service_items (code, name, department_id, object, status, summary, eligibility, materials, \
              legal_basis, statutory_days, promised_days, day_kind, fees, venue, hours, online_depth, phone, \
-             created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 'published', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
+             created_at, updated_at, keywords, result_name, delivery, visits, fee_basis, faq) \
+             VALUES ($1, $2, $3, $4, 'published', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, \
+             $18, $19, $20, $21, $22, $23) \
              RETURNING id")
             .bind(&i.code).bind(&i.name).bind(dept).bind(&i.object).bind(&i.summary).bind(&i.eligibility)
             .bind(&materials).bind(&i.legal_basis).bind(i.days[0]).bind(i.days[1]).bind(&i.kind).bind(&i.fees)
             .bind(&file.venue).bind(&file.hours).bind(i.depth).bind(&i.phone).bind(now)
+            .bind(&i.keywords).bind(&i.result).bind(i.delivery()).bind(i.visits()).bind(&i.fee_basis).bind(&faq)
             .fetch_one(conn).await)?;
         for t in &i.themes {
             with_tx!(&mut tx, conn => sqlx::query("INSERT INTO service_item_themes (item_id, theme_code) VALUES ($1, $2)")

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use zhengwu_types::workflow::{AssigneeRule, DefProblem, StepAction, StepDef, StepMode, WorkflowDef};
+use zhengwu_types::services::ItemStatus;
+use zhengwu_types::workflow::{AssigneeRule, DefProblem, ProcessStep, StepAction, StepDef, StepMode, WorkflowDef};
 
 use super::WorkflowError;
 use crate::{
@@ -64,6 +65,19 @@ pub async fn current(db: &Db, item_id: i64) -> Result<Option<(i32, WorkflowDef)>
         Some(v) => Ok(definition(db, item_id, v).await?.map(|d| (v, d))),
         None => Ok(None),
     }
+}
+
+/// The process a published item's new cases run through, for its public guide: its current
+/// definition, or the default until it publishes one. Not published: none.
+pub async fn public_process(db: &Db, code: &str) -> Result<Option<Vec<ProcessStep>>, sqlx::Error> {
+    let Some(item) = services::item_row(db, code).await?.filter(|i| i.status == ItemStatus::Published) else {
+        return Ok(None);
+    };
+    let def = match current(db, item.id).await? {
+        Some((_, def)) => def,
+        None => default_definition(),
+    };
+    Ok(Some(def.process()))
 }
 
 /// Checks a definition against the database: roles, departments and accounts it names exist.

@@ -35,7 +35,7 @@ pub mod warnings;
 pub use act::{act, Act, Outcome};
 pub use assign::assignable;
 pub use clock::{clock_view, ClockRow};
-pub use definitions::{current, default_definition, definition, editor_choices, for_editor, publish};
+pub use definitions::{current, default_definition, definition, editor_choices, for_editor, public_process, publish};
 pub use panel::panel;
 pub use queries::{copied, done, inbox, supervision, CopiedRow, InboxFilter, Supervised, SupervisionData};
 pub(crate) use start::on_submitted;

@@ -88,6 +88,13 @@ async fn staff_change_items_within_scope_and_every_change_is_audited(b: Backend)
         hours: g.hours.clone(),
         online_depth: g.online_depth,
         phone: g.phone.clone(),
+        keywords: g.keywords.clone(),
+        visits: g.visits,
+        complaint_phone: g.complaint_phone.clone(),
+        fee_basis: g.fee_basis.clone(),
+        result_name: g.result_name.clone(),
+        delivery: g.delivery.clone(),
+        faq: g.faq.clone(),
     };
     assert!(
         matches!(
@@ -198,7 +205,13 @@ async fn an_application_goes_from_draft_to_submitted_once(b: Backend) {
     let review = Posted { submit: false, review: true, ..posted.clone() };
     assert_eq!(cases::save(&ctx, &w.keys, &me, ITEM, &review, &[file]).await.unwrap(), Saved::Draft { case_id });
     assert_eq!(cases::my_case(&ctx, &w.keys, &me, case_id).await.unwrap().summary.status, CaseStatus::Draft);
-    let confirm = Posted { client_key: posted.client_key.clone(), submit: true, use_saved: true, ..Default::default() };
+    let confirm = Posted {
+        client_key: posted.client_key.clone(),
+        submit: true,
+        pledged: true,
+        use_saved: true,
+        ..Default::default()
+    };
     let first = cases::save(&ctx, &w.keys, &me, ITEM, &confirm, &[]).await.unwrap();
     let Saved::Submitted { case_id: c, tracking_no } = first else { panic!("{first:?}") };
     assert_eq!(c, case_id);
@@ -220,7 +233,13 @@ async fn an_application_goes_from_draft_to_submitted_once(b: Backend) {
     assert!(cases::my_file(&ctx, &me, detail.files[0].id).await.is_ok());
     // An unverified citizen may save a draft but not submit.
     let v = cases::application(&ctx, &w.keys, &other, ITEM, None).await.unwrap();
-    let p = Posted { client_key: v.client_key, answers: complete_answers(), submit: true, ..Default::default() };
+    let p = Posted {
+        client_key: v.client_key,
+        answers: complete_answers(),
+        submit: true,
+        pledged: true,
+        ..Default::default()
+    };
     let f = w.file("termination_proof", b"%PDF-1.7\n").await;
     match cases::save(&ctx, &w.keys, &other, ITEM, &p, &[f]).await {
         Err(CaseError::Invalid { problems, .. }) => assert!(problems["_account"].contains("实名")),
@@ -242,7 +261,13 @@ async fn concurrent_submissions_of_one_form_make_one_case(b: Backend) {
     let me = w.citizen(PHONE, Some(ID)).await;
     let mut saved = vec![];
     for round in 0..5u8 {
-        let posted = Posted { client_key: key(round), answers: complete_answers(), submit: true, ..Default::default() };
+        let posted = Posted {
+            client_key: key(round),
+            answers: complete_answers(),
+            submit: true,
+            pledged: true,
+            ..Default::default()
+        };
         let f1 = w.file("termination_proof", b"%PDF-1.7 one").await;
         let f2 = w.file("termination_proof", b"%PDF-1.7 two").await;
         let (ctx1, ctx2) = (w.ctx(), w.ctx());
@@ -291,6 +316,7 @@ async fn many_applicants_submitting_at_once_do_not_starve_the_pool(b: Backend) {
                 client_key: key(100 + i as u8),
                 answers: complete_answers(),
                 submit: true,
+                pledged: true,
                 ..Default::default()
             };
             cases::save(&w.ctx(), &w.keys, me, ITEM, &posted, &[f]).await
@@ -302,7 +328,8 @@ async fn many_applicants_submitting_at_once_do_not_starve_the_pool(b: Backend) {
 }
 
 async fn submit(w: &World, me: &CitizenActor, k: u8) -> (i64, String) {
-    let posted = Posted { client_key: key(k), answers: complete_answers(), submit: true, ..Default::default() };
+    let posted =
+        Posted { client_key: key(k), answers: complete_answers(), submit: true, pledged: true, ..Default::default() };
     let f = w.file("termination_proof", b"%PDF-1.7\n").await;
     match cases::save(&w.ctx(), &w.keys, me, ITEM, &posted, &[f]).await.unwrap() {
         Saved::Submitted { case_id, tracking_no } => (case_id, tracking_no),
@@ -360,6 +387,7 @@ async fn a_supplement_request_is_answered_and_resubmitted(b: Backend) {
         answers,
         remove_files: vec![old],
         submit: true,
+        pledged: true,
         ..Default::default()
     };
     let r = cases::save(&ctx, &w.keys, &me, ITEM, &posted, &[f]).await.unwrap();
@@ -397,12 +425,18 @@ async fn a_case_keeps_its_form_version(b: Backend) {
     assert_eq!(services::publish_form(&ctx, &admin, ITEM, &serde_json::to_string(&def).unwrap()).await.unwrap(), 2);
     // The draft started on version 1 submits without it; a new application gets version 2.
     let f = w.file("termination_proof", b"%PDF-1.7\n").await;
-    let posted = Posted { submit: true, ..posted };
+    let posted = Posted { submit: true, pledged: true, ..posted };
     assert!(matches!(cases::save(&ctx, &w.keys, &me, ITEM, &posted, &[f]).await.unwrap(), Saved::Submitted { .. }));
     assert_eq!(cases::my_case(&ctx, &w.keys, &me, case_id).await.unwrap().form_version, 1);
     let fresh = cases::application(&ctx, &w.keys, &me, ITEM, None).await.unwrap();
     assert!(fresh.form.field("extra").is_some());
-    let p = Posted { client_key: fresh.client_key, answers: complete_answers(), submit: true, ..Default::default() };
+    let p = Posted {
+        client_key: fresh.client_key,
+        answers: complete_answers(),
+        submit: true,
+        pledged: true,
+        ..Default::default()
+    };
     let f = w.file("termination_proof", b"%PDF-1.7\n").await;
     match cases::save(&ctx, &w.keys, &me, ITEM, &p, &[f]).await {
         Err(CaseError::Invalid { problems, .. }) => assert!(problems.contains_key("extra")),

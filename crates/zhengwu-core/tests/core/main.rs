@@ -9,6 +9,7 @@ mod citizen;
 mod common;
 mod database;
 mod identity;
+mod portal;
 mod reauth;
 mod two_person;
 mod uploads;

@@ -3,10 +3,13 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use zhengwu_types::services::{ApplicationView, CaseFileInfo, CaseStatus, FieldDef, FieldKind};
+use zhengwu_types::services::{
+    ApplicationView, CaseFileInfo, CaseStatus, Delivery, DeliveryMethod, FieldDef, FieldKind,
+};
 
 use crate::features::cases::api::my_application;
 use crate::ui::enhance::FormEnhancer;
+use crate::ui::form::{Field, Radios};
 use crate::ui::loaded::Loaded;
 use crate::ui::meta::{rcdata, PageMeta};
 use crate::ui::session::{use_citizen, use_form_echo, FormEcho, CSRF_FIELD};
@@ -185,7 +188,12 @@ pub(crate) fn ApplyView(v: ApplicationView) -> impl IntoView {
                     {errors.iter().map(|(k, m)| {
                         let label = labels.iter().find(|(n, _)| n == k).map(|(_, l)| l.clone());
                         let text = match label { Some(l) if !m.contains(&l) => format!("{l}：{m}"), _ => m.clone() };
-                        let href = if k.starts_with('_') { "#application".to_string() } else { format!("#f-{k}") };
+                        let href = match k.as_str() {
+                            "_delivery" => "#_delivery".to_string(),
+                            "_delivery_address" => "#f-_delivery_address".to_string(),
+                            k if k.starts_with('_') => "#application".to_string(),
+                            k => format!("#f-{k}"),
+                        };
                         view! { <li><a href=href>{text}</a></li> }
                     }).collect_view()}
                 </ul>
@@ -208,6 +216,7 @@ pub(crate) fn ApplyView(v: ApplicationView) -> impl IntoView {
                     }).collect_view()}
                 </fieldset>
             }).collect_view()}
+            <DeliveryChoice options=v.delivery_options.clone() chosen=v.delivery.clone() />
             <p class="hint">"下一步将显示您填写的全部内容，核对无误后再提交。提交后将生成办件编号，可在“我的办件”中查看进度。"</p>
             <FormEnhancer form_id="application".to_string() />
             <div class="actions">
@@ -222,5 +231,36 @@ pub(crate) fn ApplyView(v: ApplicationView) -> impl IntoView {
         {v.case_id.filter(|_| v.status == CaseStatus::Draft).map(|id| view! {
             <p><a href=format!("/my/cases/{id}?confirm=delete")>"删除这份草稿"</a></p>
         })}
+    }
+}
+
+/// 结果领取方式: the methods the item offers (one offered: said, not asked) and, for postal
+/// delivery, the address. Without JavaScript the address field is always there, marked as
+/// needed only for postal delivery.
+#[component]
+fn DeliveryChoice(options: Vec<DeliveryMethod>, chosen: Option<Delivery>) -> impl IntoView {
+    let method = chosen.as_ref().map(|d| d.method).or(options.first().copied()).unwrap_or(DeliveryMethod::Window);
+    let address = chosen.map(|d| d.address).unwrap_or_default();
+    let post = options.contains(&DeliveryMethod::Post);
+    view! {
+        <fieldset>
+            <legend>"结果领取方式"</legend>
+            {if options.len() > 1 {
+                view! {
+                    <Radios name="_delivery" legend="办理结果怎样送达给您" value=method.code()
+                        options=options.iter().map(|m| (m.code().to_string(), m.name_zh().to_string())).collect() />
+                }.into_any()
+            } else {
+                view! {
+                    <input type="hidden" name="_delivery" value=method.code() />
+                    <p>"本事项的办理结果："{method.name_zh()}"。"</p>
+                }.into_any()
+            }}
+            {post.then(|| view! {
+                <Field name="_delivery_address" id="f-_delivery_address" label="收件地址（选择邮寄送达时填写）"
+                    hint="写到门牌号，例如：青山县人民大道 88 号 3 栋 2 单元 501 室。邮寄费用由政府承担。"
+                    autocomplete="street-address" value=address required=false maxlength=200u32 />
+            })}
+        </fieldset>
     }
 }

@@ -97,6 +97,13 @@ pub fn CaseView(d: CaseDetail, staff: bool) -> impl IntoView {
             <div><dt>"状态"</dt><dd><span class=status_class(s.status)>{s.status.name_zh()}</span></dd></div>
             <div><dt>"提交时间"</dt><dd>{s.submitted_at.clone().unwrap_or_else(|| "—".into())}</dd></div>
             <div><dt>"承诺时限"</dt><dd>{limit_text(d.promised_days, d.day_kind.unit_zh())}</dd></div>
+            {d.delivery.clone().map(|dl| view! {
+                <div><dt>"结果领取方式"</dt><dd>{dl.method.name_zh()}
+                    {(!dl.address.is_empty()).then(|| view! { <br /><span class="address">"收件地址："{dl.address.clone()}</span> })}
+                    {review.then(|| view! { " "<a href=format!("{edit}#_delivery")>"修改"<span class="visually-hidden">"结果领取方式"</span></a> })}
+                </dd></div>
+            })}
+            {staff.then(|| view! { <div><dt>"受理渠道"</dt><dd>{d.channel.name_zh()}</dd></div> })}
         </dl>
         {(!review).then(|| view! {
             <h2>"办理进度"</h2>
@@ -175,10 +182,31 @@ pub fn CaseView(d: CaseDetail, staff: bool) -> impl IntoView {
             <form method="post" action=format!("/my/apply/{}", s.service_code) enctype="multipart/form-data" class="form">
                 <input type="hidden" name=CSRF_FIELD value=csrf.clone() />
                 <input type="hidden" name="client_key" value=client_key.clone() />
+                <Pledge />
                 <div class="actions">
                     <button type="submit" name="action" value="confirm" class="button">{if supplement { "确认重新提交" } else { "确认提交" }}</button>
                 </div>
             </form>
         })}
+    }
+}
+
+/// 承诺书: what the applicant confirms before submitting (required; the server checks it and
+/// records when it was given).
+#[component]
+fn Pledge() -> impl IntoView {
+    let error = use_form_echo().error("_pledge");
+    let described = error.as_ref().map(|_| "pledge-error".to_string());
+    let bad = error.is_some();
+    view! {
+        <fieldset id="pledge" class="field pledge" class:field-error=bad aria-describedby=described>
+            <legend>"承诺书"</legend>
+            <p>"本人承诺：所填报的信息和提交的材料真实、准确、完整、有效，复印件与原件一致；如有虚假，本人愿意承担相应的法律责任，并接受有关部门依法处理。"</p>
+            {error.map(|e| view! { <p class="error-message" id="pledge-error"><span class="visually-hidden">"错误："</span>{e}</p> })}
+            <div class="choice">
+                <input type="checkbox" id="pledge-yes" name="_pledge" value="1" required=true />
+                <label for="pledge-yes">"本人已阅读并承诺以上内容"</label>
+            </div>
+        </fieldset>
     }
 }

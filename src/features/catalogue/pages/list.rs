@@ -57,8 +57,14 @@ pub(crate) fn CatalogueView(c: Catalogue) -> impl IntoView {
     let current_theme = theme.clone();
     let title = match theme.as_ref().and_then(|t| c.themes.iter().find(|x| &x.code == t)) {
         Some(t) => format!("办事服务 · {}", t.name),
-        None => "办事服务".to_string(),
+        None => match object.as_deref() {
+            Some("individual") => "个人办事".to_string(),
+            Some("enterprise") => "法人办事".to_string(),
+            _ => "办事服务".to_string(),
+        },
     };
+    let searched = text.clone().filter(|t| !t.trim().is_empty());
+    let total = c.items.total;
     let empty = c.items.items.is_empty();
     view! {
         <h1>{title}</h1>
@@ -77,7 +83,7 @@ pub(crate) fn CatalogueView(c: Catalogue) -> impl IntoView {
         </nav>
         <form method="get" action="/services" class="form filter-form" role="search">
             {theme.clone().map(|t| view! { <input type="hidden" name="theme" value=t /> })}
-            <Field name="q" label="事项名称" kind="search" value=text.clone().unwrap_or_default() required=false />
+            <Field name="q" label="事项名称或关键词" kind="search" value=text.clone().unwrap_or_default() required=false />
             <Select name="department" label="实施部门" value=department.clone().unwrap_or_default()
                 options=std::iter::once((String::new(), "全部部门".to_string())).chain(c.departments.iter().cloned()).collect() />
             <Select name="object" label="服务对象" value=object.clone().unwrap_or_default() options=vec![
@@ -87,6 +93,7 @@ pub(crate) fn CatalogueView(c: Catalogue) -> impl IntoView {
             ] />
             <button type="submit" class="button">"查找"</button>
         </form>
+        {searched.map(|q| view! { <p class="result-count" role="status">{format!("“{q}”：找到 {total} 个事项（按事项名称、别名和关键词查找）")}</p> })}
         {empty.then(|| view! { <p class="empty">"没有找到符合条件的事项。请换个条件再试，或拨打 12345 咨询。"</p> })}
         <ul class="service-list">
             {c.items.items.into_iter().map(|s| {
@@ -98,7 +105,7 @@ pub(crate) fn CatalogueView(c: Catalogue) -> impl IntoView {
                             <span>{s.department.clone()}</span>
                             <span>{s.object.name_zh()}</span>
                             <span>"承诺时限 "{limit_text(s.promised_days, s.day_kind.unit_zh())}</span>
-                            {(s.online_depth >= 3).then(|| view! { <span class="tag">"可网上办理"</span> })}
+                            <span class="tag">{online_depth_short(s.online_depth)}</span>
                         </p>
                         <p>{s.summary.clone()}</p>
                     </li>
@@ -106,5 +113,15 @@ pub(crate) fn CatalogueView(c: Catalogue) -> impl IntoView {
             }).collect_view()}
         </ul>
         <Pager base page=c.items.page total_pages=c.items.total_pages total=c.items.total />
+    }
+}
+
+/// The online depth in a word or two, for the list.
+fn online_depth_short(depth: i32) -> &'static str {
+    match depth {
+        1 => "网上查看指南",
+        2 => "网上下载表格",
+        3 => "网上申请",
+        _ => "全程网办",
     }
 }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use zhengwu_types::services::ItemStatus;
+use zhengwu_types::services::{faq_text, DeliveryMethod, ItemStatus};
 
 use crate::features::catalogue::api::{staff_service, ItemEditor};
 use crate::features::identity::ConsoleNav;
@@ -73,7 +73,7 @@ pub(crate) fn ServiceEditor(e: ItemEditor) -> impl IntoView {
             <div><dt>"状态"</dt><dd>{status.name_zh()}</dd></div>
             <div><dt>"表单版本"</dt><dd>{e.form_version.map(|v| v.to_string()).unwrap_or_else(|| "无".into())}</dd></div>
         </dl>
-        <ErrorSummary labels=&[("status", "状态"), ("definition", "申请表单")] />
+        <ErrorSummary labels=&[("status", "状态"), ("definition", "申请表单"), ("visits", "到现场次数"), ("delivery", "结果送达方式"), ("faq", "常见问题"), ("keywords", "别名和关键词")] />
         <section class="panel">
             <h2>"发布状态"</h2>
             <form method="post" action=format!("/admin/services/{code}/status") class="form inline">
@@ -103,6 +103,21 @@ pub(crate) fn ServiceEditor(e: ItemEditor) -> impl IntoView {
                 {area("venue", "办理地点", g.venue.clone())}
                 {input("hours", "办理时间", g.hours.clone())}
                 {input("phone", "咨询电话", g.phone.clone())}
+                {input("complaint_phone", "投诉电话（空：12345）", g.complaint_phone.clone())}
+                {input("fee_basis", "收费依据", g.fee_basis.clone())}
+                <Select name="visits" label="到现场次数" value=g.visits.to_string() options=vec![
+                    ("0".to_string(), "0 次（全程网办，须四级深度）".to_string()),
+                    ("1".to_string(), "1 次".to_string()),
+                    ("2".to_string(), "2 次".to_string()),
+                ] />
+                {input("result_name", "结果名称（如：营业执照、准予许可决定书）", g.result_name.clone())}
+                <Checkboxes name="delivery" legend="结果送达方式（申请人在申请时选择）"
+                    checked=g.delivery.iter().map(|m| m.code().to_string()).collect()
+                    options=DeliveryMethod::ALL.iter().map(|m| (m.code().to_string(), m.name_zh().to_string())).collect() />
+                <Field name="keywords" label="别名和关键词" value=g.keywords.clone() required=false
+                    hint="群众搜索时常用的叫法，用空格或逗号分隔，例如：低保 低保金 最低生活保障金" />
+                <TextArea name="faq" label="常见问题" value=faq_text(&g.faq)
+                    hint="每个问题一行以“问：”开头，下一行以“答：”开头写回答；问题之间空一行。" />
                 <button type="submit" class="button">"保存办事指南"</button>
             </form>
         </section>

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::features::catalogue::MyFavourites;
 use crate::features::citizen::api::my_profile;
 use crate::ui::error::ErrorPage;
 use crate::ui::form::{ErrorSummary, Field};
@@ -115,11 +116,14 @@ fn Challenge(id: String) -> impl IntoView {
 pub fn MyPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| my_profile());
     let csrf = use_citizen().map(|c| c.csrf).unwrap_or_default();
-    let done = use_query_map().with_untracked(|q| q.get("done")).is_some_and(|d| d == "real_name");
+    let done_q = use_query_map().with_untracked(|q| q.get("done"));
+    let done = done_q.as_deref() == Some("real_name");
+    let unfavourited = done_q.as_deref() == Some("unfavourited");
     view! {
         <PageMeta title="我的" />
         <h1>"我的"</h1>
         {done.then(|| view! { <div class="notice" role="status"><p>"实名信息已保存。"</p></div> })}
+        {unfavourited.then(|| view! { <div class="notice" role="status"><p>"已取消收藏。"</p></div> })}
         <ul class="hub">
             <li><a class="hub-card" href="/my/cases"><strong>"我的办件"</strong><span>"已提交的申请和办理进度"</span></a></li>
             <li><a class="hub-card" href="/my/cases?status=draft"><strong>"草稿"</strong><span>"未提交的申请，可继续填写或删除"</span></a></li>
@@ -135,6 +139,7 @@ pub fn MyPage() -> impl IntoView {
             </dl>
             {(!p.verified).then(|| view! { <p><a class="button" href="/my/real-name">"去实名登记"</a></p> })}
         </Loaded>
+        <MyFavourites />
         <form method="post" action="/my/logout" class="form">
             <input type="hidden" name=CSRF_FIELD value=csrf />
             <button type="submit" class="button secondary">"退出登录"</button>

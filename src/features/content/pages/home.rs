@@ -1,8 +1,10 @@
-//! `/`: the newest notices, policy documents and work updates.
+//! `/`: the service hub first (search, entries, popular services, themes), then the newest
+//! notices, policy documents and work updates.
 
 use leptos::prelude::*;
 use zhengwu_types::{ArticleSummary, Channel};
 
+use crate::features::catalogue::ServiceHub;
 use crate::features::content::api::home_feed;
 use crate::features::content::article_row::ArticleRow;
 use crate::ui::loaded::Loaded;
@@ -17,6 +19,7 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <PageMeta title=site.name(prefs.lang).to_string() />
         <h1 class="visually-hidden">{site.name(prefs.lang).to_string()}</h1>
+        <ServiceHub />
         <Loaded data=feed let:feed>
             <div class="home-grid">
                 <Section channel=Channel::Notices items=feed.notices wide=true />

@@ -118,8 +118,13 @@ impl World {
     /// Submits a new application at `now`: (case id, client key).
     async fn submit(&self, me: &CitizenActor, k: u32, now: DateTime<Utc>) -> (i64, String) {
         let key = format!("{:032x}", 0xfeed_0000_u128 + u128::from(k));
-        let posted =
-            Posted { client_key: key.clone(), answers: Self::answers(now), submit: true, ..Default::default() };
+        let posted = Posted {
+            client_key: key.clone(),
+            answers: Self::answers(now),
+            submit: true,
+            pledged: true,
+            ..Default::default()
+        };
         let f = self.file().await;
         match cases::save(&self.at(now), &self.keys, me, ITEM, &posted, &[f]).await.unwrap() {
             Saved::Submitted { case_id, .. } => (case_id, key),
@@ -132,6 +137,7 @@ impl World {
             client_key: key.into(),
             answers: Self::answers(now),
             submit: true,
+            pledged: true,
             use_saved: false,
             ..Default::default()
         };

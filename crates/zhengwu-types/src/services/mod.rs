@@ -4,6 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod cases;
+pub use cases::*;
+
 crate::code_enum! {
     /// Who a service is for (服务对象).
     #[derive(Serialize, Deserialize)]
@@ -75,6 +78,28 @@ pub fn online_depth_zh(depth: i32) -> &'static str {
     }
 }
 
+/// 到现场次数: how many times the applicant must come in person.
+pub fn visits_zh(visits: i32) -> &'static str {
+    match visits {
+        0 => "0 次（全程网上办理）",
+        1 => "1 次",
+        _ => "2 次",
+    }
+}
+
+/// The questions in the staff editor's format: "问：…" and "答：…" lines, a blank line between
+/// (read back by the core's `services::parse_faq`).
+pub fn faq_text(faq: &[Faq]) -> String {
+    faq.iter().map(|f| format!("问：{}\n答：{}", f.q, f.a)).collect::<Vec<_>>().join("\n\n")
+}
+
+/// A question and its answer (常见问题).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Faq {
+    pub q: String,
+    pub a: String,
+}
+
 /// One required material (材料清单).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Material {
@@ -134,6 +159,18 @@ pub struct ServiceGuide {
     pub online_depth: i32,
     pub phone: String,
     pub themes: Vec<(String, String)>,
+    /// Words citizens search with besides the name (别名、关键词), separated by spaces or commas.
+    pub keywords: String,
+    /// 到现场次数 (0–2).
+    pub visits: i32,
+    pub complaint_phone: String,
+    /// The legal basis of the fees (收费依据).
+    pub fee_basis: String,
+    /// 结果名称: the licence, certificate or decision the applicant receives.
+    pub result_name: String,
+    /// How the result may be delivered, in the order offered (never empty).
+    pub delivery: Vec<DeliveryMethod>,
+    pub faq: Vec<Faq>,
     /// Whether it can be applied for online now (published, depth ≥ 3, a form exists).
     pub online: bool,
     pub updated_at: String,
@@ -381,136 +418,6 @@ impl FormDef {
     pub fn field(&self, name: &str) -> Option<&FieldDef> {
         self.fields().find(|f| f.name == name)
     }
-}
-
-// ---- Cases ------------------------------------------------------------------------------
-
-crate::code_enum! {
-    /// A case's status. Cases own it up to submission; the workflow engine from then on.
-    #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "lowercase")]
-    pub enum CaseStatus {
-        Draft = "draft",
-        /// Submitted, waiting to be accepted (待受理).
-        Submitted = "submitted",
-        Supplement = "supplement",
-        Withdrawn = "withdrawn",
-        /// Accepted and being processed (办理中).
-        Processing = "processing",
-        /// Concluded: granted (办结·准予).
-        Approved = "approved",
-        /// Concluded: not accepted or refused (不予受理 / 不予许可).
-        Rejected = "rejected",
-        /// Ended by a permission holder (终止).
-        Terminated = "terminated",
-    }
-}
-
-impl CaseStatus {
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            CaseStatus::Draft => "草稿",
-            CaseStatus::Submitted => "待受理",
-            CaseStatus::Supplement => "待补正",
-            CaseStatus::Withdrawn => "已撤回",
-            CaseStatus::Processing => "办理中",
-            CaseStatus::Approved => "已办结（准予）",
-            CaseStatus::Rejected => "已办结（不予）",
-            CaseStatus::Terminated => "已终止",
-        }
-    }
-
-    /// Concluded one way or another: nothing more happens to it.
-    pub fn is_final(self) -> bool {
-        matches!(self, CaseStatus::Withdrawn | CaseStatus::Approved | CaseStatus::Rejected | CaseStatus::Terminated)
-    }
-}
-
-/// One step of a case's timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TimelineEntry {
-    pub at: String,
-    pub kind: crate::timeline::EventKind,
-    pub title: String,
-    pub actor: String,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CaseFileInfo {
-    pub id: i64,
-    pub field: String,
-    pub name: String,
-    pub media_type: String,
-    pub size_bytes: i64,
-    pub sm3: String,
-}
-
-/// A case in a list (the citizen's own, or staff's incoming).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CaseSummary {
-    pub id: i64,
-    pub tracking_no: Option<String>,
-    pub service_code: String,
-    pub service_name: String,
-    pub department: String,
-    pub status: CaseStatus,
-    pub updated_at: String,
-    pub submitted_at: Option<String>,
-}
-
-/// One answer as shown back: label and the value as text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Answer {
-    pub name: String,
-    pub label: String,
-    pub value: String,
-    pub kind: FieldKind,
-}
-
-/// A case with everything its applicant (or allowed staff) may see.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CaseDetail {
-    pub summary: CaseSummary,
-    /// The form key of the case (for the applicant's own review step; empty for staff).
-    pub client_key: String,
-    pub form_version: i32,
-    pub answers: Vec<Answer>,
-    /// The form's attachment fields: (name, label).
-    pub attachment_fields: Vec<(String, String)>,
-    pub files: Vec<CaseFileInfo>,
-    pub timeline: Vec<TimelineEntry>,
-    pub supplement_note: Option<String>,
-    pub supplement_fields: Vec<String>,
-    pub promised_days: i32,
-    pub day_kind: DayKind,
-}
-
-/// What the application page needs: the item, its form, the draft's answers and files.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ApplicationView {
-    pub service_code: String,
-    pub service_name: String,
-    pub department: String,
-    pub case_id: Option<i64>,
-    pub client_key: String,
-    pub status: CaseStatus,
-    pub form: FormDef,
-    pub values: std::collections::BTreeMap<String, Vec<String>>,
-    pub files: Vec<CaseFileInfo>,
-    pub supplement_note: Option<String>,
-    pub supplement_fields: Vec<String>,
-    pub verified: bool,
-}
-
-/// The public look-up's answer: only what a passer-by with the number and digits may know.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LookupResult {
-    pub tracking_no: String,
-    pub service_name: String,
-    pub department: String,
-    pub status: CaseStatus,
-    pub timeline: Vec<TimelineEntry>,
 }
 
 #[cfg(test)]
