@@ -26,7 +26,9 @@ test("a citizen signs in with an SMS code and registers their real name", async 
   await page.goto("/my");
   await expect(page).toHaveURL(/\/my\/login\?next=\/my$/);
   await page.goto("/");
-  await page.getByRole("banner").getByRole("link", { name: "个人登录" }).click();
+  // Sign in: from the header on wide screens, from the tab bar's 我的 on phones.
+  if (onPhone(info)) await page.getByRole("navigation", { name: "快捷导航" }).getByRole("link", { name: "我的" }).click();
+  else await page.getByRole("banner").getByRole("link", { name: "个人登录" }).click();
   await expect(page).toHaveURL(/\/my\/login$/);
   await page.getByLabel("手机号码").fill("123");
   await page.getByRole("button", { name: "获取验证码" }).click();

@@ -159,3 +159,29 @@ test("no horizontal scrolling at this width, nor at 320 px", async ({ page }, in
   await page.goto("/notices");
   await shot(page, info, `9-notices-${widths[widths.length - 1]}px`);
 });
+
+test("find a service from the home page's search and read its guide", async ({ page }, info) => {
+  await page.goto("/");
+  // The service hub comes first: the search box, the entries, popular services.
+  await expect(page.getByRole("heading", { level: 2, name: "热门服务" })).toBeVisible();
+  await expect(page.getByRole("link", { name: /个人办事/ })).toBeVisible();
+  await expect(page.getByRole("link", { name: /法人办事/ })).toBeVisible();
+  await shot(page, info, "hub-1-home");
+  await page.getByRole("searchbox", { name: "搜索办事事项" }).fill("低保");
+  await page.getByRole("button", { name: "搜索", exact: true }).click();
+  await expect(page).toHaveURL(/\/services\?q=/);
+  await expect(page.getByRole("status")).toContainText("找到");
+  await page.getByRole("link", { name: "最低生活保障申请" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "最低生活保障申请" })).toBeVisible();
+  // The process diagram is an image with a text alternative, readable without JavaScript.
+  await expect(page.getByRole("img", { name: /办理流程图：申请 → 受理/ })).toBeVisible();
+  await expect(page.getByText("到现场次数")).toBeVisible();
+  await shot(page, info, "hub-2-guide");
+  // Nothing scrolls sideways, not even at 320 px.
+  await page.setViewportSize({ width: 320, height: 700 });
+  for (const path of ["/", "/services", "/services/QS-MZ-0001", "/services/QS-MZ-0001/blank-form?sample=1"]) {
+    await page.goto(path);
+    const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    expect(scroll, `${path} at 320 px`).toBeLessThanOrEqual(client);
+  }
+});
