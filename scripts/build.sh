@@ -28,7 +28,8 @@ say "wasm-opt -Oz"
 wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-reference-types --enable-multivalue --enable-mutable-globals --strip-debug --strip-producers \
   "$PKG.new/zhengwu_bg.wasm" -o "$PKG.new/zhengwu_bg.wasm"
-cp style/main.css "$PKG.new/zhengwu.css"
+# One stylesheet: main.css first, then the others in name order.
+cat style/main.css $(ls style/*.css | grep -v "/main.css$" | sort) > "$PKG.new/zhengwu.css"
 # The island loader goes with the bundle, so it is fingerprinted and cached with it.
 cp public/islands.js "$PKG.new/islands.js"
 

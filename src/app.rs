@@ -6,7 +6,7 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
 };
-use zhengwu_types::Channel;
+use zhengwu_types::{consent::PolicyKind, Channel};
 
 use crate::features::cases::pages::{
     apply::ApplyPage, case::MyCasePage, lookup::LookupPage, my_cases::MyCasesPage, staff_case::StaffCasePage,
@@ -16,6 +16,7 @@ use crate::features::catalogue::pages::{
     blank_form::BlankFormPage, guide::ServiceGuidePage, list::ServicesPage, staff_item::StaffServicePage,
     staff_items::StaffServicesPage,
 };
+use crate::features::citizen::pages::consent::{ConsentPage, PolicyPage};
 use crate::features::citizen::pages::my::{CitizenLoginPage, MyPage, RealNamePage};
 use crate::features::citizen::pages::staff::{DisputesPage, StaffCitizenPage};
 use crate::features::content::pages::articles::{ArticleDetailPage, ArticleListPage};
@@ -118,6 +119,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/citizens/:id") view=StaffCitizenPage ssr=SsrMode::Async />
                     <Route path=path!("/my/login") view=CitizenLoginPage ssr=SsrMode::Async />
                     <Route path=path!("/my") view=MyPage ssr=SsrMode::Async />
+                    <Route path=path!("/my/consent") view=ConsentPage ssr=SsrMode::Async />
+                    <Route path=path!("/terms") view=|| view! { <PolicyPage kind=PolicyKind::Terms /> } ssr=SsrMode::Async />
+                    <Route path=path!("/privacy") view=|| view! { <PolicyPage kind=PolicyKind::Privacy /> } ssr=SsrMode::Async />
+                    <Route path=path!("/privacy/sensitive") view=|| view! { <PolicyPage kind=PolicyKind::Sensitive /> } ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

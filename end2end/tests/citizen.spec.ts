@@ -41,6 +41,14 @@ test("a citizen signs in with an SMS code and registers their real name", async 
   expect(code).toMatch(/^\d{6}$/);
   await page.getByLabel("短信验证码").fill(code);
   await page.getByRole("button", { name: "登录" }).click();
+  // First the user agreement and the privacy policy (个人信息保护法): the box must be ticked.
+  await expect(page).toHaveURL(/\/my\/consent\?next=/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("欢迎使用，请先阅读");
+  await shot(page, info, "citizen-1b-consent");
+  await page.getByRole("button", { name: "同意并继续" }).click();
+  await expect(page.getByText("请阅读后勾选")).toBeVisible();
+  await page.getByLabel(/我已阅读并同意/).check();
+  await page.getByRole("button", { name: "同意并继续" }).click();
   await expect(page).toHaveURL(/\/my$/);
   await expect(page.getByRole("main")).toContainText(phone.slice(0, 3) + "****" + phone.slice(7));
   await page.goto("/");
@@ -56,13 +64,16 @@ test("a citizen signs in with an SMS code and registers their real name", async 
   await expect(page).toHaveURL(/\/my\/real-name$/);
   const id = ids[info.project.name];
   const wrong = id.slice(0, 17) + (id[17] === "0" ? "1" : "0");
-  await page.getByLabel("姓名").fill("王小明");
-  await page.getByLabel("居民身份证号码").fill(wrong);
+  await page.getByLabel("姓名", { exact: true }).fill("王小明");
+  await page.getByLabel("居民身份证号码", { exact: true }).fill(wrong);
+  await page.getByLabel("我同意处理我的姓名和居民身份证号码").check();
   await page.getByRole("button", { name: "保存" }).click();
   await expect(page.locator("#id_number-error")).toContainText("校验位不正确");
-  await expect(page.getByLabel("姓名")).toHaveValue("王小明");
+  await expect(page.getByLabel("姓名", { exact: true })).toHaveValue("王小明");
   await shot(page, info, "citizen-2-wrong-id");
-  await page.getByLabel("居民身份证号码").fill(id);
+  await page.getByLabel("居民身份证号码", { exact: true }).fill(id);
+  // Still ticked after the form came back with the other message.
+  await expect(page.getByLabel("我同意处理我的姓名和居民身份证号码")).toBeChecked();
   await page.getByRole("button", { name: "保存" }).click();
   await expect(page).toHaveURL(/\/my\?done=real_name$/);
   await expect(page.getByText("实名信息已保存")).toBeVisible();

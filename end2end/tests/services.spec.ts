@@ -37,6 +37,9 @@ async function citizenSignIn(page: Page, request: import("@playwright/test").API
   const code = await (await request.get(`${process.env.SMS_GATEWAY_URL}/code?phone=${phone}`)).text();
   await page.getByLabel("短信验证码").fill(code);
   await page.getByRole("button", { name: "登录" }).click();
+  // The first sign-in asks for the user agreement and the privacy policy.
+  await page.getByLabel(/我已阅读并同意/).check();
+  await page.getByRole("button", { name: "同意并继续" }).click();
 }
 
 async function staffSignIn(page: Page, user: string) {
@@ -82,8 +85,9 @@ test("a citizen finds a service, applies online with an attachment and tracks th
   await page.getByLabel("原工作单位").fill("青山县某某机械厂");
   await page.getByRole("button", { name: "保存并去实名登记" }).click();
   await expect(page).toHaveURL(/\/my\/real-name\?next=/);
-  await page.getByLabel("姓名").fill("王小明");
-  await page.getByLabel("居民身份证号码").fill(id);
+  await page.getByLabel("姓名", { exact: true }).fill("王小明");
+  await page.getByLabel("居民身份证号码", { exact: true }).fill(id);
+  await page.getByLabel("我同意处理我的姓名和居民身份证号码").check();
   await page.getByRole("button", { name: "保存并返回申请" }).click();
   await expect(page).toHaveURL(/\/my\/apply\/QS-RS-0005\?case=\d+&from=real_name$/);
   await expect(page.getByText("已返回您的申请")).toBeVisible();

@@ -36,6 +36,24 @@ pub enum Command {
     /// The store of uploaded files: compare it with the database, sweep what is left over.
     #[command(subcommand)]
     Blobs(BlobsCommand),
+    /// The user agreement and the privacy policy: publish a new version (citizens are asked again).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Publish FILE as the new version of KIND (terms, privacy or sensitive): its first line is
+    /// the title, the rest the text.
+    Publish(PolicyPublishArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyPublishArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    pub kind: String,
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

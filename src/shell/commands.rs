@@ -221,3 +221,38 @@ pub async fn blobs(cmd: BlobsCommand) -> Result<(), StartError> {
     db.close().await;
     result
 }
+
+/// `zhengwu policy publish KIND FILE`: the operator on the server, recorded as the command line.
+pub async fn policy(cmd: crate::shell::cli::PolicyCommand) -> Result<(), StartError> {
+    use zhengwu_types::consent::PolicyKind;
+    let crate::shell::cli::PolicyCommand::Publish(args) = cmd;
+    let Some(kind) = PolicyKind::parse(&args.kind) else {
+        return Err(StartError::Usage(format!("invalid KIND {:?}: expected terms, privacy or sensitive", args.kind)));
+    };
+    let text = std::fs::read_to_string(&args.file)
+        .map_err(|e| StartError::Usage(format!("cannot read FILE {}: {e}", args.file.display())))?;
+    let (title, body) = text.split_once('\n').unwrap_or((text.as_str(), ""));
+    let config = load_config(args.common.settings(), args.common.config.as_deref())?;
+    init_tracing(config.log_format);
+    let master = load_key(&config)?;
+    let audit_key = zhengwu_core::audit::AuditKey::from_master(&master);
+    drop(master);
+    let db = open_database(&config).await?;
+    let by = zhengwu_core::audit::Actor::operator("zhengwu policy publish");
+    let result =
+        zhengwu_core::citizen::publish_policy(&db, &audit_key, &by, chrono::Utc::now(), kind, title, body).await;
+    db.close().await;
+    match result {
+        Ok(v) => {
+            println!(
+                "{}: version {v} published; every citizen is asked to accept it at their next visit.",
+                kind.name_zh()
+            );
+            Ok(())
+        }
+        Err(zhengwu_core::citizen::CitizenError::Invalid { message, .. }) => {
+            Err(StartError::Usage(format!("FILE {}: {message}", args.file.display())))
+        }
+        Err(e) => Err(StartError::Serve(e.to_string())),
+    }
+}

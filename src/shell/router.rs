@@ -71,7 +71,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(from_fn(console_gate))
         .layer(from_fn(auth::sfn_gate))
-        .layer(from_fn(citizen::gate))
+        .layer(from_fn_with_state(state.clone(), citizen::gate))
         .layer(from_fn_with_state(state.clone(), auth::resolve_session))
         .layer(from_fn_with_state(state.clone(), citizen::resolve))
         .layer(from_fn_with_state(state.clone(), page_cache::serve_cached))

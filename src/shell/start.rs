@@ -74,6 +74,7 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
         Command::Calendar(cmd) => crate::shell::commands::calendar(cmd).await,
         Command::Staff(cmd) => crate::shell::commands::staff(cmd).await,
         Command::Blobs(cmd) => crate::shell::commands::blobs(cmd).await,
+        Command::Policy(cmd) => crate::shell::commands::policy(cmd).await,
         Command::Migrate(args) => {
             let config = load_config(args.settings(), args.config.as_deref())?;
             init_tracing(config.log_format);
@@ -449,6 +450,11 @@ pub(super) async fn open_database(config: &Config) -> Result<Db, StartError> {
             db.close().await;
             return Err(StartError::Serve(format!("loading the working-day calendar: {e}")));
         }
+    }
+    // The user agreement and the privacy policy citizens accept (the first versions ship).
+    if let Err(e) = zhengwu_core::citizen::ensure_policies(&db, chrono::Utc::now()).await {
+        db.close().await;
+        return Err(StartError::Serve(format!("loading the shipped policies: {e}")));
     }
     Ok(db)
 }

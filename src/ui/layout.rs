@@ -115,7 +115,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <p>{t.footer_sponsor}{site_name}</p>
                 <p>{t.footer_contact}</p>
                 <p class="note">{t.footer_icp}</p>
-                <p class="note"><a href="/login">{t.staff_sign_in}</a></p>
+                <p class="note"><a href="/terms">{t.terms}</a>" · "<a href="/privacy">{t.privacy}</a>" · "<a href="/login">{t.staff_sign_in}</a></p>
             </div>
         </footer>
     }

@@ -54,15 +54,33 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
     }
 }
 
-/// `/my/...` (but not the sign-in steps) is for signed-in citizens.
-pub async fn gate(req: Request, next: Next) -> Response {
+/// `/my/...` (but not the sign-in steps) is for signed-in citizens who have accepted the current
+/// user agreement and privacy policy: a page asked for before that is asked for again after the
+/// consent page. Posts pass (a form open while a new version was published keeps its input);
+/// the next page asks.
+pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let p = req.uri().path();
     let mine = (p == "/my" || p.starts_with("/my/")) && !p.starts_with("/my/login");
-    if mine && req.extensions().get::<CurrentCitizen>().is_none() {
+    if !mine {
+        return next.run(req).await;
+    }
+    let get = req.method() == axum::http::Method::GET;
+    let here = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/my");
+    let Some(c) = req.extensions().get::<CurrentCitizen>() else {
         // Back to the page after signing in (a GET only: a form post cannot be replayed).
-        let here = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/my");
-        let next = if req.method() == axum::http::Method::GET { here } else { "/my" };
+        let next = if get { here } else { "/my" };
         return Redirect::to(&format!("/my/login?next={}", crate::ui::url::encode_path(next))).into_response();
+    };
+    if get && p != "/my/consent" {
+        let kinds = zhengwu_types::consent::PolicyKind::AT_SIGN_IN;
+        match citizen::pending_consents(&state.db, c.0 .1.id, &kinds).await {
+            Ok(pending) if !pending.is_empty() => {
+                let to = format!("/my/consent?next={}", crate::ui::url::encode_path(here));
+                return Redirect::to(&to).into_response();
+            }
+            Ok(_) => {}
+            Err(e) => return unavailable("citizen consent lookup", e),
+        }
     }
     next.run(req).await
 }

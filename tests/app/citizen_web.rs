@@ -88,6 +88,82 @@ async fn a_citizen_signs_in_registers_and_staff_unmask_with_a_reason(b: Backend)
     let back = app.client.get(app.url(&step)).header("cookie", format!("{me}; {cookies}")).send().await.unwrap();
     assert_eq!(back.status(), 303);
 
+    // The first visit asks for the user agreement and the privacy policy; nothing under 我的
+    // opens before.
+    let first = app.client.get(app.url("/my/cases")).header("cookie", &me).send().await.unwrap();
+    assert_eq!(
+        (first.status().as_u16(), first.headers()["location"].to_str().unwrap()),
+        (303, "/my/consent?next=/my/cases")
+    );
+    let (_, consent) = app.page_with_cookie("/my/consent?next=%2Fmy%2Fcases", &me).await;
+    assert!(consent.contains("用户服务协议") && consent.contains("隐私政策") && consent.contains("name=\"agree\""));
+    let ccsrf = attr(&consent, "csrf").unwrap().to_string();
+    let unticked = post(
+        &app,
+        "/my/consent",
+        &me,
+        &[("csrf", &ccsrf), ("accept", "terms:1"), ("accept", "privacy:1"), ("next", "/my/cases")],
+    )
+    .await;
+    assert_eq!(unticked.status(), 422, "the box must be ticked");
+    assert!(unticked.text().await.unwrap().contains("请阅读后勾选"));
+    let stale = post(
+        &app,
+        "/my/consent",
+        &me,
+        &[("csrf", &ccsrf), ("accept", "terms:0"), ("accept", "privacy:1"), ("agree", "1"), ("next", "/my/cases")],
+    )
+    .await;
+    assert_eq!(stale.status(), 422, "only the version shown, and it is the current one");
+    let ok = post(
+        &app,
+        "/my/consent",
+        &me,
+        &[("csrf", &ccsrf), ("accept", "terms:1"), ("accept", "privacy:1"), ("agree", "1"), ("next", "/my/cases")],
+    )
+    .await;
+    assert_eq!((ok.status().as_u16(), ok.headers()["location"].to_str().unwrap()), (303, "/my/cases"));
+    // A new version of the privacy policy: asked again, the terms not.
+    // The operator's command, against this instance's database and key.
+    let file = app.data_dir().join("privacy-v2.txt");
+    std::fs::write(&file, "隐私政策（修订）\n一、我们修订了保存期限的说明，其余内容不变。\n").unwrap();
+    let mut args: Vec<String> = vec!["policy".into(), "publish".into()];
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_zhengwu"))
+        .args(["policy", "publish", "cookies", file.to_str().unwrap()])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1), "a wrong KIND: one line, exit 1");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid KIND"));
+    args.extend(["privacy".into(), file.display().to_string()]);
+    args.extend(["--data-dir".into(), app.data_dir().display().to_string()]);
+    if let Some(url) = &app.settings.database_url {
+        args.extend(["--database-url".into(), url.clone()]);
+    }
+    if let Some(k) = &app.settings.master_key_file {
+        args.extend(["--master-key-file".into(), k.clone()]);
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zhengwu"))
+        .args(&args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("version 2 published"));
+    assert_eq!(app.client.get(app.url("/my")).header("cookie", &me).send().await.unwrap().status(), 303);
+    let (_, again) = app.page_with_cookie("/my/consent", &me).await;
+    assert!(
+        again.contains("协议和政策已更新") && again.contains("privacy:2") && !again.contains("terms:1"),
+        "only what changed"
+    );
+    app.citizen_consent(&me).await;
+    let (_, public) = app.page("/privacy").await;
+    assert!(
+        public.contains("隐私政策（修订）") && public.contains("第 2 版"),
+        "the public page shows the current version"
+    );
+
     // 我的 is the hub: cases, drafts, real-name data, sign-out.
     let page = app.page_with_cookie("/my", &me).await;
     assert_eq!(page.0, 200);
@@ -100,7 +176,16 @@ async fn a_citizen_signs_in_registers_and_staff_unmask_with_a_reason(b: Backend)
     let (_, rn) = app.page_with_cookie(&format!("/my/real-name?next={}", urlencode(form_page)), &me).await;
     let csrf = attr(&rn, "csrf").unwrap().to_string();
     assert_eq!(attr(&rn, "next"), Some(form_page.replace('&', "&amp;").as_str()));
-    let fields = |idn: &'static str| vec![("real_name", "张三"), ("id_number", idn), ("next", form_page)];
+    // Without the separate consent to the identity number: refused, nothing stored, input kept.
+    let no_consent =
+        [("csrf", csrf.as_str()), ("real_name", "张三"), ("id_number", "11010519491231002X"), ("next", form_page)];
+    let r = post(&app, "/my/real-name", &me, &no_consent).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("请阅读并同意处理您的姓名和居民身份证号码") && html.contains(r#"value="张三""#));
+    let fields = |idn: &'static str| {
+        vec![("real_name", "张三"), ("id_number", idn), ("next", form_page), ("sensitive_consent", "1")]
+    };
     let mut f = fields("110105194912310028");
     f.push(("csrf", &csrf));
     let r = post(&app, "/my/real-name", &me, &f).await;
@@ -116,6 +201,21 @@ async fn a_citizen_signs_in_registers_and_staff_unmask_with_a_reason(b: Backend)
     assert_eq!(r.headers()["location"], form_page, "back to the form the citizen came from");
     let page = app.page_with_cookie("/my", &me).await.1;
     assert!(page.contains("110105********002X") && !page.contains("11010519491231002X"));
+    // 查阅、复制: everything held about the citizen, in clear for them, as a download (audited).
+    let data = app.client.get(app.url("/my/data")).header("cookie", &me).send().await.unwrap();
+    assert_eq!(data.status(), 200);
+    assert!(data.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(data.headers()["cache-control"].to_str().unwrap().contains("no-store"));
+    let doc: serde_json::Value = serde_json::from_str(&data.text().await.unwrap()).unwrap();
+    assert_eq!(doc["account"]["id_number"], "11010519491231002X");
+    assert_eq!(doc["account"]["phone"], "13800138000");
+    assert_eq!(doc["consents"].as_array().unwrap().len(), 4, "terms 1, privacy 1 and 2, sensitive 1: {doc}");
+    assert!(doc["note"].as_str().unwrap().contains("依法保存"));
+    let exports: i64 = zhengwu_core::with_db!(&app.db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'citizen.data_export'").fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(exports, 1);
+    assert!(app.get("/my/data").await.status().is_redirection(), "signed out: to the sign-in");
     let citizen_id: i64 =
         zhengwu_core::with_db!(&app.db, pool => sqlx::query_scalar("SELECT id FROM citizens").fetch_one(pool).await)
             .unwrap();

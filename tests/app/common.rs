@@ -334,7 +334,30 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(r.status(), 303, "signed in");
-        set_cookie(&r, "zw_citizen").unwrap()
+        let cookie = set_cookie(&r, "zw_citizen").unwrap();
+        self.citizen_consent(&cookie).await;
+        cookie
+    }
+
+    /// Accepts what the consent page asks (the user agreement and the privacy policy).
+    pub async fn citizen_consent(&self, cookie: &str) {
+        let (status, page) = self.page_with_cookie("/my/consent", cookie).await;
+        assert_eq!(status, 200);
+        let csrf = attr(&page, "csrf").unwrap().to_string();
+        let mut fields = vec![("csrf", csrf), ("agree", "1".to_string()), ("next", "/my".to_string())];
+        for accept in page.split("name=\"accept\" value=\"").skip(1) {
+            fields.push(("accept", accept.split('"').next().unwrap().to_string()));
+        }
+        let r = self
+            .client
+            .post(self.url("/my/consent"))
+            .header("cookie", cookie)
+            .header("origin", &self.base)
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "consent given");
     }
 
     /// Real-name registration of the signed-in citizen.
@@ -346,7 +369,7 @@ impl TestApp {
             .post(self.url("/my/real-name"))
             .header("cookie", cookie)
             .header("origin", &self.base)
-            .form(&[("csrf", csrf.as_str()), ("real_name", name), ("id_number", id_number)])
+            .form(&[("csrf", csrf.as_str()), ("real_name", name), ("id_number", id_number), ("sensitive_consent", "1")])
             .send()
             .await
             .unwrap();

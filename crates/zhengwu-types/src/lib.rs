@@ -6,6 +6,7 @@
 
 pub mod articles;
 pub mod codes;
+pub mod consent;
 pub mod error;
 pub mod i18n;
 pub mod page;

@@ -55,3 +55,20 @@ pub async fn dispute_list() -> Result<Vec<DisputeRow>, ApiError> {
         })
         .collect())
 }
+
+/// The current version of a public document (user agreement, privacy policy, sensitive rules).
+#[server(prefix = "/sfn", endpoint = "policy")]
+pub async fn policy_text(kind: String) -> Result<zhengwu_types::consent::PolicyText, ApiError> {
+    let state = crate::web::state::use_app_state()?;
+    let kind = zhengwu_types::consent::PolicyKind::parse(&kind)
+        .ok_or_else(|| ApiError::new(zhengwu_types::ErrorCode::NotFound, "no such document"))?;
+    Ok(zhengwu_core::citizen::current_policy(&state.db, kind).await?)
+}
+
+/// The documents the signed-in citizen is asked to accept now (none: nothing to ask).
+#[server(prefix = "/sfn", endpoint = "my/consent")]
+pub async fn my_pending_consents() -> Result<Vec<zhengwu_types::consent::PolicyText>, ApiError> {
+    let (state, c, _) = crate::web::sfn::citizen_context()?;
+    let kinds = zhengwu_types::consent::PolicyKind::AT_SIGN_IN;
+    Ok(zhengwu_core::citizen::pending_consents(&state.db, c.0 .1.id, &kinds).await?)
+}

@@ -5,8 +5,10 @@ pub mod api;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod posts;
+#[cfg(feature = "ssr")]
+pub mod rights;
 
 #[cfg(feature = "ssr")]
 pub fn routes() -> axum::Router<crate::web::state::AppState> {
-    posts::routes()
+    posts::routes().merge(rights::routes())
 }

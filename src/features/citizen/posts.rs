@@ -341,7 +341,7 @@ async fn logout(State(state): State<AppState>, req: Request) -> Response {
 
 /// The real-name form again, with the values typed and where to return afterwards.
 async fn real_name_again(state: &AppState, p: CitizenPost, status: StatusCode, mut echo: FormEcho) -> Response {
-    for k in ["real_name", "id_number"] {
+    for k in ["real_name", "id_number", "sensitive_consent"] {
         echo.values.insert(k.into(), p.form.value(k).chars().take(40).collect());
     }
     echo.values.insert("next".into(), safe_next(p.form.get("next")));
@@ -355,6 +355,21 @@ async fn real_name(State(state): State<AppState>, req: Request) -> Response {
     };
     let meta = p.meta();
     let f = &p.form;
+    // The separate consent first: without it nothing is stored.
+    if f.value("sensitive_consent") != "1" {
+        let mut echo = FormEcho::default();
+        echo.errors.insert("sensitive_consent".into(), "请阅读并同意处理您的姓名和居民身份证号码".into());
+        return real_name_again(&state, p, StatusCode::UNPROCESSABLE_ENTITY, echo).await;
+    }
+    let sensitive = match citizen::current_policy(&state.db, zhengwu_types::consent::PolicyKind::Sensitive).await {
+        Ok(policy) => policy,
+        Err(e) => return Refused::from(e).into_page(),
+    };
+    if let Err(e) =
+        citizen::accept_policies(&state.ctx(&meta), &p.citizen.0 .1, &[(sensitive.kind, sensitive.version)]).await
+    {
+        return Refused::from(e).into_page();
+    }
     let result = citizen::set_real_name(
         &state.ctx(&meta),
         &state.personal,

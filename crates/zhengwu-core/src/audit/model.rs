@@ -28,6 +28,11 @@ impl Actor {
         Actor { kind: ActorKind::System, id: None, name: "system".into() }
     }
 
+    /// The operator running a command on the server (`what`: the command).
+    pub fn operator(what: &str) -> Actor {
+        Actor { kind: ActorKind::System, id: None, name: format!("operator (command line: {what})") }
+    }
+
     pub fn anonymous() -> Actor {
         Actor { kind: ActorKind::Anonymous, id: None, name: "-".into() }
     }

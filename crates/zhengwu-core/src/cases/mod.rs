@@ -30,6 +30,7 @@ use crate::{
 
 mod apply;
 mod delivery;
+mod export;
 mod read;
 mod staff;
 mod tracking;
@@ -37,6 +38,7 @@ mod uploads;
 
 pub use apply::{application, form_for_post, save, Posted, Saved};
 pub use delivery::DeliveryPost;
+pub use export::my_data;
 pub use read::{my_case, my_cases, my_file, FileRef};
 pub use staff::{case_for_staff, list_for_staff, request_supplement, staff_file, CaseFilter};
 pub use tracking::{lookup, normalise_tracking_no};

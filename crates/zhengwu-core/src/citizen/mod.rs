@@ -9,6 +9,7 @@
 //! number.
 
 pub mod challenge;
+mod consent;
 mod favourites;
 pub mod keys;
 mod realname;
@@ -26,6 +27,7 @@ use crate::{
     identity::Ctx,
     with_db,
 };
+pub use consent::{accept_policies, current_policy, ensure_policies, my_consents, pending_consents, publish_policy};
 pub use favourites::{add_favourite, favourites, is_favourite, remove_favourite, Favourite, MAX_FAVOURITES};
 pub use keys::{Field, PersonalKeys};
 pub use realname::{decide_dispute, dispute_real_name, list_disputes, set_real_name, Dispute, REAL_NAME_TRIES_PER_DAY};

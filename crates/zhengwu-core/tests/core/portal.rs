@@ -24,6 +24,7 @@ zhengwu_core::on_both!(
     favourites_are_the_citizens_own_and_audited,
     the_guides_new_parts_are_checked_and_audited,
     the_result_delivery_and_the_pledge_are_asked_at_submission,
+    consent_is_asked_again_after_a_new_version,
 );
 
 async fn codes_for(w: &World, q: &str) -> Vec<String> {
@@ -257,5 +258,56 @@ async fn the_result_delivery_and_the_pledge_are_asked_at_submission(b: Backend) 
     let staff = w.staff("chenjing").await;
     let s = cases::case_for_staff(&w.ctx(), &w.keys, &staff, case_id).await.unwrap();
     assert_eq!(s.delivery.map(|d| d.address), Some(address.to_string()));
+    w.finish().await;
+}
+
+async fn consent_is_asked_again_after_a_new_version(b: Backend) {
+    use zhengwu_core::audit::{Actor, AuditKey};
+    use zhengwu_types::consent::PolicyKind;
+    let Some(w) = World::new(b, "pt_consent").await else { return };
+    let db = &w.t.db;
+    assert_eq!(citizen::ensure_policies(db, Utc::now()).await.unwrap(), 3, "the shipped versions");
+    assert_eq!(citizen::ensure_policies(db, Utc::now()).await.unwrap(), 0, "once");
+    let me = w.citizen(PHONE, None).await;
+    let kinds = PolicyKind::AT_SIGN_IN;
+    let pending = citizen::pending_consents(db, me.id, &kinds).await.unwrap();
+    assert_eq!(
+        pending.iter().map(|p| (p.kind, p.version)).collect::<Vec<_>>(),
+        [(PolicyKind::Terms, 1), (PolicyKind::Privacy, 1)]
+    );
+    // A version that is not the current one is refused.
+    assert!(matches!(
+        citizen::accept_policies(&w.ctx(), &me, &[(PolicyKind::Terms, 2)]).await,
+        Err(CitizenError::Invalid { field: "agree", .. })
+    ));
+    citizen::accept_policies(&w.ctx(), &me, &[(PolicyKind::Terms, 1), (PolicyKind::Privacy, 1)]).await.unwrap();
+    assert!(citizen::pending_consents(db, me.id, &kinds).await.unwrap().is_empty());
+    // The operator publishes a new privacy policy: asked again for it alone.
+    let key = AuditKey::from_master(&w.master);
+    let by = Actor::operator("zhengwu policy publish");
+    assert!(matches!(
+        citizen::publish_policy(db, &key, &by, Utc::now(), PolicyKind::Privacy, "x", "太短").await,
+        Err(CitizenError::Invalid { .. })
+    ));
+    let v = citizen::publish_policy(
+        db,
+        &key,
+        &by,
+        Utc::now(),
+        PolicyKind::Privacy,
+        "隐私政策（2027 年修订）",
+        "一、新增：办件材料的保存期限按档案管理规定执行。",
+    )
+    .await
+    .unwrap();
+    assert_eq!(v, 2);
+    let pending = citizen::pending_consents(db, me.id, &kinds).await.unwrap();
+    assert_eq!(pending.iter().map(|p| (p.kind, p.version)).collect::<Vec<_>>(), [(PolicyKind::Privacy, 2)]);
+    assert_eq!(citizen::current_policy(db, PolicyKind::Privacy).await.unwrap().title, "隐私政策（2027 年修订）");
+    citizen::accept_policies(&w.ctx(), &me, &[(PolicyKind::Privacy, 2)]).await.unwrap();
+    assert_eq!(citizen::my_consents(db, me.id).await.unwrap().len(), 3);
+    let actions = w.actions().await;
+    assert_eq!(actions.iter().filter(|a| *a == "citizen.consent").count(), 2);
+    assert!(actions.iter().any(|a| a == "policy.publish"));
     w.finish().await;
 }

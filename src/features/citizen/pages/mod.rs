@@ -1,2 +1,3 @@
+pub mod consent;
 pub mod my;
 pub mod staff;

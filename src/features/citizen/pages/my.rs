@@ -140,6 +140,13 @@ pub fn MyPage() -> impl IntoView {
             {(!p.verified).then(|| view! { <p><a class="button" href="/my/real-name">"去实名登记"</a></p> })}
         </Loaded>
         <MyFavourites />
+        <section aria-labelledby="my-data">
+            <h2 id="my-data">"我的个人信息"</h2>
+            <p>"您可以下载我们保存的您的全部信息（账号、实名信息、同意记录、收藏和办件），也可以阅读"
+                <a href="/privacy">"隐私政策"</a>"了解我们如何保护它。"</p>
+            <p><a class="button secondary" href="/my/data" download="我的数据.json">"下载我的数据"</a></p>
+            <p class="hint">"更正实名信息或注销账号，请携带本人居民身份证到政务服务中心窗口办理，或拨打 12345；已办结的办件材料按档案管理规定保存。"</p>
+        </section>
         <form method="post" action="/my/logout" class="form">
             <input type="hidden" name=CSRF_FIELD value=csrf />
             <button type="submit" class="button secondary">"退出登录"</button>
@@ -181,12 +188,13 @@ pub fn RealNamePage() -> impl IntoView {
                     }.into_any(),
                     Ok(_) => view! {
                         <p>"办理事项需要实名。您的信息加密保存，页面上只显示部分号码。"</p>
-                        <ErrorSummary labels=&[("real_name", "姓名"), ("id_number", "身份证号码")] />
+                        <ErrorSummary labels=&[("real_name", "姓名"), ("id_number", "身份证号码"), ("sensitive_consent", "敏感个人信息处理")] />
                         <form method="post" action="/my/real-name" class="form">
                             <input type="hidden" name=CSRF_FIELD value=csrf.clone() />
                             <input type="hidden" name="next" value=next.clone() />
                             <Field name="real_name" label="姓名" autocomplete="name" />
                             <Field name="id_number" label="居民身份证号码" autocomplete="off" hint="18 位，最后一位可能是 X" />
+                            <SensitiveConsent />
                             <button type="submit" class="button">{if next.starts_with("/my/apply") { "保存并返回申请" } else { "保存" }}</button>
                         </form>
                         {taken.then(|| view! {
@@ -206,5 +214,28 @@ pub fn RealNamePage() -> impl IntoView {
                 }
             })}}
         </Suspense>
+    }
+}
+
+/// The separate consent to process the identity number (个人信息保护法 第二十九条), asked with
+/// it; the rules are one link away.
+#[component]
+fn SensitiveConsent() -> impl IntoView {
+    let echo = use_form_echo();
+    let error = echo.error("sensitive_consent");
+    let bad = error.is_some();
+    // Ticked before the form came back (with another field's message): still ticked.
+    let ticked = echo.value("sensitive_consent") == "1";
+    view! {
+        <div class="field" class:field-error=bad id="sensitive_consent-field">
+            <p class="hint">"居民身份证号码属于敏感个人信息，仅用于实名核验和办理您申请的事项，加密保存。"
+                <a href="/privacy/sensitive">"阅读《敏感个人信息处理规则》"</a></p>
+            {error.map(|e| view! { <p class="error-message" id="sensitive_consent-error"><span class="visually-hidden">"错误："</span>{e}</p> })}
+            <div class="choice">
+                <input type="checkbox" id="sensitive_consent" name="sensitive_consent" value="1" checked=ticked
+                    aria-invalid=bad.then_some("true") aria-describedby=bad.then_some("sensitive_consent-error") />
+                <label for="sensitive_consent">"我同意处理我的姓名和居民身份证号码"</label>
+            </div>
+        </div>
     }
 }
