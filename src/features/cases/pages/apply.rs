@@ -258,7 +258,7 @@ fn DeliveryChoice(options: Vec<DeliveryMethod>, chosen: Option<Delivery>) -> imp
             }}
             {post.then(|| view! {
                 <Field name="_delivery_address" id="f-_delivery_address" label="收件地址（选择邮寄送达时填写）"
-                    hint="写到门牌号，例如：青山县人民大道 88 号 3 栋 2 单元 501 室。邮寄费用由政府承担。"
+                    hint="写到门牌号，例如：青山县人民大道 88 号 3 栋 2 单元 501 室。"
                     autocomplete="street-address" value=address required=false maxlength=200u32 />
             })}
         </fieldset>

@@ -71,7 +71,7 @@ pub fn ConsentPage() -> impl IntoView {
                         <section class="policy-box" aria-labelledby=format!("policy-{}", p.kind.code())>
                             <h2 id=format!("policy-{}", p.kind.code())>{p.title.clone()}<small>{format!(" 第 {} 版", p.version)}</small></h2>
                             <div class="policy-scroll" tabindex="0"><PolicyBody p=p.clone() /></div>
-                            <p><a href=p.kind.path()>{format!("在新页面阅读《{}》全文", p.kind.name_zh())}</a></p>
+                            <p><a href=p.kind.path()>{format!("《{}》全文（单独页面，可打印）", p.kind.name_zh())}</a></p>
                         </section>
                     }).collect_view()}
                     <form method="post" action="/my/consent" class="form">
