@@ -34,6 +34,25 @@ pub fn query(name: &'static str) -> Option<String> {
     use_query_map().with_untracked(|q| q.get(name)).filter(|v| !v.is_empty())
 }
 
+/// A path on this site: not another host (`//…`, `\\`), no control characters, not too long.
+pub fn is_local_path(p: &str) -> bool {
+    p.starts_with('/')
+        && !p.starts_with("//")
+        && !p.contains('\\')
+        && !p.chars().any(|c| c.is_control())
+        && p.len() <= 2048
+}
+
+/// Where to go after signing in, consenting or registering a real name: a path on this site
+/// under /my or /services, else /my. Pages and posts both use it (a link shown from a query
+/// parameter is a redirect too).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if is_local_path(n) && (n.starts_with("/my") || n.starts_with("/services")) => n.to_string(),
+        _ => "/my".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

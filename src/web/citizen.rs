@@ -72,8 +72,8 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
         return Redirect::to(&format!("/my/login?next={}", crate::ui::url::encode_path(next))).into_response();
     };
     if get && p != "/my/consent" {
-        let kinds = zhengwu_types::consent::PolicyKind::AT_SIGN_IN;
-        match citizen::pending_consents(&state.db, c.0 .1.id, &kinds).await {
+        let kinds = zhengwu_types::consent::PolicyKind::required(c.0 .1.verified);
+        match citizen::pending_consents(&state.db, c.0 .1.id, kinds).await {
             Ok(pending) if !pending.is_empty() => {
                 let to = format!("/my/consent?next={}", crate::ui::url::encode_path(here));
                 return Redirect::to(&to).into_response();

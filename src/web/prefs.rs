@@ -54,13 +54,7 @@ fn cookie(name: &str, value: &str) -> String {
 
 /// Only paths on this site: no scheme, no `//host`, no backslashes browsers treat as slashes,
 /// no control characters. Anything else goes home (no open redirect).
-pub fn is_local_path(p: &str) -> bool {
-    p.starts_with('/')
-        && !p.starts_with("//")
-        && !p.contains('\\')
-        && !p.chars().any(|c| c.is_control())
-        && p.len() <= 2048
-}
+pub use crate::ui::url::is_local_path;
 
 #[cfg(test)]
 mod tests {

@@ -157,7 +157,25 @@ async fn a_citizen_signs_in_registers_and_staff_unmask_with_a_reason(b: Backend)
         again.contains("协议和政策已更新") && again.contains("privacy:2") && !again.contains("terms:1"),
         "only what changed"
     );
+    // A post from a form opened before the new version: not taken, back to the consent page.
+    let (_, rn) = app.page_with_cookie("/my/consent", &me).await;
+    let rcsrf = attr(&rn, "csrf").unwrap().to_string();
+    let early = post(
+        &app,
+        "/my/real-name",
+        &me,
+        &[("csrf", &rcsrf), ("real_name", "张三"), ("id_number", "11010519491231002X"), ("sensitive_consent", "1")],
+    )
+    .await;
+    assert_eq!(
+        (early.status().as_u16(), early.headers()["location"].to_str().unwrap()),
+        (303, "/my/consent?next=/my/real-name")
+    );
     app.citizen_consent(&me).await;
+    // Nothing pending: the page's "继续" stays on this site whatever `next` says.
+    let (_, done) = app.page_with_cookie("/my/consent?next=https://evil.example/", &me).await;
+    // (The language switch's `back` field carries the page's own address; /prefs keeps it local.)
+    assert!(done.contains("您已同意最新版本") && !done.contains("href=\"https://evil"), "no open redirect");
     let (_, public) = app.page("/privacy").await;
     assert!(
         public.contains("隐私政策（修订）") && public.contains("第 2 版"),

@@ -134,5 +134,39 @@ async fn the_guide_draws_its_process_and_citizens_keep_favourites(b: Backend) {
     assert!(form.contains("name=\"_delivery_address\""));
     let (_, other_form) = app.page_with_cookie(&format!("/my/apply/{ITEM}"), &me).await;
     assert!(other_form.contains("结果领取方式"));
+    // A new privacy policy published while the form was open: submitting keeps the draft and
+    // asks for consent first; nothing is submitted.
+    zhengwu_core::with_db!(&app.db, pool => sqlx::query(
+        "INSERT INTO policy_versions (kind, version, title, body, published_at, published_by) \
+         VALUES ('privacy', 9, '隐私政策（第九版）', '一、测试用的新版本。', $1, 'test')")
+        .bind(chrono::Utc::now()).execute(pool).await.map(|_| ()))
+    .unwrap();
+    let csrf = attr(&other_form, "csrf").unwrap().to_string();
+    let client_key = attr(&other_form, "client_key").unwrap().to_string();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("client_key", client_key)
+        .text("last_employer", "青山县某某机械厂")
+        .text("_pledge", "1")
+        .text("action", "submit");
+    let r = app
+        .client
+        .post(app.url(&format!("/my/apply/{ITEM}")))
+        .header("cookie", &me)
+        .header("origin", &app.base)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/my/consent?next=/my/cases/"), "{}", location(&r));
+    let submitted: i64 = zhengwu_core::with_db!(&app.db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM cases WHERE tracking_no IS NOT NULL").fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(submitted, 0);
+    let drafts: i64 = zhengwu_core::with_db!(&app.db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM cases WHERE status = 'draft'").fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(drafts, 1, "the draft kept");
     app.finish().await;
 }

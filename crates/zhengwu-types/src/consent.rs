@@ -38,6 +38,17 @@ impl PolicyKind {
     /// What every signed-in citizen must have accepted (the sensitive one is asked where the
     /// identity number is given).
     pub const AT_SIGN_IN: [PolicyKind; 2] = [PolicyKind::Terms, PolicyKind::Privacy];
+
+    /// What a citizen must have accepted in its current version: the sign-in documents, and
+    /// for one who registered their real name, the sensitive-information rules too (a new
+    /// version of those asks the verified again).
+    pub fn required(verified: bool) -> &'static [PolicyKind] {
+        if verified {
+            &PolicyKind::ALL
+        } else {
+            &PolicyKind::AT_SIGN_IN
+        }
+    }
 }
 
 /// One version of a document, as its page and the consent page show it.
@@ -49,4 +60,16 @@ pub struct PolicyText {
     /// Paragraphs, separated by blank lines.
     pub body: String,
     pub published_on: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_verified_also_owe_the_sensitive_rules() {
+        assert!(!PolicyKind::required(false).contains(&PolicyKind::Sensitive));
+        assert!(PolicyKind::required(true).contains(&PolicyKind::Sensitive));
+        assert!(PolicyKind::required(true).contains(&PolicyKind::Privacy));
+    }
 }

@@ -283,6 +283,24 @@ async fn apply(State(state): State<AppState>, Path(code): Path<String>, req: Req
     posted.submit = matches!(action.as_str(), "submit" | "confirm") && ok_files;
     posted.use_saved = action == "confirm";
     posted.review = action == "review" && ok_files;
+    // Submitting needs the current user agreement and privacy policy accepted (the gate asks
+    // on pages; a post can come from a form opened before a new version): the draft is kept
+    // and the citizen comes back to its review after the consent page.
+    let mut needs_consent = false;
+    if posted.submit {
+        let kinds = zhengwu_types::consent::PolicyKind::required(citizen.0 .1.verified);
+        match zhengwu_core::citizen::pending_consents(&state.db, citizen.0 .1.id, kinds).await {
+            Ok(pending) if !pending.is_empty() => {
+                needs_consent = true;
+                posted.submit = false;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                delete_blobs(&state, &files).await;
+                return Refused::from(e).into_page();
+            }
+        }
+    }
     let meta = request_meta(&parts.headers, &parts.extensions);
     let ctx = state.ctx(&meta);
     let result = cases::save(&ctx, &state.personal, &citizen.0 .1, &code, &posted, &files).await;
@@ -295,6 +313,10 @@ async fn apply(State(state): State<AppState>, Path(code): Path<String>, req: Req
         async move { render_page(&state, parts, StatusCode::UNPROCESSABLE_ENTITY, echo).await }
     };
     match result {
+        Ok(Saved::Draft { case_id }) if needs_consent => {
+            let back = format!("/my/cases/{case_id}?review=1");
+            Redirect::to(&format!("/my/consent?next={}", encode_path(&back))).into_response()
+        }
         Ok(Saved::Submitted { case_id, .. }) | Ok(Saved::AlreadySubmitted { case_id, .. }) => {
             Redirect::to(&format!("/my/cases/{case_id}?receipt=1")).into_response()
         }

@@ -69,6 +69,6 @@ pub async fn policy_text(kind: String) -> Result<zhengwu_types::consent::PolicyT
 #[server(prefix = "/sfn", endpoint = "my/consent")]
 pub async fn my_pending_consents() -> Result<Vec<zhengwu_types::consent::PolicyText>, ApiError> {
     let (state, c, _) = crate::web::sfn::citizen_context()?;
-    let kinds = zhengwu_types::consent::PolicyKind::AT_SIGN_IN;
-    Ok(zhengwu_core::citizen::pending_consents(&state.db, c.0 .1.id, &kinds).await?)
+    let kinds = zhengwu_types::consent::PolicyKind::required(c.0 .1.verified);
+    Ok(zhengwu_core::citizen::pending_consents(&state.db, c.0 .1.id, kinds).await?)
 }

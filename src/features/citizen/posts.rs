@@ -44,16 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/disputes/{id}", post(decide_dispute))
 }
 
-/// Where to go after signing in (or after real-name registration): a path on this site under
-/// /my or /services, else /my.
-pub(super) fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if crate::web::prefs::is_local_path(n) && (n.starts_with("/my") || n.starts_with("/services")) => {
-            n.to_string()
-        }
-        _ => "/my".to_string(),
-    }
-}
+pub(super) use crate::ui::url::safe_next;
 
 /// The sign-in steps' cookie-bound token.
 const CODE_FORM: PreSessionForm = PreSessionForm { cookie: CODE_FORM_COOKIE, path: "/my/login", label: b"my-login" };
@@ -355,7 +346,14 @@ async fn real_name(State(state): State<AppState>, req: Request) -> Response {
     };
     let meta = p.meta();
     let f = &p.form;
-    // The separate consent first: without it nothing is stored.
+    // The user agreement and privacy policy first (a form opened before a new version).
+    match citizen::pending_consents(&state.db, p.citizen.0 .1.id, &zhengwu_types::consent::PolicyKind::AT_SIGN_IN).await
+    {
+        Ok(pending) if !pending.is_empty() => return Redirect::to("/my/consent?next=/my/real-name").into_response(),
+        Ok(_) => {}
+        Err(e) => return Refused::from(e).into_page(),
+    }
+    // The separate consent to the identity number: without it nothing is stored.
     if f.value("sensitive_consent") != "1" {
         let mut echo = FormEcho::default();
         echo.errors.insert("sensitive_consent".into(), "请阅读并同意处理您的姓名和居民身份证号码".into());
@@ -365,11 +363,6 @@ async fn real_name(State(state): State<AppState>, req: Request) -> Response {
         Ok(policy) => policy,
         Err(e) => return Refused::from(e).into_page(),
     };
-    if let Err(e) =
-        citizen::accept_policies(&state.ctx(&meta), &p.citizen.0 .1, &[(sensitive.kind, sensitive.version)]).await
-    {
-        return Refused::from(e).into_page();
-    }
     let result = citizen::set_real_name(
         &state.ctx(&meta),
         &state.personal,
@@ -378,6 +371,13 @@ async fn real_name(State(state): State<AppState>, req: Request) -> Response {
         f.value("id_number"),
     )
     .await;
+    // Recorded once the registration succeeded (a refused number leaves no consent record).
+    let result = match result {
+        Ok(()) => {
+            citizen::accept_policies(&state.ctx(&meta), &p.citizen.0 .1, &[(sensitive.kind, sensitive.version)]).await
+        }
+        Err(e) => Err(e),
+    };
     let mut echo = FormEcho::default();
     match result {
         Ok(()) => {

@@ -33,7 +33,7 @@ async fn consent(State(state): State<AppState>, req: Request) -> Response {
         .all("accept")
         .filter_map(|a| a.split_once(':'))
         .filter_map(|(k, v)| Some((PolicyKind::parse(k)?, v.parse().ok()?)))
-        .filter(|(k, _)| PolicyKind::AT_SIGN_IN.contains(k))
+        .filter(|(k, _)| PolicyKind::required(p.citizen.0 .1.verified).contains(k))
         .collect();
     let mut echo = FormEcho::default();
     echo.values.insert("next".into(), next.clone());

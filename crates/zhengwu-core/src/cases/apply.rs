@@ -367,7 +367,8 @@ pub async fn save(
     workflow::on_submitted(&mut tx, &prepared, case_id, ctx.now).await?;
     let ev = AuditEvent::new(if was_supplement { "case.resubmit" } else { "case.submit" }, "case", case_id)
         .with_detail(
-            json!({ "service": item.code, "tracking_no": tracking_no, "form_version": version, "files": files_detail }),
+            json!({ "service": item.code, "tracking_no": tracking_no, "form_version": version, "files": files_detail,
+                    "pledged": true, "delivery": chosen.method.code() }),
         );
     audit::append(&mut tx, ctx.audit, &citizen_actor, ctx.meta, &ev, ctx.now).await?;
     tx.commit().await?;

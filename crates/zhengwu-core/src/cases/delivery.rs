@@ -51,7 +51,10 @@ pub(super) fn choose(
         (None, None) => Delivery { method: first, address: String::new() },
     };
     if !offered.contains(&chosen.method) {
-        problems.insert("_delivery".into(), "请从本事项提供的方式中选择结果领取方式".into());
+        // A draft falls back quietly (staff may have withdrawn the method since it was saved).
+        if complete {
+            problems.insert("_delivery".into(), "请从本事项提供的方式中选择结果领取方式".into());
+        }
         chosen.method = first;
     }
     if chosen.method != DeliveryMethod::Post {
@@ -99,6 +102,14 @@ mod tests {
         // A draft keeps what was typed without complaint.
         let mut p = Problems::new();
         choose(&[Window, Post], &posted, None, false, &mut p);
+        assert!(p.is_empty());
+    }
+
+    #[test]
+    fn a_draft_with_a_withdrawn_method_falls_back_quietly() {
+        let mut p = Problems::new();
+        let saved = Delivery { method: Post, address: "青山县人民大道 1 号".into() };
+        assert_eq!(choose(&[Window], &DeliveryPost::default(), Some(saved), false, &mut p).method, Window);
         assert!(p.is_empty());
     }
 

@@ -239,7 +239,13 @@ pub(crate) fn ApplyView(v: ApplicationView) -> impl IntoView {
 /// needed only for postal delivery.
 #[component]
 fn DeliveryChoice(options: Vec<DeliveryMethod>, chosen: Option<Delivery>) -> impl IntoView {
-    let method = chosen.as_ref().map(|d| d.method).or(options.first().copied()).unwrap_or(DeliveryMethod::Window);
+    // The saved choice while the item still offers it, else the item's first method.
+    let method = chosen
+        .as_ref()
+        .map(|d| d.method)
+        .filter(|m| options.contains(m))
+        .or(options.first().copied())
+        .unwrap_or(DeliveryMethod::Window);
     let address = chosen.map(|d| d.address).unwrap_or_default();
     let post = options.contains(&DeliveryMethod::Post);
     view! {

@@ -8,7 +8,7 @@ use crate::features::citizen::api::{my_pending_consents, policy_text};
 use crate::ui::loaded::Loaded;
 use crate::ui::meta::PageMeta;
 use crate::ui::session::{use_citizen, use_form_echo, CSRF_FIELD};
-use crate::ui::url::query;
+use crate::ui::url::{query, safe_next};
 
 /// A document's text: its paragraphs.
 #[component]
@@ -44,11 +44,7 @@ pub fn ConsentPage() -> impl IntoView {
     let echo = use_form_echo();
     let next = {
         let v = echo.value("next");
-        if v.is_empty() {
-            query("next").unwrap_or_else(|| "/my".into())
-        } else {
-            v
-        }
+        safe_next(Some(if v.is_empty() { query("next").unwrap_or_default() } else { v }.as_str()))
     };
     let error = echo.error("agree");
     view! {

@@ -164,11 +164,8 @@ pub fn RealNamePage() -> impl IntoView {
     let query = use_query_map();
     let next = {
         let v = echo.value("next");
-        if v.is_empty() {
-            query.with_untracked(|q| q.get("next")).unwrap_or_else(|| "/my".into())
-        } else {
-            v
-        }
+        let v = if v.is_empty() { query.with_untracked(|q| q.get("next")).unwrap_or_default() } else { v };
+        crate::ui::url::safe_next(Some(&v))
     };
     let taken = echo.value("taken") == "1";
     view! {
